@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlliancePortalConfig(AppConfig):
+    name = "alliance_portal"
+    verbose_name = "Alliance portal"

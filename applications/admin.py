@@ -1,0 +1,132 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Application,
+    AuditEvent,
+    Industry,
+    Notification,
+    Organisation,
+    OrganisingUnit,
+    PolicyEdition,
+    User,
+)
+
+admin.site.site_header = _("朔州市产业技术创新战略联盟管理平台 · 系统管理")
+admin.site.site_title = _("联盟管理平台")
+admin.site.index_title = _("系统管理")
+
+
+@admin.register(OrganisingUnit)
+class OrganisingUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "division_codes", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "group", "order", "is_active"]
+    list_filter = ["group", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(PolicyEdition)
+class PolicyEditionAdmin(admin.ModelAdmin):
+    list_display = ["name", "document_number", "effective_from", "effective_until", "is_demo"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "uscc", "org_type", "registered_address"]
+    list_filter = ["org_type"]
+    search_fields = ["name", "uscc"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "role", "organisation", "organising_unit", "is_active"]
+    list_filter = ["role", "is_active", "organising_unit"]
+    search_fields = ["username", "full_name", "email", "organisation__name"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("角色与归属"), {"fields": ("role", "organisation", "organising_unit")}),
+        (_("个人信息"), {"fields": ("full_name", "email", "phone", "email_confirmed_at")}),
+        (_("状态"), {"fields": ("is_active", "is_superuser", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "full_name",
+                    "email",
+                    "role",
+                    "organisation",
+                    "organising_unit",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    readonly_fields = ["last_login", "date_joined", "email_confirmed_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by the workflow: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditEventInline(admin.TabularInline):
+    model = AuditEvent
+    fields = [
+        "created_at",
+        "actor",
+        "actor_role",
+        "action",
+        "from_state",
+        "to_state",
+        "comment",
+        "ip_address",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["name", "lead_unit", "state", "organising_unit", "edition", "updated_at"]
+    list_filter = ["state", "organising_unit", "edition"]
+    search_fields = ["name", "lead_unit__name", "lead_unit__uscc"]
+    inlines = [AuditEventInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "application", "actor", "actor_role", "action", "from_state", "to_state"]
+    list_filter = ["action", "to_state", "actor_role"]
+    search_fields = ["application__name", "comment"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "subject", "read_at"]

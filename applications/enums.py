@@ -1,0 +1,81 @@
+"""States, actions, roles and choices of the alliance procedure (朔科发〔2021〕5号)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Role(models.TextChoices):
+    """Who acts in the portal (DESIGN.md "People"). The public is anonymous, not a role."""
+
+    APPLICANT = "applicant", _("申报单位")
+    UNIT_REVIEWER = "unit_reviewer", _("组织单位")
+    STAFF = "staff", _("市科技局")
+    EXPERT = "expert", _("评审专家")
+    ADMIN = "admin", _("系统管理员")
+
+
+# The scheduled commands (notice closing, annual-report enforcement) act as the system.
+SYSTEM = "system"
+SYSTEM_LABEL = _("系统（定时任务）")
+
+
+class State(models.TextChoices):
+    """The lifecycle of an application and, once recognised, of the alliance (Art. 5–9)."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待组织单位审核")
+    RETURNED = "returned", _("退回修改")
+    FORWARDED = "forwarded", _("待市科技局形式审查")
+    UNDER_REVIEW = "under_review", _("专家评审中")
+    AWAITING_DECISION = "awaiting_decision", _("待党组会研究")
+    APPROVED = "approved", _("党组会通过待公示")
+    IN_NOTICE = "in_notice", _("公示中")
+    RECOGNIZED = "recognized", _("已认定")
+    RECTIFYING = "rectifying", _("限期整改中")
+    REJECTED = "rejected", _("未予认定")
+    REVOKED = "revoked", _("取消资格")
+    LAPSED = "lapsed", _("视为自动放弃")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Action(models.TextChoices):
+    """What an actor does to move an application from one state to another."""
+
+    SUBMIT = "submit", _("提交申报")
+    RESUBMIT = "resubmit", _("修改后重新提交组织单位")
+    RESUBMIT_TO_BUREAU = "resubmit_to_bureau", _("修改后重新提交市科技局")
+    FORWARD = "forward", _("审核通过，报市科技局")
+    RETURN = "return", pgettext_lazy("workflow action", "退回修改")
+    START_REVIEW = "start_review", _("形式审查通过，启动专家评审")
+    CLOSE_REVIEW = "close_review", _("结束专家评审，提交党组会")
+    APPROVE = "approve", _("党组会研究通过")
+    REJECT = "reject", _("党组会研究不予认定")
+    PUBLISH_NOTICE = "publish_notice", _("发布公示")
+    RECOGNIZE = "recognize", _("公示期满，认定为市级联盟")
+    UPHOLD_OBJECTION = "uphold_objection", _("异议成立，退回党组会")
+    ORDER_RECTIFICATION = "order_rectification", _("责令限期整改")
+    ACCEPT_RECTIFICATION = "accept_rectification", _("整改合格")
+    REVOKE = "revoke", _("取消市级联盟资格")
+    LAPSE = "lapse", _("未报年度材料，视为自动放弃")
+    WITHDRAW = "withdraw", _("撤回申报")
+
+
+class OrganisationType(models.TextChoices):
+    """Kinds of legal person that may join an alliance (Art. 2, Art. 4(2))."""
+
+    ENTERPRISE = "enterprise", _("企业")
+    UNIVERSITY = "university", _("高等院校")
+    RESEARCH_INSTITUTE = "research_institute", _("科研机构")
+    FINANCIAL = "financial", _("金融机构")
+    INTERMEDIARY = "intermediary", _("科技中介")
+    MARKETING = "marketing", _("营销机构")
+    OTHER = "other", _("其他")
+
+
+class IndustryGroup(models.TextChoices):
+    """Shuozhou's "2+7+N" industry system (Art. 3)."""
+
+    ENERGY = "energy", _("能源产业")
+    MANUFACTURING = "manufacturing", _("七大制造业")
+    EMERGING = "emerging", _("N：其他新兴产业")

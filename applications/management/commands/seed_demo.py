@@ -1,0 +1,231 @@
+"""Demo data for every role and every lifecycle state, in two separate worlds.
+
+Idempotent: a second run finds what the first made and adds nothing. Every application is
+driven to its state through the real ``transition()``, so its audit trail is real.
+Refuses to run in production mode.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+
+from applications.enums import Action, OrganisationType, Role, State
+from applications.models import (
+    Application,
+    Industry,
+    Organisation,
+    OrganisingUnit,
+    PolicyEdition,
+    User,
+)
+from applications.uscc import make_uscc
+from applications.workflow import transition
+
+DEMO_PASSWORD = "shuozhou-demo"
+
+# The renewed measure that lets the demo accept applications today: the 2021 edition
+# lapsed on 2026-05-27 (Art. 10: five years).
+DEMO_EDITION = {
+    "document_number": "演示〔2026〕1号",
+    "name": "朔州市产业技术创新战略联盟管理办法（演示用续期版本）",
+    "effective_from": datetime.date(2026, 5, 28),
+    "effective_until": datetime.date(2031, 5, 27),
+    "text_path": "applications/policy/shuozhou-2021-5.zh.txt",
+    "is_demo": True,
+}
+
+# Two worlds: each lead unit is routed to its own organising unit.
+WORLDS = [
+    {
+        "applicant": ("applicant", "王建国", "wang.jianguo@example.com"),
+        "extra_applicant": None,
+        "organisation": {
+            "uscc": make_uscc("91140602", "MA0K3A1B"),
+            "name": "朔州市晋北新材料科技有限公司",
+            "org_type": OrganisationType.ENTERPRISE,
+            "registered_address": "山西省朔州市朔城区开发北路 88 号",
+        },
+        "unit": "shuocheng",
+        "unit_user": ("unit-shuocheng", "李晓红", "shuocheng@example.com"),
+        "topics": [
+            "粉煤灰综合利用",
+            "光伏组件回收",
+            "陶瓷新材料",
+            "煤矸石建材",
+            "现代医药中间体",
+            "绿色乳品加工",
+            "智能矿山装备",
+            "固废资源化",
+            "氢能储运",
+            "碳化硅材料",
+            "高端耐火材料",
+            "风电运维",
+            "杂粮精深加工",
+            "工业互联网",
+        ],
+    },
+    {
+        "applicant": ("applicant2", "赵丽娟", "zhao.lijuan@example.com"),
+        "organisation": {
+            "uscc": make_uscc("91140603", "MA0K7C2D"),
+            "name": "平鲁区煤电装备制造股份有限公司",
+            "org_type": OrganisationType.ENTERPRISE,
+            "registered_address": "山西省朔州市平鲁区井坪镇工业园区 6 号",
+        },
+        "unit": "pinglu",
+        "unit_user": ("unit-pinglu", "张志强", "pinglu@example.com"),
+        "topics": [
+            "煤矿智能化",
+            "火电灵活性改造",
+            "煤基新材料",
+            "矿用机器人",
+            "光伏治沙",
+            "储能装备",
+            "煤层气利用",
+            "特种陶瓷",
+            "中药材种植加工",
+            "肉羊精深加工",
+            "矿山生态修复",
+            "节能环保装备",
+            "新能源汽车零部件",
+            "数字能源",
+        ],
+    },
+]
+
+STAFF = ("staff", "陈卫东", "staff@example.com", Role.STAFF)
+EXPERTS = [
+    ("expert1", "刘振华", "expert1@example.com"),
+    ("expert2", "孙美玲", "expert2@example.com"),
+    ("expert3", "周国强", "expert3@example.com"),
+    ("expert4", "吴海燕", "expert4@example.com"),
+]
+
+# How to reach each state from a draft: (action, who) steps through the real workflow.
+A, U, S, SYS = "applicant", "unit", "staff", "system"
+TO_AWAITING = [
+    (Action.SUBMIT, A, ""),
+    (Action.FORWARD, U, "材料齐全，符合申报条件，同意报市科技局。"),
+    (Action.START_REVIEW, S, "形式审查通过。"),
+    (Action.CLOSE_REVIEW, S, "专家评审完成。"),
+]
+TO_RECOGNIZED = [
+    *TO_AWAITING,
+    (Action.APPROVE, S, "经市科技局党组会研究通过。"),
+    (Action.PUBLISH_NOTICE, S, ""),
+    (Action.RECOGNIZE, S, "公示期满无异议。"),
+]
+PATHS = {
+    State.DRAFT: [],
+    State.SUBMITTED: [(Action.SUBMIT, A, "")],
+    State.RETURNED: [
+        (Action.SUBMIT, A, ""),
+        (Action.RETURN, U, "联盟协议未载明各成员单位的任务分工，请补充后重新提交。"),
+    ],
+    State.FORWARDED: TO_AWAITING[:2],
+    State.UNDER_REVIEW: TO_AWAITING[:3],
+    State.AWAITING_DECISION: TO_AWAITING,
+    State.APPROVED: TO_RECOGNIZED[:5],
+    State.IN_NOTICE: TO_RECOGNIZED[:6],
+    State.RECOGNIZED: TO_RECOGNIZED,
+    State.RECTIFYING: [
+        *TO_RECOGNIZED,
+        (Action.ORDER_RECTIFICATION, S, "联盟章程规定的理事会未按期召开，请于 30 日内整改。"),
+    ],
+    State.REJECTED: [
+        *TO_AWAITING,
+        (Action.REJECT, S, "成员中无高校或科研机构，产学研结合不足。"),
+    ],
+    State.REVOKED: [*TO_RECOGNIZED, (Action.REVOKE, S, "联盟停止运行，经核实取消市级联盟资格。")],
+    State.LAPSED: [
+        *TO_RECOGNIZED,
+        (Action.LAPSE, SYS, "未在 2 月底前报送上年度工作总结和下一年度工作计划（第八条）。"),
+    ],
+    State.WITHDRAWN: [(Action.SUBMIT, A, ""), (Action.WITHDRAW, A, "牵头单位决定调整成员后再行申报。")],
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo users, organisations and applications in every state (idempotent)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo 不能在生产模式下运行。 / seed_demo refuses to run in production mode."
+            )
+        # The demo's own transitions would flood the console with e-mails: drop them.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            edition = self._edition()
+            staff = self._user(*STAFF)
+            for username, name, email in EXPERTS:
+                self._user(username, name, email, Role.EXPERT)
+            self._user("admin", "系统管理员", "admin@example.com", Role.ADMIN, superuser=True)
+            for world in WORLDS:
+                self._world(world, edition, staff)
+        self._print_logins()
+
+    def _edition(self):
+        edition, _ = PolicyEdition.objects.get_or_create(
+            document_number=DEMO_EDITION["document_number"], defaults=DEMO_EDITION
+        )
+        return edition
+
+    def _user(self, username, full_name, email, role, *, superuser=False, **links):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, full_name=full_name, email=email, role=role, **links)
+            user.is_superuser = superuser
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _world(self, world, edition, staff):
+        data = world["organisation"]
+        organisation, _ = Organisation.objects.get_or_create(uscc=data["uscc"], defaults=data)
+        unit = OrganisingUnit.objects.get(code=world["unit"])
+        username, name, email = world["applicant"]
+        applicant = self._user(username, name, email, Role.APPLICANT, organisation=organisation)
+        username, name, email = world["unit_user"]
+        reviewer = self._user(username, name, email, Role.UNIT_REVIEWER, organising_unit=unit)
+        actors = {A: applicant, U: reviewer, S: staff, SYS: None}
+        industries = list(Industry.objects.filter(is_active=True))
+        for index, (state, topic) in enumerate(zip(State, world["topics"], strict=True)):
+            name = f"朔州市{topic}产业技术创新战略联盟"
+            if Application.objects.filter(lead_unit=organisation, name=name).exists():
+                continue
+            application = Application.objects.create(
+                name=name,
+                lead_unit=organisation,
+                edition=edition,
+                industry=industries[index % len(industries)],
+                organising_unit=unit,
+                created_by=applicant,
+            )
+            for action, who, comment in PATHS[state]:
+                transition(application, action, actors[who], comment=comment, ip_address="127.0.0.1")
+            assert application.state == state, (application.state, state)
+
+    def _print_logins(self):
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo log-ins, password {DEMO_PASSWORD}:"
+            )
+        )
+        rows = [
+            ("applicant", "申报单位（朔州市晋北新材料科技有限公司，组织单位：朔城区）"),
+            ("applicant2", "申报单位（平鲁区煤电装备制造股份有限公司，组织单位：平鲁区）"),
+            ("unit-shuocheng", "组织单位：朔城区科技局"),
+            ("unit-pinglu", "组织单位：平鲁区科技局"),
+            ("staff", "市科技局"),
+            ("expert1 … expert3", "评审专家（朔城区一组）"),
+            ("expert4", "评审专家（平鲁区一组）"),
+            ("admin", "系统管理员（/admin/）"),
+        ]
+        for username, role in rows:
+            self.stdout.write(f"  {username:<18} {role}")

@@ -1,0 +1,362 @@
+"""Data of the applicant side and of the lifecycle core.
+
+Models stay thin: the business rules live in the domain modules (``uscc``, ``editions``,
+``workflow``, ``permissions``), which take these models as arguments.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import IndustryGroup, OrganisationType, Role, State
+from .uscc import normalize_uscc, validate_uscc
+
+
+class OrganisingUnit(models.Model):
+    """One of the seven organising units that check and forward files (Art. 5)."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    division_codes = models.CharField(
+        _("对应行政区划码"),
+        max_length=200,
+        blank=True,
+        help_text=_("以逗号分隔的 GB/T 2260 行政区划码，用于按牵头单位统一社会信用代码推荐组织单位。"),
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("组织单位")
+        verbose_name_plural = _("组织单位")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def division_code_list(self):
+        return [code.strip() for code in self.division_codes.split(",") if code.strip()]
+
+
+class Industry(models.Model):
+    """An industry of Shuozhou's "2+7+N" system (Art. 3), edited by an administrator."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    group = models.CharField(_("类别"), max_length=20, choices=IndustryGroup.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("产业")
+        verbose_name_plural = _("产业")
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyEditionQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        """Editions in force on ``on`` (today in Asia/Shanghai by default)."""
+        on = on or timezone.localdate()
+        return self.filter(effective_from__lte=on).filter(
+            models.Q(effective_until__isnull=True) | models.Q(effective_until__gte=on)
+        )
+
+
+class PolicyEdition(models.Model):
+    """The numbers of one edition of the measure, kept as data rather than in code.
+
+    The 2021 measure (朔科发〔2021〕5号) is the first edition: Art. 10 puts it in force from
+    2021-05-28 for five years. A renewed measure is a new record; each application keeps
+    the edition it was judged under.
+    """
+
+    name = models.CharField(_("名称"), max_length=200)
+    document_number = models.CharField(_("文号"), max_length=100, unique=True)
+    effective_from = models.DateField(_("施行日期"))
+    effective_until = models.DateField(
+        _("有效期至"), null=True, blank=True, help_text=_("含当日；留空表示长期有效。")
+    )
+    min_core_members = models.PositiveSmallIntegerField(
+        _("核心成员最少家数"), default=6, help_text=_("第四条第（三）项：核心成员不能少于 6 家。")
+    )
+    member_ceiling = models.PositiveSmallIntegerField(
+        _("成员总数上限（一般）"),
+        default=15,
+        help_text=_("第四条第（三）项：成员总数一般不超过 15 家；超出需书面说明理由。"),
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("公示天数"), default=7, help_text=_("第六条：公示期为 7 天（自然日，含首日）。")
+    )
+    annual_report_due_month = models.PositiveSmallIntegerField(
+        _("年度材料截止月份"), default=2, help_text=_("第八条：每年 2 月底前提交。")
+    )
+    annual_report_due_day = models.PositiveSmallIntegerField(
+        _("年度材料截止日"),
+        null=True,
+        blank=True,
+        help_text=_("留空表示该月最后一天（闰年 2 月为 29 日）。"),
+    )
+    experts_per_file = models.PositiveSmallIntegerField(_("每件申报评审专家人数"), default=3)
+    score_max_per_aspect = models.PositiveSmallIntegerField(
+        _("单项评分满分"),
+        default=25,
+        help_text=_("第六条四个方面（创新活动、创新绩效、服务产业、运行管理）各自的满分。"),
+    )
+    text_path = models.CharField(
+        _("办法全文文件"),
+        max_length=200,
+        blank=True,
+        help_text=_("项目中保存办法全文的文件路径，用于“政策原文”页面。"),
+    )
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    objects = PolicyEditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("政策版本")
+        verbose_name_plural = _("政策版本")
+
+    def __str__(self):
+        return f"{self.name}（{self.document_number}）"
+
+    def clean(self):
+        if self.effective_until and self.effective_until < self.effective_from:
+            raise ValidationError({"effective_until": _("有效期截止日期不能早于施行日期。")})
+        if self.annual_report_due_month and not 1 <= self.annual_report_due_month <= 12:
+            raise ValidationError({"annual_report_due_month": _("月份应在 1 至 12 之间。")})
+        if self.annual_report_due_day and not 1 <= self.annual_report_due_day <= 31:
+            raise ValidationError({"annual_report_due_day": _("日期应在 1 至 31 之间。")})
+
+    def is_in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.effective_from <= on and (self.effective_until is None or on <= self.effective_until)
+
+    def annual_report_due(self, year):
+        """Art. 8: the last day on which the annual report for ``year - 1`` is on time."""
+        month = self.annual_report_due_month
+        next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
+        last_day = (next_month - datetime.timedelta(days=1)).day
+        return datetime.date(year, month, min(self.annual_report_due_day or last_day, last_day))
+
+
+class Organisation(models.Model):
+    """A legal person identified by its unified social credit code (Art. 4)."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    name = models.CharField(_("单位名称"), max_length=200)
+    org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
+    registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.uscc = normalize_uscc(self.uscc)
+        super().save(*args, **kwargs)
+
+
+class User(AbstractUser):
+    """A log-in of the portal with one role (DESIGN.md "People").
+
+    Applicants belong to an organisation (the lead unit); organising-unit reviewers belong
+    to one organising unit. Bureau staff, experts and administrators are created by an
+    administrator.
+    """
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organising_unit = models.ForeignKey(
+        OrganisingUnit,
+        verbose_name=_("所属组织单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewers",
+    )
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.APPLICANT and not self.organisation_id:
+            raise ValidationError({"organisation": _("申报单位用户必须关联所属单位。")})
+        if self.role == Role.UNIT_REVIEWER and not self.organising_unit_id:
+            raise ValidationError({"organising_unit": _("组织单位用户必须关联所属组织单位。")})
+        if self.role != Role.APPLICANT and self.organisation_id:
+            raise ValidationError({"organisation": _("只有申报单位用户关联单位。")})
+        if self.role != Role.UNIT_REVIEWER and self.organising_unit_id:
+            raise ValidationError({"organising_unit": _("只有组织单位用户关联组织单位。")})
+
+    def save(self, *args, **kwargs):
+        # The administrator role opens the Django admin; nobody else gets in there.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)
+
+
+class Application(models.Model):
+    """An application for recognition as a municipal alliance, and later the alliance.
+
+    Its ``state`` changes only through :func:`applications.workflow.transition`.
+    """
+
+    name = models.CharField(_("联盟名称"), max_length=200)
+    lead_unit = models.ForeignKey(
+        Organisation, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="applications"
+    )
+    edition = models.ForeignKey(
+        PolicyEdition, verbose_name=_("适用政策版本"), on_delete=models.PROTECT, related_name="applications"
+    )
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("所属产业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    organising_unit = models.ForeignKey(
+        OrganisingUnit,
+        verbose_name=_("组织单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    state = models.CharField(
+        _("状态"), max_length=30, choices=State.choices, default=State.DRAFT, editable=False
+    )
+    # The state whose reviewer returned the file, so that the resubmission goes back to
+    # that level (DESIGN.md "Lifecycle").
+    returned_from = models.CharField(
+        _("退回环节"), max_length=30, choices=State.choices, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    state_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now, editable=False)
+    # First submission: from then on the routed organising unit sees the file.
+    submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("联盟申报")
+        verbose_name_plural = _("联盟申报")
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self):
+        return self.name
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are immutable.")
+
+    def delete(self):
+        raise PermissionError("Audit events are immutable.")
+
+
+class AuditEvent(models.Model):
+    """One transition of an application, appended by ``transition()`` and never changed."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("操作人角色"), max_length=20)
+    action = models.CharField(_("操作"), max_length=30)
+    from_state = models.CharField(_("原状态"), max_length=30, choices=State.choices)
+    to_state = models.CharField(_("新状态"), max_length=30, choices=State.choices)
+    comment = models.TextField(_("意见/理由"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+    def __str__(self):
+        return f"{self.application} {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are immutable.")
+
+
+class Notification(models.Model):
+    """An in-portal message, queued by ``transition()`` beside the e-mail."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        AuditEvent, verbose_name=_("审计记录"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(_("标题"), max_length=300)
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+
+    def __str__(self):
+        return self.subject

@@ -1,0 +1,98 @@
+"""Who may see and do what, per object (django-rules predicates and per-role querysets).
+
+A denied object answers 404 in the views, so that its existence does not leak: views fetch
+through :func:`applications_for_user`, whose rules are the same as the predicates here.
+"""
+
+import rules
+
+from .enums import Role
+from .models import Application
+
+
+@rules.predicate
+def is_applicant(user):
+    return user.is_authenticated and user.is_active and user.role == Role.APPLICANT
+
+
+@rules.predicate
+def is_unit_reviewer(user):
+    return user.is_authenticated and user.is_active and user.role == Role.UNIT_REVIEWER
+
+
+@rules.predicate
+def is_bureau_staff(user):
+    return user.is_authenticated and user.is_active and user.role == Role.STAFF
+
+
+@rules.predicate
+def is_expert(user):
+    return user.is_authenticated and user.is_active and user.role == Role.EXPERT
+
+
+@rules.predicate
+def is_lead_unit_contact(user, application):
+    """A contact of the lead unit: sees and acts on its own organisation's files only."""
+    return is_applicant(user) and application.lead_unit_id == user.organisation_id
+
+
+@rules.predicate
+def is_routed_unit_reviewer(user, application):
+    """Art. 5: the organising unit the file was routed to, once it has been submitted."""
+    return (
+        is_unit_reviewer(user)
+        and application.organising_unit_id == user.organising_unit_id
+        and application.submitted_at is not None
+    )
+
+
+can_view_application = is_lead_unit_contact | is_routed_unit_reviewer | is_bureau_staff
+rules.add_perm("applications.view_application", can_view_application)
+rules.add_perm("applications.view_lifecycle", is_bureau_staff | is_unit_reviewer)
+
+
+# One queryset per role: the same rules as the predicates above, for lists and lookups.
+
+
+def applicant_applications(user):
+    return Application.objects.filter(lead_unit_id=user.organisation_id)
+
+
+def unit_applications(user):
+    return Application.objects.filter(organising_unit_id=user.organising_unit_id, submitted_at__isnull=False)
+
+
+def staff_applications(user):
+    return Application.objects.all()
+
+
+def expert_applications(user):
+    # Experts see only files assigned to them; assignments come with the review module.
+    return Application.objects.none()
+
+
+_QUERYSETS = {
+    Role.APPLICANT: applicant_applications,
+    Role.UNIT_REVIEWER: unit_applications,
+    Role.STAFF: staff_applications,
+    Role.EXPERT: expert_applications,
+}
+
+
+def applications_for_user(user):
+    """Every application ``user`` may see; empty for anonymous users and administrators."""
+    if not (user.is_authenticated and user.is_active):
+        return Application.objects.none()
+    scope = _QUERYSETS.get(user.role)
+    return scope(user) if scope else Application.objects.none()
+
+
+def acts_as(user, application, role):
+    """Whether ``user`` holds ``role`` *for this application* (its own unit, its own file)."""
+    if role == Role.APPLICANT:
+        return is_lead_unit_contact(user, application)
+    if role == Role.UNIT_REVIEWER:
+        return is_routed_unit_reviewer(user, application)
+    if role == Role.STAFF:
+        return is_bureau_staff(user)
+    return False

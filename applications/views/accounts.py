@@ -1,0 +1,64 @@
+"""Registration with e-mail confirmation; log-in, log-out and password reset are Django's."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mail
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..forms import RegistrationForm
+from ..models import User
+
+
+class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    """A one-time token: it stops working once the address is confirmed."""
+
+    key_salt = "applications.EmailConfirmationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.email}{user.email_confirmed_at}{user.is_active}{timestamp}"
+
+
+email_confirmation_token = EmailConfirmationTokenGenerator()
+
+
+def send_confirmation(request, user):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_confirmation_token.make_token(user)
+    link = request.build_absolute_uri(reverse("accounts:confirm", args=[uid, token]))
+    body = render_to_string("email/confirm_email.txt", {"user": user, "link": link})
+    send_mail(_("【朔州市联盟申报】请确认您的邮箱"), body, None, [user.email])
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        send_confirmation(request, user)
+        return render(request, "accounts/register_done.html", {"email": user.email})
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def confirm_email(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not email_confirmation_token.check_token(user, token):
+        return render(request, "accounts/confirm_invalid.html", status=400)
+    user.is_active = True
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["is_active", "email_confirmed_at"])
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("邮箱已确认，欢迎使用。现在可以开始填写联盟申报。"))
+    return redirect("dashboard")

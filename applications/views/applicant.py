@@ -1,0 +1,96 @@
+"""The lead unit's pages under /apply/ (Art. 4–5)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..editions import NoEditionInForce, edition_in_force, suggested_organising_unit
+from ..forms import NewApplicationForm
+from ..permissions import applicant_applications, is_applicant
+from .common import offered_actions, perform_transition
+
+
+def applicant_required(view):
+    """Applicant pages: log-in required; other roles are refused (they have their own)."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not is_applicant(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@applicant_required
+def dashboard(request):
+    applications = (
+        applicant_applications(request.user)
+        .select_related("industry", "organising_unit", "edition")
+        .order_by("-updated_at", "-pk")
+    )
+    try:
+        edition = edition_in_force()
+        closed_reason = ""
+    except NoEditionInForce as refusal:
+        edition, closed_reason = None, str(refusal)
+    return render(
+        request,
+        "applications/dashboard.html",
+        {"applications": applications, "edition": edition, "closed_reason": closed_reason},
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def new_application(request):
+    """Start a draft. Only while an edition of the measure is in force (Art. 10)."""
+    try:
+        edition = edition_in_force()
+    except NoEditionInForce as refusal:
+        messages.error(request, str(refusal))
+        return redirect("applications:dashboard")
+    organisation = request.user.organisation
+    form = NewApplicationForm(
+        request.POST or None,
+        initial={"organising_unit": suggested_organising_unit(organisation.uscc)},
+    )
+    if request.method == "POST" and form.is_valid():
+        application = form.save(commit=False)
+        application.lead_unit = organisation
+        application.edition = edition
+        application.created_by = request.user
+        application.save()
+        messages.success(request, _("已创建草稿“%(name)s”。") % {"name": application.name})
+        return redirect("applications:detail", pk=application.pk)
+    return render(request, "applications/new.html", {"form": form, "edition": edition})
+
+
+@applicant_required
+def detail(request, pk):
+    application = get_object_or_404(
+        applicant_applications(request.user).select_related(
+            "industry", "organising_unit", "edition", "lead_unit"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "events": application.events.select_related("actor"),
+            "actions": offered_actions(application, request.user),
+            "action_url": "applications:act",
+        },
+    )
+
+
+@applicant_required
+def act(request, pk, action):
+    return perform_transition(request, pk, action, success_url="applications:detail")

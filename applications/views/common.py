@@ -1,0 +1,54 @@
+"""What the applicant's and the reviewers' pages share: making a transition from a form."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..enums import Action
+from ..forms import TransitionForm
+from ..permissions import applications_for_user
+from ..workflow import TransitionError, available_transitions, transition
+
+
+def client_ip(request):
+    """The address recorded in the audit trail (REMOTE_ADDR; the proxy must set it)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def offered_actions(application, user):
+    """The transitions ``user`` may make now, each with what still blocks it."""
+    return [{"row": row, "problems": problems} for row, problems in available_transitions(application, user)]
+
+
+@require_POST
+def perform_transition(request, pk, action, *, success_url):
+    """Make ``action`` on the application ``pk`` as the logged-in user, then go back.
+
+    The application is looked up through the user's own scope: an application outside it
+    answers 404 whatever the action.
+    """
+    application = get_object_or_404(applications_for_user(request.user), pk=pk)
+    if action not in Action.values:
+        raise Http404
+    form = TransitionForm(request.POST, prefix=action)
+    form.is_valid()
+    try:
+        transition(
+            application,
+            action,
+            request.user,
+            comment=form.cleaned_data.get("comment", ""),
+            ip_address=client_ip(request),
+        )
+    except TransitionError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已完成“%(action)s”，当前状态：%(state)s。")
+            % {"action": Action(action).label, "state": application.get_state_display()},
+        )
+    return redirect(success_url, pk=application.pk)

@@ -1,0 +1,375 @@
+"""The lifecycle of an application: the transition table and the one ``transition()``.
+
+Every state change of an :class:`~applications.models.Application` goes through
+:func:`transition`. It locks the row, checks the state and the actor's role on this object,
+runs the guards, appends an immutable :class:`~applications.models.AuditEvent`, and queues
+the notifications, which are e-mailed only once the transaction commits.
+
+The table is data: the lifecycle page draws it, the tests walk it, and the views offer
+exactly the actions it allows (DESIGN.md "Lifecycle", Art. 5–9 of 朔科发〔2021〕5号).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction as db_transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .editions import NoEditionInForce, edition_in_force
+from .enums import SYSTEM, Action, Role, State
+from .models import Application, AuditEvent, Notification, User
+from .permissions import acts_as
+
+APPLICANT, UNIT, STAFF = Role.APPLICANT, Role.UNIT_REVIEWER, Role.STAFF
+
+
+class TransitionError(Exception):
+    """A transition that cannot be made; ``messages`` say why, in the user's language."""
+
+    def __init__(self, *messages):
+        super().__init__(*messages)
+        self.messages = [str(message) for message in messages]
+
+    def __str__(self):
+        return " ".join(self.messages)
+
+
+class StateConflict(TransitionError):
+    """The file is not (or no longer) in a state that allows the action."""
+
+
+class NotPermitted(TransitionError):
+    """The actor's role may not make this transition on this object."""
+
+
+class GuardFailed(TransitionError):
+    """A condition of the target state is not met."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: State
+    action: Action
+    target: State
+    roles: frozenset
+    # A return always carries reasons; forwarding needs the unit's opinion (Art. 5).
+    comment_required: bool = False
+    comment_label: str = gettext_lazy("意见")
+    # A row that does not apply to this file is not offered at all (e.g. a resubmission
+    # goes back to the level that returned the file).
+    applies: object = None
+    effects: tuple = field(default=())
+
+    def applies_to(self, application):
+        return self.applies is None or self.applies(application)
+
+
+def _returned_by(state):
+    def applies(application):
+        return application.returned_from == state
+
+    return applies
+
+
+def _remember_returning_level(application, row):
+    application.returned_from = row.source
+
+
+def _forget_returning_level(application, row):
+    application.returned_from = ""
+
+
+def _record_first_submission(application, row):
+    if application.submitted_at is None:
+        application.submitted_at = timezone.now()
+
+
+def _bind_edition_in_force(application, row):
+    """The file is judged under the edition in force on the day it is first submitted."""
+    application.edition = edition_in_force()
+
+
+def _t(source, action, target, roles, **options):
+    return Transition(State(source), Action(action), State(target), frozenset(roles), **options)
+
+
+WITHDRAWABLE = (
+    State.DRAFT,
+    State.SUBMITTED,
+    State.RETURNED,
+    State.FORWARDED,
+    State.UNDER_REVIEW,
+    State.AWAITING_DECISION,
+)
+
+TRANSITIONS = (
+    # Art. 5: the lead unit applies through its organising unit.
+    _t(
+        State.DRAFT,
+        Action.SUBMIT,
+        State.SUBMITTED,
+        {APPLICANT},
+        effects=(_bind_edition_in_force, _record_first_submission),
+    ),
+    _t(
+        State.SUBMITTED,
+        Action.FORWARD,
+        State.FORWARDED,
+        {UNIT},
+        comment_required=True,
+        comment_label=gettext_lazy("组织单位审核意见"),
+    ),
+    _t(
+        State.SUBMITTED,
+        Action.RETURN,
+        State.RETURNED,
+        {UNIT},
+        comment_required=True,
+        comment_label=gettext_lazy("退回理由"),
+        effects=(_remember_returning_level,),
+    ),
+    _t(
+        State.RETURNED,
+        Action.RESUBMIT,
+        State.SUBMITTED,
+        {APPLICANT},
+        applies=_returned_by(State.SUBMITTED),
+        effects=(_forget_returning_level,),
+    ),
+    _t(
+        State.RETURNED,
+        Action.RESUBMIT_TO_BUREAU,
+        State.FORWARDED,
+        {APPLICANT},
+        applies=_returned_by(State.FORWARDED),
+        effects=(_forget_returning_level,),
+    ),
+    # Art. 6: the bureau's formal check, expert review and the Party group's decision.
+    _t(
+        State.FORWARDED,
+        Action.RETURN,
+        State.RETURNED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
+        effects=(_remember_returning_level,),
+    ),
+    _t(State.FORWARDED, Action.START_REVIEW, State.UNDER_REVIEW, {STAFF}),
+    _t(State.UNDER_REVIEW, Action.CLOSE_REVIEW, State.AWAITING_DECISION, {STAFF}),
+    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}),
+    _t(
+        State.AWAITING_DECISION,
+        Action.REJECT,
+        State.REJECTED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("不予认定理由"),
+    ),
+    # Art. 6: seven days of public notice.
+    _t(State.APPROVED, Action.PUBLISH_NOTICE, State.IN_NOTICE, {STAFF}),
+    _t(State.IN_NOTICE, Action.RECOGNIZE, State.RECOGNIZED, {STAFF, SYSTEM}),
+    _t(
+        State.IN_NOTICE,
+        Action.UPHOLD_OBJECTION,
+        State.AWAITING_DECISION,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("异议成立的理由"),
+    ),
+    # Art. 8–9: supervision of recognised alliances.
+    _t(
+        State.RECOGNIZED,
+        Action.ORDER_RECTIFICATION,
+        State.RECTIFYING,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("整改要求"),
+    ),
+    _t(State.RECTIFYING, Action.ACCEPT_RECTIFICATION, State.RECOGNIZED, {STAFF}),
+    _t(
+        State.RECTIFYING,
+        Action.REVOKE,
+        State.REVOKED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("取消资格理由"),
+    ),
+    _t(
+        State.RECOGNIZED,
+        Action.REVOKE,
+        State.REVOKED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("取消资格理由"),
+    ),
+    _t(
+        State.RECOGNIZED,
+        Action.LAPSE,
+        State.LAPSED,
+        {SYSTEM},
+        comment_required=True,
+        comment_label=gettext_lazy("原因"),
+    ),
+    # An alliance under rectification still owes its annual report (Art. 8).
+    _t(
+        State.RECTIFYING,
+        Action.LAPSE,
+        State.LAPSED,
+        {SYSTEM},
+        comment_required=True,
+        comment_label=gettext_lazy("原因"),
+    ),
+    *(_t(source, Action.WITHDRAW, State.WITHDRAWN, {APPLICANT}) for source in WITHDRAWABLE),
+)
+
+TABLE = {(row.source, row.action): row for row in TRANSITIONS}
+assert len(TABLE) == len(TRANSITIONS), "two rows share a (from-state, action)"
+
+# Guards of a target state, registered by the modules that own the condition (eligibility
+# before submit, experts before review, …). A guard is ``guard(application, row, actor)``
+# and returns the messages of what is missing; none means it passes.
+_TARGET_GUARDS = defaultdict(list)
+
+
+def register_guard(target, guard):
+    """Add ``guard`` to the checks run before any transition into ``target``."""
+    if guard not in _TARGET_GUARDS[State(target)]:
+        _TARGET_GUARDS[State(target)].append(guard)
+
+
+def edition_in_force_guard(application, row, actor):
+    """Open applications are accepted only while an edition of the measure is in force."""
+    if row.source == State.DRAFT:
+        try:
+            edition_in_force()
+        except NoEditionInForce as refusal:
+            return [str(refusal)]
+    return []
+
+
+register_guard(State.SUBMITTED, edition_in_force_guard)
+
+
+def actor_role(actor):
+    return SYSTEM if actor is None else actor.role
+
+
+def may_act(actor, application, row):
+    """Whether ``actor`` (None for the system) may make ``row`` on ``application``."""
+    if actor is None:
+        return SYSTEM in row.roles
+    return any(acts_as(actor, application, role) for role in row.roles if role != SYSTEM)
+
+
+def guard_problems(application, row, actor, comment=""):
+    problems = []
+    if row.comment_required and not (comment or "").strip():
+        problems.append(_("请填写%(label)s。") % {"label": row.comment_label})
+    for guard in _TARGET_GUARDS[row.target]:
+        problems.extend(guard(application, row, actor))
+    return problems
+
+
+def available_transitions(application, actor):
+    """Rows ``actor`` may make on ``application`` now, each with what still blocks it.
+
+    Returns ``[(row, problems)]``; the comment is not judged here, since it is typed in the
+    form that makes the transition.
+    """
+    offered = []
+    for row in TRANSITIONS:
+        if row.source != application.state or not row.applies_to(application):
+            continue
+        if not may_act(actor, application, row):
+            continue
+        problems = [p for guard in _TARGET_GUARDS[row.target] for p in guard(application, row, actor)]
+        offered.append((row, problems))
+    return offered
+
+
+def transition(application, action, actor, *, comment="", ip_address=None):
+    """Move ``application`` by ``action``, made by ``actor`` (None: the system).
+
+    Atomic: the row is locked (``SELECT … FOR UPDATE``), so of two clerks clicking at once
+    one wins and the other gets :class:`StateConflict`; nothing is applied twice. Returns
+    the new :class:`AuditEvent`; ``application`` is refreshed in place.
+    """
+    action = Action(action)
+    comment = (comment or "").strip()
+    with db_transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        row = TABLE.get((State(locked.state), action))
+        if row is None or not row.applies_to(locked):
+            raise StateConflict(
+                _("该申报当前状态为“%(state)s”，不能执行“%(action)s”。可能已由他人处理，请刷新页面后查看。")
+                % {"state": locked.get_state_display(), "action": action.label}
+            )
+        if not may_act(actor, locked, row):
+            raise NotPermitted(_("您的角色不能对该申报执行“%(action)s”。") % {"action": action.label})
+        problems = guard_problems(locked, row, actor, comment)
+        if problems:
+            raise GuardFailed(*problems)
+
+        locked.state = row.target
+        locked.state_changed_at = timezone.now()
+        for effect in row.effects:
+            effect(locked, row)
+        locked.save()
+        event = AuditEvent.objects.create(
+            application=locked,
+            actor=actor,
+            actor_role=actor_role(actor),
+            action=action,
+            from_state=row.source,
+            to_state=row.target,
+            comment=comment,
+            ip_address=ip_address,
+            created_at=locked.state_changed_at,
+        )
+        _queue_notifications(locked, event)
+    application.refresh_from_db()
+    return event
+
+
+def recipients(application, event):
+    """Who hears of a transition: the lead unit's contacts always, and the next holder."""
+    users = User.objects.filter(is_active=True)
+    wanted = users.filter(role=Role.APPLICANT, organisation_id=application.lead_unit_id)
+    if event.to_state == State.SUBMITTED:
+        wanted = wanted | users.filter(
+            role=Role.UNIT_REVIEWER, organising_unit_id=application.organising_unit_id
+        )
+    elif event.to_state == State.FORWARDED:
+        wanted = wanted | users.filter(role=Role.STAFF)
+    return list(wanted.exclude(pk=event.actor_id).distinct())
+
+
+def _queue_notifications(application, event):
+    """In-portal messages now (in the transaction); e-mails only after it commits."""
+    context = {
+        "application": application,
+        "event": event,
+        "from_label": State(event.from_state).label,
+        "to_label": State(event.to_state).label,
+        "action_label": Action(event.action).label,
+    }
+    subject = _("【朔州市联盟申报】%(name)s：%(to)s") % {
+        "name": application.name,
+        "to": context["to_label"],
+    }
+    body = render_to_string("email/transition.txt", context)
+    people = recipients(application, event)
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=person, application=application, event=event, subject=subject, body=body)
+            for person in people
+        ]
+    )
+    mails = [(subject, body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people if p.email]
+    if mails:
+        db_transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))

@@ -1,0 +1,98 @@
+"""Pages of the reviewing side under /review/: organising units, bureau staff, experts."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
+from applications.permissions import (
+    applications_for_user,
+    is_bureau_staff,
+    is_expert,
+    is_unit_reviewer,
+)
+from applications.views.common import offered_actions, perform_transition
+from applications.workflow import TRANSITIONS
+
+from ..lifecycle import diagram
+
+
+def reviewer_required(view):
+    """Organising units, bureau staff and experts; applicants have their own pages."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@reviewer_required
+def dashboard(request):
+    """The reviewer's work list: files in their scope, those awaiting them first."""
+    scope = applications_for_user(request.user)
+    state = request.GET.get("state", "")
+    listed = scope.select_related("lead_unit", "industry", "organising_unit")
+    if state in State.values:
+        listed = listed.filter(state=state)
+    counts = {row["state"]: row["n"] for row in scope.values("state").annotate(n=Count("pk"))}
+    waiting_on_me = {
+        row.source for row in TRANSITIONS if request.user.role in row.roles and row.action not in {"withdraw"}
+    }
+    return render(
+        request,
+        "review/dashboard.html",
+        {
+            "applications": listed.order_by("-state_changed_at", "-pk"),
+            "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
+            "selected_state": state,
+            "waiting_states": waiting_on_me,
+        },
+    )
+
+
+@reviewer_required
+def detail(request, pk):
+    application = get_object_or_404(
+        applications_for_user(request.user).select_related(
+            "industry", "organising_unit", "edition", "lead_unit"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "application": application,
+            "events": application.events.select_related("actor"),
+            "actions": offered_actions(application, request.user),
+            "action_url": "review:act",
+        },
+    )
+
+
+@reviewer_required
+def act(request, pk, action):
+    return perform_transition(request, pk, action, success_url="review:detail")
+
+
+@login_required
+def lifecycle(request):
+    """The lifecycle, drawn from the transition table, with every row and its roles."""
+    if not request.user.has_perm("applications.view_lifecycle"):
+        raise PermissionDenied
+    role_labels = dict(Role.choices) | {SYSTEM: SYSTEM_LABEL}
+    rows = [
+        {
+            "row": row,
+            "roles": [role_labels[role] for role in sorted(row.roles)],
+        }
+        for row in TRANSITIONS
+    ]
+    return render(request, "review/lifecycle.html", {"diagram": diagram(), "rows": rows})

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..editions import NoEditionInForce, edition_in_force, suggested_organising_unit
 from ..forms import NewApplicationForm
+from ..models import Application
 from ..permissions import applicant_applications, is_applicant
 from .common import offered_actions, perform_transition
 
@@ -71,12 +72,18 @@ def new_application(request):
     return render(request, "applications/new.html", {"form": form, "edition": edition})
 
 
-@applicant_required
+def own_applications(user):
+    """The applicant area's scope: the user's own organisation's files, or nothing.
+
+    Object pages use it without a log-in redirect, so that anyone else, anonymous
+    included, gets 404 and learns nothing of the file.
+    """
+    return applicant_applications(user) if is_applicant(user) else Application.objects.none()
+
+
 def detail(request, pk):
     application = get_object_or_404(
-        applicant_applications(request.user).select_related(
-            "industry", "organising_unit", "edition", "lead_unit"
-        ),
+        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
         pk=pk,
     )
     return render(
@@ -91,6 +98,7 @@ def detail(request, pk):
     )
 
 
-@applicant_required
 def act(request, pk, action):
-    return perform_transition(request, pk, action, success_url="applications:detail")
+    return perform_transition(
+        request, own_applications(request.user), pk, action, success_url="applications:detail"
+    )

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from ..enums import Action
 from ..forms import TransitionForm
-from ..permissions import applications_for_user
 from ..workflow import TransitionError, available_transitions, transition
 
 
@@ -23,13 +22,13 @@ def offered_actions(application, user):
 
 
 @require_POST
-def perform_transition(request, pk, action, *, success_url):
+def perform_transition(request, scope, pk, action, *, success_url):
     """Make ``action`` on the application ``pk`` as the logged-in user, then go back.
 
-    The application is looked up through the user's own scope: an application outside it
-    answers 404 whatever the action.
+    The application is looked up in ``scope``, the user's own queryset for the area: an
+    application outside it answers 404 whatever the action.
     """
-    application = get_object_or_404(applications_for_user(request.user), pk=pk)
+    application = get_object_or_404(scope, pk=pk)
     if action not in Action.values:
         raise Http404
     form = TransitionForm(request.POST, prefix=action)

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
 from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
+from applications.models import Application
 from applications.permissions import (
     applications_for_user,
     is_bureau_staff,
@@ -23,8 +24,7 @@ def reviewer_required(view):
 
     @login_required
     def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)):
+        if not is_reviewer(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -57,10 +57,18 @@ def dashboard(request):
     )
 
 
-@reviewer_required
+def is_reviewer(user):
+    return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
+
+
+def reviewed_applications(user):
+    """The review area's scope; nothing for applicants and anonymous users (404)."""
+    return applications_for_user(user) if is_reviewer(user) else Application.objects.none()
+
+
 def detail(request, pk):
     application = get_object_or_404(
-        applications_for_user(request.user).select_related(
+        reviewed_applications(request.user).select_related(
             "industry", "organising_unit", "edition", "lead_unit"
         ),
         pk=pk,
@@ -77,9 +85,10 @@ def detail(request, pk):
     )
 
 
-@reviewer_required
 def act(request, pk, action):
-    return perform_transition(request, pk, action, success_url="review:detail")
+    return perform_transition(
+        request, reviewed_applications(request.user), pk, action, success_url="review:detail"
+    )
 
 
 @login_required

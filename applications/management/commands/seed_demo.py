@@ -22,7 +22,7 @@ from applications.models import (
     User,
 )
 from applications.uscc import make_uscc
-from applications.workflow import transition
+from applications.workflow import route, transition
 
 DEMO_PASSWORD = "shuozhou-demo"
 
@@ -104,47 +104,19 @@ EXPERTS = [
     ("expert4", "吴海燕", "expert4@example.com"),
 ]
 
-# How to reach each state from a draft: (action, who) steps through the real workflow.
-A, U, S, SYS = "applicant", "unit", "staff", "system"
-TO_AWAITING = [
-    (Action.SUBMIT, A, ""),
-    (Action.FORWARD, U, "材料齐全，符合申报条件，同意报市科技局。"),
-    (Action.START_REVIEW, S, "形式审查通过。"),
-    (Action.CLOSE_REVIEW, S, "专家评审完成。"),
-]
-TO_RECOGNIZED = [
-    *TO_AWAITING,
-    (Action.APPROVE, S, "经市科技局党组会研究通过。"),
-    (Action.PUBLISH_NOTICE, S, ""),
-    (Action.RECOGNIZE, S, "公示期满无异议。"),
-]
-PATHS = {
-    State.DRAFT: [],
-    State.SUBMITTED: [(Action.SUBMIT, A, "")],
-    State.RETURNED: [
-        (Action.SUBMIT, A, ""),
-        (Action.RETURN, U, "联盟协议未载明各成员单位的任务分工，请补充后重新提交。"),
-    ],
-    State.FORWARDED: TO_AWAITING[:2],
-    State.UNDER_REVIEW: TO_AWAITING[:3],
-    State.AWAITING_DECISION: TO_AWAITING,
-    State.APPROVED: TO_RECOGNIZED[:5],
-    State.IN_NOTICE: TO_RECOGNIZED[:6],
-    State.RECOGNIZED: TO_RECOGNIZED,
-    State.RECTIFYING: [
-        *TO_RECOGNIZED,
-        (Action.ORDER_RECTIFICATION, S, "联盟章程规定的理事会未按期召开，请于 30 日内整改。"),
-    ],
-    State.REJECTED: [
-        *TO_AWAITING,
-        (Action.REJECT, S, "成员中无高校或科研机构，产学研结合不足。"),
-    ],
-    State.REVOKED: [*TO_RECOGNIZED, (Action.REVOKE, S, "联盟停止运行，经核实取消市级联盟资格。")],
-    State.LAPSED: [
-        *TO_RECOGNIZED,
-        (Action.LAPSE, SYS, "未在 2 月底前报送上年度工作总结和下一年度工作计划（第八条）。"),
-    ],
-    State.WITHDRAWN: [(Action.SUBMIT, A, ""), (Action.WITHDRAW, A, "牵头单位决定调整成员后再行申报。")],
+# What the demo's reviewers write when they act.
+COMMENTS = {
+    Action.FORWARD: "材料齐全，符合申报条件，同意报市科技局。",
+    Action.RETURN: "联盟协议未载明各成员单位的任务分工，请补充后重新提交。",
+    Action.START_REVIEW: "形式审查通过。",
+    Action.CLOSE_REVIEW: "专家评审完成。",
+    Action.APPROVE: "经市科技局党组会研究通过。",
+    Action.REJECT: "成员中无高校或科研机构，产学研结合不足。",
+    Action.RECOGNIZE: "公示期满无异议。",
+    Action.ORDER_RECTIFICATION: "联盟章程规定的理事会未按期召开，请于 30 日内整改。",
+    Action.REVOKE: "联盟停止运行，经核实取消市级联盟资格。",
+    Action.LAPSE: "未在 2 月底前报送上年度工作总结和下一年度工作计划（第八条）。",
+    Action.WITHDRAW: "牵头单位决定调整成员后再行申报。",
 }
 
 
@@ -193,7 +165,7 @@ class Command(BaseCommand):
         applicant = self._user(username, name, email, Role.APPLICANT, organisation=organisation)
         username, name, email = world["unit_user"]
         reviewer = self._user(username, name, email, Role.UNIT_REVIEWER, organising_unit=unit)
-        actors = {A: applicant, U: reviewer, S: staff, SYS: None}
+        actors = {Role.APPLICANT: applicant, Role.UNIT_REVIEWER: reviewer, Role.STAFF: staff}
         industries = list(Industry.objects.filter(is_active=True))
         for index, (state, topic) in enumerate(zip(State, world["topics"], strict=True)):
             name = f"朔州市{topic}产业技术创新战略联盟"
@@ -207,8 +179,10 @@ class Command(BaseCommand):
                 organising_unit=unit,
                 created_by=applicant,
             )
-            for action, who, comment in PATHS[state]:
-                transition(application, action, actors[who], comment=comment, ip_address="127.0.0.1")
+            for row in route(state):
+                actor = next((actors[role] for role in sorted(row.roles) if role in actors), None)
+                comment = COMMENTS.get(row.action, "")
+                transition(application, row.action, actor, comment=comment, ip_address="127.0.0.1")
             assert application.state == state, (application.state, state)
 
     def _print_logins(self):

@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`. Both work when run twice.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+RUN_STAMP := $(VENV)/.requirements-run
+DEV_STAMP := $(VENV)/.requirements-dev
+
+# Settings for the production-mode `check --deploy` (a throw-away key, never used to serve).
+DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn \
+	DJANGO_SECRET_KEY=check-deploy-only-$(shell date +%s)-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH
+
+.PHONY: run test setup setup-dev messages bench clean
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "朔州市产业技术创新战略联盟管理平台: http://127.0.0.1:8000/"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+setup: $(RUN_STAMP)
+setup-dev: $(DEV_STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
+
+# Re-extract the English catalogue after changing strings, then compile it (needs GNU gettext).
+messages: setup-dev
+	$(PY) manage.py makemessages --locale en --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale en --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

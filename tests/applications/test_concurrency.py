@@ -1,0 +1,43 @@
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from applications.enums import Action, State
+from applications.models import Application, AuditEvent
+from applications.workflow import StateConflict, transition
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks (SELECT … FOR UPDATE) need PostgreSQL"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_forwards_apply_exactly_once(world):
+    application = world.application(State.SUBMITTED)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def clerk():
+        try:
+            mine = Application.objects.get(pk=application.pk)
+            start.wait(timeout=10)
+            transition(mine, Action.FORWARD, world.unit, comment="同意报市科技局")
+            outcomes.append("applied")
+        except StateConflict as refusal:
+            outcomes.append(str(refusal))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=clerk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes)[0] == "applied"
+    assert outcomes.count("applied") == 1
+    assert any("可能已由他人处理" in outcome for outcome in outcomes)
+    application.refresh_from_db()
+    assert application.state == State.FORWARDED
+    assert AuditEvent.objects.filter(application=application, action=Action.FORWARD).count() == 1

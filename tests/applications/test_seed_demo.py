@@ -1,0 +1,69 @@
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from applications.enums import Role, State
+from applications.models import Application, User
+from applications.permissions import applications_for_user
+from applications.workflow import route
+
+
+def row_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
+    call_command("seed_demo")
+    first = row_counts()
+    call_command("seed_demo")
+    assert row_counts() == first
+    assert first["applications.Application"] == 2 * len(State)
+    assert "shuozhou-demo" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
+    call_command("seed_demo")
+    for username, role in [
+        ("applicant", Role.APPLICANT),
+        ("applicant2", Role.APPLICANT),
+        ("unit-shuocheng", Role.UNIT_REVIEWER),
+        ("unit-pinglu", Role.UNIT_REVIEWER),
+        ("staff", Role.STAFF),
+        ("expert1", Role.EXPERT),
+        ("expert2", Role.EXPERT),
+        ("expert3", Role.EXPERT),
+        ("expert4", Role.EXPERT),
+        ("admin", Role.ADMIN),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.role == role
+        assert user.check_password("shuozhou-demo")
+    applicant, applicant2 = User.objects.get(username="applicant"), User.objects.get(username="applicant2")
+    assert applicant.organisation != applicant2.organisation
+    for user, unit in [(applicant, "shuocheng"), (applicant2, "pinglu")]:
+        files = Application.objects.filter(lead_unit=user.organisation)
+        assert set(files.values_list("state", flat=True)) == set(State.values)
+        assert set(files.values_list("organising_unit__code", flat=True)) == {unit}
+        # Each file got to its state through transition(): one audit event per step.
+        for application in files:
+            assert application.events.count() == len(route(application.state))
+
+
+@pytest.mark.django_db
+def test_seed_demo_worlds_are_separate():
+    call_command("seed_demo")
+    shuocheng = applications_for_user(User.objects.get(username="unit-shuocheng"))
+    pinglu = applications_for_user(User.objects.get(username="unit-pinglu"))
+    assert shuocheng.exists() and pinglu.exists()
+    assert set(shuocheng.values_list("lead_unit__users__username", flat=True)) == {"applicant"}
+    assert set(pinglu.values_list("lead_unit__users__username", flat=True)) == {"applicant2"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production_mode(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not Application.objects.exists()

@@ -1,0 +1,71 @@
+import pytest
+
+from applications.enums import Role
+from applications.workflow import route, transition
+
+from .factories import ApplicationFactory, OrganisationFactory, PolicyEditionFactory, UserFactory, unit
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for the test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def edition(db):
+    """A renewed edition in force today (the 2021 edition lapsed on 2026-05-27)."""
+    return PolicyEditionFactory()
+
+
+class World:
+    """Two lead units routed to two organising units, plus the bureau's people.
+
+    ``applicant``'s files go to 朔城区 (``unit``); ``other_applicant``'s to 平鲁区
+    (``other_unit``): enough to check who sees what.
+    """
+
+    def __init__(self, edition):
+        self.edition = edition
+        self.organisation = OrganisationFactory(name="朔州市晋北新材料科技有限公司")
+        self.other_organisation = OrganisationFactory(name="平鲁区煤电装备制造股份有限公司")
+        self.applicant = UserFactory(
+            username="applicant", role=Role.APPLICANT, organisation=self.organisation
+        )
+        self.other_applicant = UserFactory(
+            username="applicant2", role=Role.APPLICANT, organisation=self.other_organisation
+        )
+        self.unit = UserFactory(
+            username="unit-shuocheng", role=Role.UNIT_REVIEWER, organising_unit=unit("shuocheng")
+        )
+        self.other_unit = UserFactory(
+            username="unit-pinglu", role=Role.UNIT_REVIEWER, organising_unit=unit("pinglu")
+        )
+        self.staff = UserFactory(username="staff", role=Role.STAFF)
+        self.expert = UserFactory(username="expert1", role=Role.EXPERT)
+        self.admin = UserFactory(username="admin", role=Role.ADMIN, is_superuser=True)
+
+    def actor_for(self, role):
+        return {
+            Role.APPLICANT: self.applicant,
+            Role.UNIT_REVIEWER: self.unit,
+            Role.STAFF: self.staff,
+        }.get(role)
+
+    def application(self, state=None, *, via=None, **fields):
+        """A file of ``applicant`` routed to 朔城区, driven to ``state`` through transition()."""
+        application = ApplicationFactory(lead_unit=self.organisation, edition=self.edition, **fields)
+        if state is not None:
+            self.drive(application, route(state, via=via))
+        return application
+
+    def drive(self, application, rows):
+        for row in rows:
+            actor = next((self.actor_for(role) for role in sorted(row.roles) if self.actor_for(role)), None)
+            transition(application, row.action, actor, comment="测试意见")
+        return application
+
+
+@pytest.fixture
+def world(edition):
+    return World(edition)

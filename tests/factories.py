@@ -1,0 +1,59 @@
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory, Password
+
+from applications.enums import OrganisationType, Role
+from applications.models import Application, Industry, Organisation, OrganisingUnit, PolicyEdition, User
+from applications.uscc import make_uscc
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class PolicyEditionFactory(DjangoModelFactory):
+    """An edition in force from 2026-05-28 for five years, as a renewed measure would be."""
+
+    class Meta:
+        model = PolicyEdition
+        django_get_or_create = ("document_number",)
+
+    name = "朔州市产业技术创新战略联盟管理办法（测试续期版本）"
+    document_number = "测试〔2026〕1号"
+    effective_from = datetime.date(2026, 5, 28)
+    effective_until = datetime.date(2031, 5, 27)
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    uscc = factory.Sequence(lambda n: make_uscc("91140602", f"MA{n:06d}"))
+    name = factory.Sequence(lambda n: f"朔州市测试科技{n}有限公司")
+    org_type = OrganisationType.ENTERPRISE
+    registered_address = "山西省朔州市朔城区民福东街 1 号"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"测试用户{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = Password(PASSWORD)
+    role = Role.STAFF
+
+
+def unit(code):
+    return OrganisingUnit.objects.get(code=code)
+
+
+class ApplicationFactory(DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    name = factory.Sequence(lambda n: f"朔州市测试{n}产业技术创新战略联盟")
+    lead_unit = factory.SubFactory(OrganisationFactory)
+    edition = factory.SubFactory(PolicyEditionFactory)
+    industry = factory.LazyFunction(lambda: Industry.objects.first())
+    organising_unit = factory.LazyFunction(lambda: unit("shuocheng"))

@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Role
@@ -64,19 +65,29 @@ class RegistrationForm(UserCreationForm):
             )
         return code
 
+    def clean(self):
+        cleaned = super().clean()
+        # The new account is an applicant of the organisation it names; the model's own
+        # checks (run after this) see both.
+        self.instance.role = Role.APPLICANT
+        self.instance.organisation = Organisation(
+            uscc=cleaned.get("uscc", ""),
+            name=cleaned.get("organisation_name", ""),
+            org_type=cleaned.get("org_type", ""),
+            registered_address=cleaned.get("registered_address", ""),
+        )
+        return cleaned
+
+    @transaction.atomic
     def save(self, commit=True):
         user = super().save(commit=False)
-        user.role = Role.APPLICANT
         user.email = self.cleaned_data["email"]
         # Inactive until the e-mail address is confirmed.
         user.is_active = False
         if commit:
-            user.organisation = Organisation.objects.create(
-                uscc=self.cleaned_data["uscc"],
-                name=self.cleaned_data["organisation_name"],
-                org_type=self.cleaned_data["org_type"],
-                registered_address=self.cleaned_data["registered_address"],
-            )
+            organisation = user.organisation
+            organisation.save()
+            user.organisation = organisation
             user.save()
         return user
 

@@ -209,13 +209,16 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        if self.role == Role.APPLICANT and not self.organisation_id:
+        # The objects, not their ids: registration links a not-yet-saved organisation.
+        has_organisation = self.organisation is not None
+        has_unit = self.organising_unit is not None
+        if self.role == Role.APPLICANT and not has_organisation:
             raise ValidationError({"organisation": _("申报单位用户必须关联所属单位。")})
-        if self.role == Role.UNIT_REVIEWER and not self.organising_unit_id:
+        if self.role == Role.UNIT_REVIEWER and not has_unit:
             raise ValidationError({"organising_unit": _("组织单位用户必须关联所属组织单位。")})
-        if self.role != Role.APPLICANT and self.organisation_id:
+        if self.role != Role.APPLICANT and has_organisation:
             raise ValidationError({"organisation": _("只有申报单位用户关联单位。")})
-        if self.role != Role.UNIT_REVIEWER and self.organising_unit_id:
+        if self.role != Role.UNIT_REVIEWER and has_unit:
             raise ValidationError({"organising_unit": _("只有组织单位用户关联组织单位。")})
 
     def save(self, *args, **kwargs):

@@ -9,6 +9,7 @@ from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
 from applications.models import Application
 from applications.permissions import (
     applications_for_user,
+    can_view_lifecycle,
     is_bureau_staff,
     is_expert,
     is_unit_reviewer,
@@ -94,7 +95,7 @@ def act(request, pk, action):
 @login_required
 def lifecycle(request):
     """The lifecycle, drawn from the transition table, with every row and its roles."""
-    if not request.user.has_perm("applications.view_lifecycle"):
+    if not can_view_lifecycle(request.user):
         raise PermissionDenied
     role_labels = dict(Role.choices) | {SYSTEM: SYSTEM_LABEL}
     rows = [

@@ -1,0 +1,154 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from applications.enums import Role
+from applications.models import Organisation, User
+from applications.uscc import make_uscc
+
+from ..factories import PASSWORD, OrganisationFactory, UserFactory
+
+SHUOCHENG_CODE = make_uscc("91140602", "MA0TW5T1")
+
+
+def registration(**changes):
+    data = {
+        "uscc": SHUOCHENG_CODE,
+        "organisation_name": "朔州市新注册科技有限公司",
+        "org_type": "enterprise",
+        "registered_address": "山西省朔州市朔城区开发南路 3 号",
+        "full_name": "钱文华",
+        "phone": "0349-1234567",
+        "email": "qian@example.com",
+        "username": "qianwenhua",
+        "password1": "Shuozhou#2026-alliance",
+        "password2": "Shuozhou#2026-alliance",
+    }
+    data.update(changes)
+    return data
+
+
+def link_in(message):
+    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+
+
+@pytest.mark.django_db
+def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
+    response = client.post(reverse("accounts:register"), registration())
+    assert "qian@example.com" in response.content.decode()
+    user = User.objects.get(username="qianwenhua")
+    assert not user.is_active
+    assert user.role == Role.APPLICANT
+    assert user.organisation == Organisation.objects.get(uscc=SHUOCHENG_CODE)
+    # Not before the address is confirmed.
+    assert not client.login(username="qianwenhua", password="Shuozhou#2026-alliance")
+
+    assert len(mail.outbox) == 1
+    confirmed = client.get(link_in(mail.outbox[0]), follow=True)
+    assert confirmed.redirect_chain[-1][0] == reverse("applications:dashboard")
+    assert "朔州市新注册科技有限公司" in confirmed.content.decode()
+    user.refresh_from_db()
+    assert user.is_active and user.email_confirmed_at is not None
+
+    # The link works once.
+    client.logout()
+    again = client.get(link_in(mail.outbox[0]))
+    assert again.status_code == 400
+    assert "无效或已过期" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_registration_with_a_wrong_uscc_says_which_part_and_keeps_the_input(client):
+    wrong = SHUOCHENG_CODE[:17] + ("0" if SHUOCHENG_CODE[17] != "0" else "1")
+    response = client.post(reverse("accounts:register"), registration(uscc=wrong))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "第 18 位（校验码）不符" in page
+    assert 'value="朔州市新注册科技有限公司"' in page
+    assert 'value="qian@example.com"' in page
+    assert not User.objects.exists()
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_registration_accepts_full_width_uscc(client):
+    full_width = SHUOCHENG_CODE.translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"}
+    )
+    client.post(reverse("accounts:register"), registration(uscc=full_width))
+    assert Organisation.objects.get().uscc == SHUOCHENG_CODE
+
+
+@pytest.mark.django_db
+def test_registration_for_an_organisation_already_registered_is_refused(client):
+    OrganisationFactory(uscc=SHUOCHENG_CODE)
+    page = client.post(reverse("accounts:register"), registration()).content.decode()
+    assert "该单位已在本平台注册" in page
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_registration_applies_the_password_validators(client):
+    page = client.post(
+        reverse("accounts:register"), registration(password1="123", password2="123")
+    ).content.decode()
+    assert "密码" in page
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email(client):
+    user = UserFactory(role=Role.STAFF, email="staff@example.com")
+    client.post(reverse("accounts:password_reset"), {"email": "staff@example.com"})
+    assert len(mail.outbox) == 1
+    assert "重设密码" in mail.outbox[0].subject
+    form = client.get(link_in(mail.outbox[0]), follow=True)
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": "Xinmima#2026-ok", "new_password2": "Xinmima#2026-ok"}, follow=True
+    )
+    assert "密码已重设" in done.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("Xinmima#2026-ok")
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        (Role.APPLICANT, "/apply/"),
+        (Role.UNIT_REVIEWER, "/review/"),
+        (Role.STAFF, "/review/"),
+        (Role.EXPERT, "/review/"),
+        (Role.ADMIN, "/admin/"),
+    ],
+)
+def test_each_role_lands_on_its_own_dashboard_after_log_in(world, client, role, landing):
+    user = {
+        Role.APPLICANT: world.applicant,
+        Role.UNIT_REVIEWER: world.unit,
+        Role.STAFF: world.staff,
+        Role.EXPERT: world.expert,
+        Role.ADMIN: world.admin,
+    }[role]
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == landing
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_log_in_with_a_wrong_password_says_so(client):
+    UserFactory(username="staff")
+    page = client.post(reverse("accounts:login"), {"username": "staff", "password": "wrong"}).content.decode()
+    assert "请输入一个正确的" in page or "正确的用户名和密码" in page
+
+
+@pytest.mark.django_db
+def test_log_out_returns_to_home(client):
+    client.force_login(UserFactory())
+    response = client.post(reverse("accounts:logout"))
+    assert response["Location"] == reverse("home")
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,146 @@
+import pytest
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.enums import State
+from applications.workflow import TRANSITIONS
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_after_a_database_round_trip(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_unreachable(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def unreachable(self, sql, params=None):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert b"database unavailable" in response.content
+
+
+@pytest.mark.django_db
+def test_home_names_the_bureau_and_the_measure_in_chinese_by_default(client):
+    page = client.get("/").content.decode()
+    assert '<html lang="zh-Hans">' in page
+    assert "朔州市科学技术局" in page
+    assert "朔科发〔2021〕5号" in page
+    # The 2021 edition lapsed on 2026-05-27 and the test database has no renewal.
+    assert "已于 2026-05-27 到期" in page
+
+
+def test_home_offers_to_apply_while_an_edition_is_in_force(edition, client):
+    page = client.get("/").content.decode()
+    assert edition.name in page
+    assert reverse("applications:dashboard") in page
+
+
+@pytest.mark.django_db
+def test_language_switcher_on_every_page_switches_to_english(client):
+    page = client.get("/policy/").content.decode()
+    assert f'action="{reverse("set_language")}"' in page
+    assert 'value="en"' in page
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/policy/"}, follow=True)
+    english = response.content.decode()
+    assert '<html lang="en">' in english
+    assert "Municipal Science and Technology Bureau" in english
+    # The measure itself stays in its official Chinese.
+    assert "第十条 本办法由市科技局负责解释" in english
+
+
+@pytest.mark.django_db
+def test_policy_page_shows_the_measure_and_its_numbers(client):
+    page = client.get("/policy/").content.decode()
+    assert "第四条 申报市级联盟应具备以下条件" in page
+    assert "联盟核心成员不能少于6家" in page
+    assert "不在有效期内" in page
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_strict_content_security_policy(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    page = response.content.decode()
+    assert "<script>" not in page and " style=" not in page and "<style" not in page
+
+
+def test_lifecycle_page_is_drawn_from_the_transition_table(world, client):
+    client.force_login(world.staff)
+    page = client.get(reverse("review:lifecycle")).content.decode()
+    for state in State:
+        assert f'data-state="{state.value}"' in page
+    assert page.count('class="edge ') == len({(row.source, row.target) for row in TRANSITIONS})
+    for row in TRANSITIONS:
+        assert str(row.action.label) in page
+
+
+def test_review_detail_offers_the_units_actions_and_forwards(world, client):
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.unit)
+    page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
+    assert "审核通过，报市科技局" in page
+    assert "组织单位审核意见" in page
+
+    refused = client.post(reverse("review:act", args=[application.pk, "forward"]), {"forward-comment": ""}, follow=True)
+    assert "请填写组织单位审核意见" in refused.content.decode()
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+
+    done = client.post(
+        reverse("review:act", args=[application.pk, "forward"]), {"forward-comment": "同意报市科技局"}, follow=True
+    )
+    assert "当前状态：待市科技局形式审查" in done.content.decode()
+    application.refresh_from_db()
+    assert application.state == State.FORWARDED
+    assert application.events.last().comment == "同意报市科技局"
+    assert application.events.last().ip_address == "127.0.0.1"
+
+
+def test_applicant_sees_return_reasons_and_timeline(world, client):
+    application = world.application(State.RETURNED)
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    assert "退回理由" in page
+    assert "测试意见" in page
+    assert "将状态由“待组织单位审核”变更为“退回修改”" in page
+    assert "修改后重新提交组织单位" in page
+
+
+def test_stale_click_gets_a_clear_message(world, client):
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.unit)
+    url = reverse("review:act", args=[application.pk, "forward"])
+    client.post(url, {"forward-comment": "同意"})
+    again = client.post(url, {"forward-comment": "同意"}, follow=True).content.decode()
+    assert "可能已由他人处理" in again
+    assert application.events.filter(action="forward").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("user_name", "url_name"),
+    [("applicant", "applications:dashboard"), ("staff", "review:dashboard"), ("unit", "review:dashboard")],
+)
+def test_list_pages_query_count_does_not_grow_with_rows(world, client, user_name, url_name):
+    client.force_login(getattr(world, user_name))
+    world.application(State.SUBMITTED)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse(url_name)).status_code == 200
+    for _ in range(5):
+        world.application(State.SUBMITTED)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse(url_name)).content.decode()
+    assert page.count("产业技术创新战略联盟</a>") == 6
+    assert len(many) == len(one)

@@ -64,11 +64,11 @@ def diagram():
             path = f"M {x1:.0f} {y1:.0f} L {x2:.0f} {y2:.0f}"
             kind = "forward"
         elif b["row"] == a["row"]:
-            left, right = (a, b) if a["x"] < b["x"] else (b, a)
-            x1 = a["x"] + NODE_W if a is left else a["x"]
-            x2 = b["x"] if b is right else b["x"] + NODE_W
-            y = a["y"] + NODE_H / 2
-            path = f"M {x1:.0f} {y:.0f} L {x2:.0f} {y:.0f}"
+            # Within a row: dip below the boxes, so as not to run through a neighbour.
+            x1, x2 = a["cx"], b["cx"]
+            y = a["y"] + NODE_H
+            dip = y + 14 + 8 * abs(x2 - x1) / (NODE_W + COL_GAP)
+            path = f"M {x1:.0f} {y:.0f} Q {(x1 + x2) / 2:.0f} {dip:.0f}, {x2:.0f} {y:.0f}"
             kind = "forward"
         else:
             # Back up the graph: leave on the right, bend outwards, enter on the right.
@@ -78,7 +78,7 @@ def diagram():
             path = f"M {x1:.0f} {y1:.0f} C {bend:.0f} {y1:.0f}, {bend:.0f} {y2:.0f}, {x2:.0f} {y2:.0f}"
             kind = "back"
         edges.append({"path": path, "kind": kind, "title": " / ".join(str(a) for a in actions)})
-    height = MARGIN_Y * 2 + len(rows) * NODE_H + (len(rows) - 1) * ROW_GAP
+    height = MARGIN_Y * 2 + len(rows) * NODE_H + (len(rows) - 1) * ROW_GAP + ROW_GAP // 2
     return {
         "width": int(width),
         "height": int(height),

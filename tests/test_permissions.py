@@ -87,3 +87,23 @@ def test_url_answers_each_role_as_expected(world, client, name):
             application = world.application(State.SUBMITTED)
             url = reverse(name, kwargs=kwargs(application) if kwargs else None)
     assert seen == expected
+
+
+def test_predicates_and_role_querysets_agree(world):
+    from applications.models import Application
+    from applications.permissions import applications_for_user, can_view_application
+
+    for state in State:
+        world.application(state)
+        other = world.application(state)
+        other.lead_unit = world.other_organisation
+        other.organising_unit = world.other_unit.organising_unit
+        other.save()
+    for role in ROLES[1:]:
+        user = getattr(world, role)
+        visible = set(applications_for_user(user).values_list("pk", flat=True))
+        for application in Application.objects.all():
+            assert can_view_application(user, application) == (application.pk in visible), (role, application.state)
+    # Units never see drafts, not even their own county's.
+    assert not applications_for_user(world.unit).filter(state=State.DRAFT).exists()
+    assert applications_for_user(world.unit).filter(state=State.SUBMITTED).count() == 1

@@ -144,3 +144,10 @@ def test_list_pages_query_count_does_not_grow_with_rows(world, client, user_name
         page = client.get(reverse(url_name)).content.decode()
     assert page.count("产业技术创新战略联盟</a>") == 6
     assert len(many) == len(one)
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_whatever_the_browser_asks(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-Hans">' in page
+    assert 'value="zh-hans" class="btn btn-sm btn-light" aria-current="true"' in page

@@ -15,7 +15,12 @@ MARGIN_X, MARGIN_Y = 24, 20
 
 
 def layers():
-    """The states in rows: ``[[State, …], …]`` by breadth-first distance from DRAFT."""
+    """The states in rows: ``[[State, …], …]``.
+
+    A state sits one row below the nearest state that leads to it (breadth-first from
+    DRAFT); an end state (no way out: withdrawn, rejected, revoked, lapsed) sits one row
+    below the *last* state that leads to it, so that the arrows into it point downwards.
+    """
     depth = {State.DRAFT: 0}
     queue = deque([State.DRAFT])
     while queue:
@@ -24,6 +29,10 @@ def layers():
             if row.source == state and row.target not in depth:
                 depth[row.target] = depth[state] + 1
                 queue.append(row.target)
+    sources = {row.source for row in TRANSITIONS}
+    for state in depth:
+        if state not in sources:
+            depth[state] = max(depth[row.source] for row in TRANSITIONS if row.target == state) + 1
     rows = [[] for _ in range(max(depth.values()) + 1)]
     for state in State:  # enum order keeps each row stable
         if state in depth:

@@ -30,7 +30,11 @@ MATRIX = {
     "accounts:confirm": ("get", lambda app: {"uidb64": "MQ", "token": "bad-token"}, answers(400)),
     "accounts:password_reset": ("get", None, answers(200)),
     "accounts:password_reset_done": ("get", None, answers(200)),
-    "accounts:password_reset_confirm": ("get", lambda app: {"uidb64": "MQ", "token": "bad-token"}, answers(200)),
+    "accounts:password_reset_confirm": (
+        "get",
+        lambda app: {"uidb64": "MQ", "token": "bad-token"},
+        answers(200),
+    ),
     "accounts:password_reset_complete": ("get", None, answers(200)),
     "accounts:password_change": ("get", None, answers(200, anonymous=302)),
     "accounts:password_change_done": ("get", None, answers(200, anonymous=302)),
@@ -41,10 +45,22 @@ MATRIX = {
     ),
     "applications:new": ("get", None, answers(403, anonymous=302, applicant=200, other_applicant=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
-    "applications:act": ("post", lambda app: {"pk": app.pk, "action": "withdraw"}, answers(404, applicant=302)),
-    "review:dashboard": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200, expert=200)),
+    "applications:act": (
+        "post",
+        lambda app: {"pk": app.pk, "action": "withdraw"},
+        answers(404, applicant=302),
+    ),
+    "review:dashboard": (
+        "get",
+        None,
+        answers(403, anonymous=302, unit=200, other_unit=200, staff=200, expert=200),
+    ),
     "review:detail": ("get", lambda app: {"pk": app.pk}, answers(404, unit=200, staff=200)),
-    "review:act": ("post", lambda app: {"pk": app.pk, "action": "forward"}, answers(404, unit=302, staff=302)),
+    "review:act": (
+        "post",
+        lambda app: {"pk": app.pk, "action": "forward"},
+        answers(404, unit=302, staff=302),
+    ),
     "review:lifecycle": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
     # Django's admin: only the administrator gets in; the rest go to its log-in page.
     "admin:index": ("get", None, answers(302, admin=200)),
@@ -103,7 +119,10 @@ def test_predicates_and_role_querysets_agree(world):
         user = getattr(world, role)
         visible = set(applications_for_user(user).values_list("pk", flat=True))
         for application in Application.objects.all():
-            assert can_view_application(user, application) == (application.pk in visible), (role, application.state)
+            assert can_view_application(user, application) == (application.pk in visible), (
+                role,
+                application.state,
+            )
     # Units never see drafts, not even their own county's.
     assert not applications_for_user(world.unit).filter(state=State.DRAFT).exists()
     assert applications_for_user(world.unit).filter(state=State.SUBMITTED).count() == 1

@@ -29,13 +29,23 @@ def test_production_mode_settings_are_secure():
     result = run_django(
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, "
-        "s.SECURE_SSL_REDIRECT, s.STORAGES['default']['OPTIONS']['base_url'] is None, s.LANGUAGE_CODE, s.TIME_ZONE)",
+        "s.SECURE_SSL_REDIRECT, s.STORAGES['default']['OPTIONS']['base_url'] is None, "
+        "s.LANGUAGE_CODE, s.TIME_ZONE)",
         PORTAL_PRODUCTION="1",
         DJANGO_ALLOWED_HOSTS="kjj.shuozhou.gov.cn",
         DJANGO_SECRET_KEY="x" * 64,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True", "True", "True", "True", "True", "zh-hans", "Asia/Shanghai"]
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "zh-hans",
+        "Asia/Shanghai",
+    ]
 
 
 def test_private_media_lies_outside_static_and_has_no_url():

@@ -94,13 +94,17 @@ def test_review_detail_offers_the_units_actions_and_forwards(world, client):
     assert "审核通过，报市科技局" in page
     assert "组织单位审核意见" in page
 
-    refused = client.post(reverse("review:act", args=[application.pk, "forward"]), {"forward-comment": ""}, follow=True)
+    refused = client.post(
+        reverse("review:act", args=[application.pk, "forward"]), {"forward-comment": ""}, follow=True
+    )
     assert "请填写组织单位审核意见" in refused.content.decode()
     application.refresh_from_db()
     assert application.state == State.SUBMITTED
 
     done = client.post(
-        reverse("review:act", args=[application.pk, "forward"]), {"forward-comment": "同意报市科技局"}, follow=True
+        reverse("review:act", args=[application.pk, "forward"]),
+        {"forward-comment": "同意报市科技局"},
+        follow=True,
     )
     assert "当前状态：待市科技局形式审查" in done.content.decode()
     application.refresh_from_db()

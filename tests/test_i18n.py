@@ -1,0 +1,31 @@
+import re
+from pathlib import Path
+
+import polib
+from django.conf import settings
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+
+
+def test_english_catalogue_is_complete():
+    po = polib.pofile(str(CATALOGUE / "django.po"))
+    assert len(po) > 200
+    assert [entry.msgid for entry in po.untranslated_entries()] == []
+    assert [entry.msgid for entry in po.fuzzy_entries()] == []
+
+
+def test_compiled_catalogue_matches_its_source():
+    po = polib.pofile(str(CATALOGUE / "django.po"))
+    mo = polib.mofile(str(CATALOGUE / "django.mo"))
+    source = {(e.msgctxt, e.msgid): e.msgstr for e in po.translated_entries()}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo if e.msgid}
+    assert compiled == source, "run `make messages` to recompile locale/en/LC_MESSAGES/django.mo"
+
+
+def test_english_messages_keep_their_placeholders():
+    po = polib.pofile(str(CATALOGUE / "django.po"))
+    for entry in po.translated_entries():
+        for flag in ("python-format", "python-brace-format"):
+            if flag in entry.flags:
+                names = sorted(re.findall(r"%\((\w+)\)", entry.msgid))
+                assert sorted(re.findall(r"%\((\w+)\)", entry.msgstr)) == names, entry.msgid

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", accounts.register, name="register"),
     path("confirm/<uidb64>/<token>/", accounts.confirm_email, name="confirm"),
+    path("messages/", accounts.notifications, name="notifications"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -28,6 +28,7 @@ MATRIX = {
     "accounts:logout": ("post", None, answers(302)),
     "accounts:register": ("get", None, answers(302, anonymous=200)),
     "accounts:confirm": ("get", lambda app: {"uidb64": "MQ", "token": "bad-token"}, answers(400)),
+    "accounts:notifications": ("get", None, answers(200, anonymous=302)),
     "accounts:password_reset": ("get", None, answers(200)),
     "accounts:password_reset_done": ("get", None, answers(200)),
     "accounts:password_reset_confirm": (

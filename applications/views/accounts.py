@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..forms import RegistrationForm
-from ..models import User
+from ..models import Notification, User
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -62,3 +64,15 @@ def confirm_email(request, uidb64, token):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("邮箱已确认，欢迎使用。现在可以开始填写联盟申报。"))
     return redirect("dashboard")
+
+
+@login_required
+def notifications(request):
+    """The in-portal messages queued by transitions, newest first; opening them reads them."""
+    page = Paginator(
+        request.user.notifications.select_related("application").order_by("-created_at", "-pk"), 30
+    ).get_page(request.GET.get("page"))
+    unread = [n.pk for n in page if n.read_at is None]
+    response = render(request, "accounts/notifications.html", {"page": page, "unread": set(unread)})
+    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return response

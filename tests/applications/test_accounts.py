@@ -152,3 +152,19 @@ def test_log_out_returns_to_home(client):
     response = client.post(reverse("accounts:logout"))
     assert response["Location"] == reverse("home")
     assert "_auth_user_id" not in client.session
+
+
+def test_in_portal_messages_show_unread_and_are_read_on_opening(world, client):
+    from applications.enums import State
+
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.unit)
+    home = client.get("/").content.decode()
+    assert '<span class="badge text-bg-warning">1<span class="visually-hidden">' in home
+
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    assert application.name in page
+    assert "未读" in page
+    assert reverse("review:detail", args=[application.pk]) in page
+    assert not world.unit.notifications.filter(read_at__isnull=True).exists()
+    assert "text-bg-warning" not in client.get("/").content.decode()

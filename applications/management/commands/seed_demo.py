@@ -41,7 +41,6 @@ DEMO_EDITION = {
 WORLDS = [
     {
         "applicant": ("applicant", "王建国", "wang.jianguo@example.com"),
-        "extra_applicant": None,
         "organisation": {
             "uscc": make_uscc("91140602", "MA0K3A1B"),
             "name": "朔州市晋北新材料科技有限公司",
@@ -51,20 +50,20 @@ WORLDS = [
         "unit": "shuocheng",
         "unit_user": ("unit-shuocheng", "李晓红", "shuocheng@example.com"),
         "topics": [
-            "粉煤灰综合利用",
-            "光伏组件回收",
-            "陶瓷新材料",
-            "煤矸石建材",
-            "现代医药中间体",
-            "绿色乳品加工",
-            "智能矿山装备",
-            "固废资源化",
-            "氢能储运",
-            "碳化硅材料",
-            "高端耐火材料",
-            "风电运维",
-            "杂粮精深加工",
-            "工业互联网",
+            ("粉煤灰综合利用", "new-materials"),
+            ("光伏组件回收", "photovoltaics"),
+            ("陶瓷新材料", "ceramics"),
+            ("煤矸石建材", "new-materials"),
+            ("现代医药中间体", "medicine"),
+            ("绿色乳品加工", "green-food"),
+            ("智能矿山装备", "equipment"),
+            ("固废资源化", "other-emerging"),
+            ("氢能储运", "other-emerging"),
+            ("碳化硅材料", "photovoltaics"),
+            ("高端耐火材料", "new-materials"),
+            ("风电运维", "power"),
+            ("杂粮精深加工", "green-food"),
+            ("工业互联网", "other-emerging"),
         ],
     },
     {
@@ -78,20 +77,20 @@ WORLDS = [
         "unit": "pinglu",
         "unit_user": ("unit-pinglu", "张志强", "pinglu@example.com"),
         "topics": [
-            "煤矿智能化",
-            "火电灵活性改造",
-            "煤基新材料",
-            "矿用机器人",
-            "光伏治沙",
-            "储能装备",
-            "煤层气利用",
-            "特种陶瓷",
-            "中药材种植加工",
-            "肉羊精深加工",
-            "矿山生态修复",
-            "节能环保装备",
-            "新能源汽车零部件",
-            "数字能源",
+            ("煤矿智能化", "coal"),
+            ("火电灵活性改造", "power"),
+            ("煤基新材料", "coal-chemicals"),
+            ("矿用机器人", "equipment"),
+            ("光伏治沙", "photovoltaics"),
+            ("储能装备", "equipment"),
+            ("煤层气利用", "coal"),
+            ("特种陶瓷", "ceramics"),
+            ("中药材种植加工", "medicine"),
+            ("肉羊精深加工", "green-food"),
+            ("矿山生态修复", "other-emerging"),
+            ("节能环保装备", "equipment"),
+            ("新能源汽车零部件", "equipment"),
+            ("数字能源", "power"),
         ],
     },
 ]
@@ -166,8 +165,8 @@ class Command(BaseCommand):
         username, name, email = world["unit_user"]
         reviewer = self._user(username, name, email, Role.UNIT_REVIEWER, organising_unit=unit)
         actors = {Role.APPLICANT: applicant, Role.UNIT_REVIEWER: reviewer, Role.STAFF: staff}
-        industries = list(Industry.objects.filter(is_active=True))
-        for index, (state, topic) in enumerate(zip(State, world["topics"], strict=True)):
+        industries = {industry.code: industry for industry in Industry.objects.all()}
+        for state, (topic, industry_code) in zip(State, world["topics"], strict=True):
             name = f"朔州市{topic}产业技术创新战略联盟"
             if Application.objects.filter(lead_unit=organisation, name=name).exists():
                 continue
@@ -175,7 +174,7 @@ class Command(BaseCommand):
                 name=name,
                 lead_unit=organisation,
                 edition=edition,
-                industry=industries[index % len(industries)],
+                industry=industries[industry_code],
                 organising_unit=unit,
                 created_by=applicant,
             )

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from applications.enums import Role
@@ -12,9 +14,24 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def restore_reference_data():
+    """Put back the data migration's organising units, industries and 2021 edition.
+
+    A live-server test's database is flushed afterwards (pytest-django's live_server asks
+    for a transactional database without serialized rollback), which empties them.
+    """
+    from django.apps import apps
+
+    from applications.models import OrganisingUnit
+
+    if not OrganisingUnit.objects.exists():
+        importlib.import_module("applications.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture
 def edition(db):
     """A renewed edition in force today (the 2021 edition lapsed on 2026-05-27)."""
+    restore_reference_data()
     return PolicyEditionFactory()
 
 
@@ -54,7 +71,8 @@ class World:
 
     def application(self, state=None, *, via=None, **fields):
         """A file of ``applicant`` routed to 朔城区, driven to ``state`` through transition()."""
-        application = ApplicationFactory(lead_unit=self.organisation, edition=self.edition, **fields)
+        fields.setdefault("lead_unit", self.organisation)
+        application = ApplicationFactory(edition=self.edition, **fields)
         if state is not None:
             self.drive(application, route(state, via=via))
         return application

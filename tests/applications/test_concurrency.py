@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_forwards_apply_exactly_once(world):
     application = world.application(State.SUBMITTED)
     start = threading.Barrier(2)

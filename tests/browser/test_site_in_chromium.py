@@ -1,0 +1,49 @@
+import pytest
+
+from applications.enums import State
+
+from ..factories import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit].btn-danger")
+
+
+def test_applicant_logs_in_sees_own_files_and_switches_to_english(world, live_server, page):
+    application = world.application(State.RETURNED)
+    world.application(lead_unit=world.other_organisation)
+
+    log_in(page, live_server, "applicant")
+    page.wait_for_url(f"{live_server.url}/apply/")
+    assert page.locator("h1").inner_text().startswith("我的申报")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1
+    assert application.name in rows.first.inner_text()
+    assert "退回修改" in rows.first.inner_text()
+
+    page.click("button[name=language][value=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text().startswith("My applications")
+    assert "Returned for revision" in page.locator("tbody tr").first.inner_text()
+    # The strict Content-Security-Policy holds: nothing on the page was refused.
+    assert page.console_errors == []
+
+
+def test_menu_works_on_a_phone_under_the_content_security_policy(world, live_server, page):
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, live_server, "staff")
+    page.wait_for_url(f"{live_server.url}/review/")
+    menu_link = page.get_by_role("link", name="办理流程")
+    assert not menu_link.is_visible()
+    page.click(".navbar-toggler")
+    menu_link.wait_for(state="visible")
+    menu_link.click()
+    page.wait_for_url(f"{live_server.url}/review/lifecycle/")
+    assert page.locator("svg.lifecycle-svg g.node").count() == len(State)
+    assert page.console_errors == []

@@ -53,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("角色与归属"), {"fields": ("role", "organisation", "organising_unit")}),
         (_("个人信息"), {"fields": ("full_name", "email", "phone", "email_confirmed_at")}),
-        (_("状态"), {"fields": ("is_active", "is_superuser", "last_login", "date_joined")}),
+        (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (

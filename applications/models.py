@@ -222,8 +222,12 @@ class User(AbstractUser):
             raise ValidationError({"organising_unit": _("只有组织单位用户关联组织单位。")})
 
     def save(self, *args, **kwargs):
-        # The administrator role opens the Django admin; nobody else gets in there.
-        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        # The role is the one switch: the administrator (bureau IT, or whoever
+        # `createsuperuser` makes) has the whole Django admin; nobody else gets in there.
+        # Reviewer rights never follow from it: views check the role's predicates.
+        if self._state.adding and self.is_superuser:
+            self.role = Role.ADMIN
+        self.is_superuser = self.is_staff = self.role == Role.ADMIN
         super().save(*args, **kwargs)
 
 

@@ -168,3 +168,52 @@ def test_in_portal_messages_show_unread_and_are_read_on_opening(world, client):
     assert reverse("review:detail", args=[application.pk]) in page
     assert not world.unit.notifications.filter(read_at__isnull=True).exists()
     assert "text-bg-warning" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_role_alone_decides_who_administers():
+    admin = UserFactory(role=Role.ADMIN)
+    assert admin.is_superuser and admin.is_staff
+    superuser = User.objects.create_superuser("it", "it@example.com", PASSWORD)
+    assert superuser.role == Role.ADMIN
+    admin.role = Role.STAFF
+    admin.save()
+    assert not admin.is_superuser and not admin.is_staff
+
+
+def test_administrator_creates_a_unit_reviewer_in_the_admin(world, client):
+    from applications.models import OrganisingUnit
+
+    client.force_login(world.admin)
+    unit = OrganisingUnit.objects.get(code="yingxian")
+    response = client.post(
+        reverse("admin:applications_user_add"),
+        {
+            "username": "unit-yingxian",
+            "full_name": "孙立新",
+            "email": "yingxian@example.com",
+            "role": Role.UNIT_REVIEWER,
+            "organising_unit": unit.pk,
+            "password1": "Kx9#pass-Shuozhou",
+            "password2": "Kx9#pass-Shuozhou",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    reviewer = User.objects.get(username="unit-yingxian")
+    assert reviewer.organising_unit == unit
+    assert not reviewer.is_staff
+
+    # A unit reviewer without a unit is refused with a message saying what to fix.
+    refused = client.post(
+        reverse("admin:applications_user_add"),
+        {
+            "username": "unit-nowhere",
+            "role": Role.UNIT_REVIEWER,
+            "password1": "Kx9#pass-Shuozhou",
+            "password2": "Kx9#pass-Shuozhou",
+            "usable_password": "true",
+        },
+    )
+    assert "组织单位用户必须关联所属组织单位" in refused.content.decode()
+    assert not User.objects.filter(username="unit-nowhere").exists()

@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import USCCField
 from .models import (
     Application,
     AuditEvent,
@@ -36,8 +38,17 @@ class PolicyEditionAdmin(admin.ModelAdmin):
     list_display = ["name", "document_number", "effective_from", "effective_until", "is_demo"]
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    uscc = USCCField()
+
+    class Meta:
+        model = Organisation
+        fields = ["uscc", "name", "org_type", "registered_address"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
     list_display = ["name", "uscc", "org_type", "registered_address"]
     list_filter = ["org_type"]
     search_fields = ["name", "uscc"]

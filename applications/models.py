@@ -170,6 +170,11 @@ class Organisation(models.Model):
         self.uscc = normalize_uscc(self.uscc)
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None):
+        # Before the length, format and uniqueness checks: "9114 0602…" is "91140602…".
+        self.uscc = normalize_uscc(self.uscc)
+        super().clean_fields(exclude=exclude)
+
 
 class User(AbstractUser):
     """A log-in of the portal with one role (DESIGN.md "People").
@@ -292,6 +297,8 @@ class Application(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    """Used as both the default and the base manager, so neither can update or delete."""
+
     def update(self, **kwargs):
         raise PermissionError("Audit events are immutable.")
 
@@ -325,6 +332,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        base_manager_name = "objects"
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
 
@@ -334,6 +342,8 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Audit events are immutable.")
+        # Never an UPDATE, even for an instance made up with the pk of an existing event.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -382,10 +382,12 @@ def _queue_notifications(application, event):
         "to_label": State(event.to_state).label,
         "action_label": Action(event.action).label,
     }
-    subject = _("【朔州市联盟申报】%(name)s：%(to)s") % {
-        "name": application.name,
-        "to": context["to_label"],
-    }
+    # A subject is one header line: a line break typed into a name must not break the mail.
+    subject = " ".join(
+        (
+            _("【朔州市联盟申报】%(name)s：%(to)s") % {"name": application.name, "to": context["to_label"]}
+        ).split()
+    )
     body = render_to_string("email/transition.txt", context)
     people = recipients(application, event)
     Notification.objects.bulk_create(
@@ -396,4 +398,5 @@ def _queue_notifications(application, event):
     )
     mails = [(subject, body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people if p.email]
     if mails:
-        db_transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+        # robust: a mail server that is down must not turn a committed transition into an error.
+        db_transaction.on_commit(lambda: send_mass_mail(mails), robust=True)

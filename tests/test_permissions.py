@@ -57,10 +57,11 @@ MATRIX = {
         answers(403, anonymous=302, unit=200, other_unit=200, staff=200, expert=200),
     ),
     "review:detail": ("get", lambda app: {"pk": app.pk}, answers(404, unit=200, staff=200)),
+    # Staff see the file but forwarding is the unit's: refused with 403, nothing applied.
     "review:act": (
         "post",
         lambda app: {"pk": app.pk, "action": "forward"},
-        answers(404, unit=302, staff=302),
+        answers(404, unit=302, staff=403),
     ),
     "review:lifecycle": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
     # Django's admin: only the administrator gets in; the rest go to its log-in page.
@@ -99,6 +100,9 @@ def test_url_answers_each_role_as_expected(world, client, name):
         data = {"language": "en", "forward-comment": "同意"} if method == "post" else {}
         seen[role] = getattr(client, method)(url, data).status_code
         application.refresh_from_db()
+        if name.endswith(":act"):
+            # A 302 from an action must mean it was applied, anything else that it was not.
+            assert (application.state != State.SUBMITTED) == (seen[role] == 302), role
         if application.state != State.SUBMITTED:
             # An allowed action went through: put a fresh file in its place.
             application = world.application(State.SUBMITTED)

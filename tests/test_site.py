@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+import time_machine
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +31,9 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client, monkeypatc
     assert b"database unavailable" in response.content
 
 
+@time_machine.travel(
+    datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+)
 @pytest.mark.django_db
 def test_home_names_the_bureau_and_the_measure_in_chinese_by_default(client):
     page = client.get("/").content.decode()
@@ -57,6 +63,9 @@ def test_language_switcher_on_every_page_switches_to_english(client):
     assert "第十条 本办法由市科技局负责解释" in english
 
 
+@time_machine.travel(
+    datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+)
 @pytest.mark.django_db
 def test_policy_page_shows_the_measure_and_its_numbers(client):
     page = client.get("/policy/").content.decode()

@@ -1,7 +1,6 @@
 """Registration with e-mail confirmation; log-in, log-out and password reset are Django's."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
@@ -51,19 +50,26 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def confirm_email(request, uidb64, token):
+    """GET shows a button; only the POST activates the account.
+
+    A mail scanner that opens the link uses nothing up, and nobody is logged in by a
+    link: the person logs in with the password they chose.
+    """
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     if user is None or not email_confirmation_token.check_token(user, token):
         return render(request, "accounts/confirm_invalid.html", status=400)
+    if request.method == "GET":
+        return render(request, "accounts/confirm.html", {"email": user.email})
     user.is_active = True
     user.email_confirmed_at = timezone.now()
     user.save(update_fields=["is_active", "email_confirmed_at"])
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, _("邮箱已确认，欢迎使用。现在可以开始填写联盟申报。"))
-    return redirect("dashboard")
+    messages.success(request, _("邮箱已确认，请登录后开始填写联盟申报。"))
+    return redirect("accounts:login")
 
 
 @login_required

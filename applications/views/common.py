@@ -1,6 +1,7 @@
 """What the applicant's and the reviewers' pages share: making a transition from a form."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ..enums import Action
 from ..forms import TransitionForm
-from ..workflow import TransitionError, available_transitions, transition
+from ..workflow import NotPermitted, TransitionError, available_transitions, transition
 
 
 def client_ip(request):
@@ -41,6 +42,9 @@ def perform_transition(request, scope, pk, action, *, success_url):
             comment=form.cleaned_data.get("comment", ""),
             ip_address=client_ip(request),
         )
+    except NotPermitted as refusal:
+        # The user sees the file but this action is not theirs to make.
+        raise PermissionDenied(str(refusal)) from refusal
     except TransitionError as refusal:
         for message in refusal.messages:
             messages.error(request, message)

@@ -46,15 +46,28 @@ def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
     assert not client.login(username="qianwenhua", password="Shuozhou#2026-alliance")
 
     assert len(mail.outbox) == 1
-    confirmed = client.get(link_in(mail.outbox[0]), follow=True)
-    assert confirmed.redirect_chain[-1][0] == reverse("applications:dashboard")
-    assert "朔州市新注册科技有限公司" in confirmed.content.decode()
+    link = link_in(mail.outbox[0])
+    # Opening the link (a mail scanner does) changes nothing; the button does.
+    assert "确认并启用账号" in client.get(link).content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+    confirmed = client.post(link, follow=True)
+    assert confirmed.redirect_chain[-1][0] == reverse("accounts:login")
+    assert "邮箱已确认" in confirmed.content.decode()
     user.refresh_from_db()
     assert user.is_active and user.email_confirmed_at is not None
 
+    landed = client.post(
+        reverse("accounts:login"),
+        {"username": "qianwenhua", "password": "Shuozhou#2026-alliance"},
+        follow=True,
+    )
+    assert landed.redirect_chain[-1][0] == reverse("applications:dashboard")
+    assert "朔州市新注册科技有限公司" in landed.content.decode()
+
     # The link works once.
     client.logout()
-    again = client.get(link_in(mail.outbox[0]))
+    again = client.post(link)
     assert again.status_code == 400
     assert "无效或已过期" in again.content.decode()
 

@@ -35,3 +35,21 @@ def test_admin_shows_audit_events_read_only(world, client):
     assert client.get(reverse("admin:applications_auditevent_add")).status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).comment == "测试意见"
     assert AuditEvent.objects.filter(action=Action.SUBMIT).count() == 1
+
+
+def test_audit_event_with_an_existing_pk_cannot_overwrite_it(world):
+    from django.db import IntegrityError, transaction
+
+    event = world.application(State.SUBMITTED).events.get()
+    forged = AuditEvent(
+        pk=event.pk,
+        application=event.application,
+        actor_role="staff",
+        action="submit",
+        from_state="draft",
+        to_state="submitted",
+        comment="篡改",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
+    assert AuditEvent.objects.get(pk=event.pk).comment == "测试意见"

@@ -1,19 +1,16 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from applications.enums import Action, State
 from applications.models import Application, AuditEvent
 from applications.workflow import StateConflict, transition
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks (SELECT … FOR UPDATE) need PostgreSQL"
-)
-
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_forwards_apply_exactly_once(world):
+    """PostgreSQL: the row lock. SQLite: BEGIN IMMEDIATE, the write lock at the start."""
     application = world.application(State.SUBMITTED)
     start = threading.Barrier(2)
     outcomes = []

@@ -110,3 +110,27 @@ def test_make_uscc_produces_valid_codes():
     for body in ["00000000", "MA0K3A1B", "Y0000001", "MA000123"]:
         code = make_uscc("91140602", body)
         assert validate_uscc(code) == code
+
+
+@pytest.mark.django_db
+def test_admin_normalises_the_uscc_before_checking_it_is_unique(client):
+    from django.urls import reverse
+
+    from applications.enums import Role
+    from applications.models import Organisation
+
+    from ..factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.ADMIN))
+    Organisation.objects.create(uscc="91350100M000100Y43", name="甲", org_type="enterprise")
+    page = client.post(
+        reverse("admin:applications_organisation_add"),
+        {"uscc": "9135 0100-m000 100y43", "name": "乙", "org_type": "enterprise", "registered_address": ""},
+    ).content.decode()
+    assert Organisation.objects.count() == 1
+    assert "已存在" in page
+    client.post(
+        reverse("admin:applications_organisation_add"),
+        {"uscc": "9144 0300 1922 0382 16", "name": "丙", "org_type": "enterprise", "registered_address": ""},
+    )
+    assert Organisation.objects.filter(uscc="914403001922038216").exists()

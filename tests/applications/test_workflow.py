@@ -147,3 +147,13 @@ def test_failed_transition_sends_nothing(world, django_capture_on_commit_callbac
         transition(application, Action.RETURN, world.unit, comment="")
     assert mail.outbox == []
     assert not Notification.objects.filter(event__action=Action.RETURN).exists()
+
+
+def test_line_break_in_a_name_does_not_break_the_mail(world, django_capture_on_commit_callbacks):
+    application = world.application(name="朔州市测试联盟\nBcc: someone@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(application, Action.SUBMIT, world.applicant)
+    assert application.state == State.SUBMITTED
+    assert len(mail.outbox) == 1
+    assert "\n" not in mail.outbox[0].subject
+    assert mail.outbox[0].bcc == []

@@ -1,8 +1,6 @@
 """The lead unit's pages under /apply/ (Art. 4–5)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -11,21 +9,9 @@ from ..editions import NoEditionInForce, edition_in_force, suggested_organising_
 from ..forms import NewApplicationForm
 from ..models import Application
 from ..permissions import applicant_applications, is_applicant
-from .common import offered_actions, perform_transition
+from .common import offered_actions, perform_transition, role_required
 
-
-def applicant_required(view):
-    """Applicant pages: log-in required; other roles are refused (they have their own)."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_applicant(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+applicant_required = role_required(is_applicant)
 
 
 @applicant_required

@@ -1,6 +1,9 @@
 """What the applicant's and the reviewers' pages share: making a transition from a form."""
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -10,6 +13,22 @@ from django.views.decorators.http import require_POST
 from ..enums import Action
 from ..forms import TransitionForm
 from ..workflow import NotPermitted, TransitionError, available_transitions, transition
+
+
+def role_required(predicate):
+    """Pages of one area (the applicant's, the reviewers'): log-in required, other roles 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def client_ip(request):

@@ -14,24 +14,18 @@ from applications.permissions import (
     is_expert,
     is_unit_reviewer,
 )
-from applications.views.common import offered_actions, perform_transition
+from applications.views.common import offered_actions, perform_transition, role_required
 from applications.workflow import TRANSITIONS
 
 from ..lifecycle import diagram
 
 
-def reviewer_required(view):
-    """Organising units, bureau staff and experts; applicants have their own pages."""
+def is_reviewer(user):
+    return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
 
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_reviewer(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# Organising units, bureau staff and experts; applicants have their own pages.
+reviewer_required = role_required(is_reviewer)
 
 
 @reviewer_required
@@ -56,10 +50,6 @@ def dashboard(request):
             "waiting_states": waiting_on_me,
         },
     )
-
-
-def is_reviewer(user):
-    return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
 
 
 def reviewed_applications(user):

@@ -294,9 +294,13 @@ def guard_problems(application, row, actor, comment=""):
     problems = []
     if row.comment_required and not (comment or "").strip():
         problems.append(_("请填写%(label)s。") % {"label": row.comment_label})
-    for guard in _TARGET_GUARDS[row.target]:
-        problems.extend(guard(application, row, actor))
+    problems.extend(target_guard_problems(application, row, actor))
     return problems
+
+
+def target_guard_problems(application, row, actor):
+    """What the guards registered for ``row.target`` find missing."""
+    return [problem for guard in _TARGET_GUARDS[row.target] for problem in guard(application, row, actor)]
 
 
 def available_transitions(application, actor):
@@ -311,8 +315,7 @@ def available_transitions(application, actor):
             continue
         if not may_act(actor, application, row):
             continue
-        problems = [p for guard in _TARGET_GUARDS[row.target] for p in guard(application, row, actor)]
-        offered.append((row, problems))
+        offered.append((row, target_guard_problems(application, row, actor)))
     return offered
 
 

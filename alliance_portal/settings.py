@@ -166,6 +166,15 @@ STORAGES = {
     },
 }
 
+# Uploads (DESIGN.md "Documents"): the size limit is enforced while a file streams in; files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never wholly into memory.
+PORTAL_UPLOAD_MAX_BYTES = int(os.environ.get("PORTAL_UPLOAD_MAX_MB", "20")) * 1024 * 1024
+# A 300 dpi A3 scan is about 17 million pixels; a decompression bomb is far above this.
+PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "50000000"))
+PORTAL_IMPORT_MAX_ROWS = 200
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -221,6 +230,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # The PDF libraries narrate every page they lay out at INFO; only their problems matter.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf", "pypdf")},
 }
 
 # The bureau's contact shown in the footer (and later on notices for objections).

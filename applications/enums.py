@@ -79,3 +79,20 @@ class IndustryGroup(models.TextChoices):
     ENERGY = "energy", _("能源产业")
     MANUFACTURING = "manufacturing", _("七大制造业")
     EMERGING = "emerging", _("N：其他新兴产业")
+
+
+class DocumentKind(models.TextChoices):
+    """The materials of Art. 5, each an upload slot (the licence slot is per member)."""
+
+    FORM = "form", _("联盟申请书（签字盖章扫描件）")
+    AGREEMENT = "agreement", _("联盟协议（全体成员签署）")
+    CHARTER = "charter", _("联盟章程")
+    LICENCE = "licence", _("营业执照或法人证书（加盖公章）")
+    OTHER = "other", _("其他材料")
+
+
+class Severity(models.TextChoices):
+    """How much an eligibility finding weighs: a blocking one keeps the file from being submitted."""
+
+    BLOCKING = "blocking", _("不符合（须修改）")
+    WARNING = "warning", _("提示（须说明或由组织单位核实）")

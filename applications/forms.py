@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Role
-from .models import Application, Industry, Organisation, OrganisingUnit, User
+from .models import Application, Industry, Member, Organisation, OrganisingUnit, User
 from .uscc import normalize_uscc, validate_uscc
 
 
@@ -115,3 +115,140 @@ class NewApplicationForm(forms.ModelForm):
 
 class TransitionForm(forms.Form):
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    declared = forms.BooleanField(label=_("我已阅读并同意承诺书"), required=False)
+
+
+def _textarea(rows):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class StepForm(forms.ModelForm):
+    """A step of the application form. Nothing is required: a half-filled step saves, and the
+    eligibility panel says what is still missing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class BasicsForm(StepForm):
+    """Art. 3: the alliance, its industry, purpose and main tasks; Art. 5: its organising unit."""
+
+    class Meta:
+        model = Application
+        fields = ["name", "industry", "organising_unit", "purpose", "main_tasks"]
+        widgets = {"purpose": _textarea(4), "main_tasks": _textarea(6)}
+        help_texts = {
+            "name": _("通常为“朔州市……产业技术创新战略联盟”，与联盟协议、章程一致。"),
+            "organising_unit": _("已按牵头单位统一社会信用代码的行政区划码推荐，可修改。"),
+            "main_tasks": _("第三条所列任务：成果转化、联合攻关、行业服务、标准化、国际合作、品牌建设等。"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
+        self.fields["organising_unit"].queryset = OrganisingUnit.objects.filter(is_active=True)
+
+
+class GoalsForm(StepForm):
+    """Art. 5(2): the technical innovation goals, as stated in the agreement."""
+
+    class Meta:
+        model = Application
+        fields = ["innovation_goals"]
+        widgets = {"innovation_goals": _textarea(10)}
+        help_texts = {"innovation_goals": _("与联盟协议中的技术创新目标一致，宜分条写明可考核的指标和时间。")}
+
+
+class LeadForm(StepForm):
+    """Art. 4(1): the lead unit's qualifications with indicators, for the experts to judge."""
+
+    class Meta:
+        model = Application
+        fields = ["lead_qualification", "rd_spending", "revenue", "patents", "standards", "rd_staff"]
+        widgets = {"lead_qualification": _textarea(8)}
+        help_texts = {
+            "lead_qualification": _(
+                "说明整体技术水平（市内领先、省内先进）、经济实力、影响力和对产业的带动作用。"
+            ),
+        }
+
+
+class LeadMemberForm(StepForm):
+    """The lead unit's registered address (住所) and legal representative, as on its licence."""
+
+    class Meta:
+        model = Member
+        fields = ["registered_address", "legal_representative"]
+        help_texts = {
+            "registered_address": _(
+                "按营业执照或法人证书填写；登记机关不在朔州的，住所须在朔州市内（第四条第（一）项）。"
+            )
+        }
+
+
+class ContactForm(StepForm):
+    class Meta:
+        model = Application
+        fields = ["contact_name", "contact_title", "contact_phone", "contact_email"]
+
+
+class CeilingForm(StepForm):
+    """Art. 4(3): "一般不超过 15 家" — a written justification when there are more."""
+
+    class Meta:
+        model = Application
+        fields = ["ceiling_justification"]
+        widgets = {"ceiling_justification": _textarea(4)}
+
+
+class MemberForm(StepForm):
+    """A member unit (Art. 4(2)); the lead unit's identity comes from its account and is fixed."""
+
+    uscc = USCCField()
+    LEAD_FIXED = ("name", "uscc", "org_type", "is_core")
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "uscc",
+            "org_type",
+            "is_core",
+            "registered_address",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "task",
+        ]
+        widgets = {"task": _textarea(3)}
+        help_texts = {"task": _("该成员在联盟协议中承担的任务（第五条第（二）项）。")}
+
+    def __init__(self, *args, application, **kwargs):
+        self.application = application
+        super().__init__(*args, **kwargs)
+        if self.instance.is_lead:
+            for name in self.LEAD_FIXED:
+                self.fields[name].disabled = True
+            self.fields["uscc"].help_text = _("牵头单位的名称和代码来自注册信息，如有变化请联系市科技局。")
+
+    def clean_uscc(self):
+        code = self.cleaned_data["uscc"]
+        others = self.application.members.exclude(pk=self.instance.pk)
+        twin = others.filter(uscc=code).first()
+        if twin is not None:
+            raise forms.ValidationError(
+                _("统一社会信用代码 %(code)s 已是本联盟成员“%(name)s”的代码，同一单位不能重复列出。")
+                % {"code": code, "name": twin.name}
+            )
+        return code
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("选择文件"), help_text=_("PDF、JPEG 或 PNG。"))
+    title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("成员名单文件"), help_text=_("按模板填写的 .xlsx 或 .csv 文件。"))

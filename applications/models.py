@@ -5,6 +5,7 @@ Models stay thin: the business rules live in the domain modules (``uscc``, ``edi
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -13,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import IndustryGroup, OrganisationType, Role, State
+from .enums import SYSTEM_LABEL, Action, DocumentKind, IndustryGroup, OrganisationType, Role, State
 from .uscc import normalize_uscc, validate_uscc
 
 
@@ -286,6 +287,29 @@ class Application(models.Model):
     # First submission: from then on the routed organising unit sees the file.
     submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True, editable=False)
 
+    # Art. 3: what the alliance is for and what it will do.
+    purpose = models.TextField(_("组建目的与宗旨"), blank=True)
+    main_tasks = models.TextField(_("主要任务"), blank=True)
+    # Art. 5(2): the technical innovation goals, also stated in the agreement.
+    innovation_goals = models.TextField(_("技术创新目标"), blank=True)
+    # Art. 4(1): the lead unit's qualifications, stated with indicators, judged by experts.
+    lead_qualification = models.TextField(_("牵头单位资质说明"), blank=True)
+    rd_spending = models.DecimalField(
+        _("上年度研发投入（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    revenue = models.DecimalField(
+        _("上年度营业收入（万元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    patents = models.PositiveIntegerField(_("有效专利数（件）"), null=True, blank=True)
+    standards = models.PositiveIntegerField(_("主持或参与制定的标准数（项）"), null=True, blank=True)
+    rd_staff = models.PositiveIntegerField(_("研发人员数（人）"), null=True, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    contact_title = models.CharField(_("职务"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("电子邮箱"), blank=True)
+    # Art. 4(3): "一般不超过 15 家" — more needs a written justification.
+    ceiling_justification = models.TextField(_("成员超过上限的书面说明"), blank=True)
+
     class Meta:
         ordering = ["-updated_at", "-pk"]
         verbose_name = _("联盟申报")
@@ -295,15 +319,199 @@ class Application(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_editable(self):
+        """The lead unit fills in a draft, and a returned file; otherwise it is read-only."""
+        return self.state in (State.DRAFT, State.RETURNED)
+
 
 class AuditEventQuerySet(models.QuerySet):
-    """Used as both the default and the base manager, so neither can update or delete."""
+    """Insert-only records: used as default and base manager, so neither can update or delete."""
 
     def update(self, **kwargs):
         raise PermissionError("Audit events are immutable.")
 
     def delete(self):
         raise PermissionError("Audit events are immutable.")
+
+
+class Member(models.Model):
+    """A member unit of the alliance (Art. 4(2)–(3)); the lead unit is one, and a core one."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.CASCADE, related_name="members"
+    )
+    name = models.CharField(_("单位名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
+    is_core = models.BooleanField(_("核心成员"), default=False)
+    is_lead = models.BooleanField(_("牵头单位"), default=False, editable=False)
+    registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    task = models.TextField(_("承担的任务分工"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_lead", "-is_core", "pk"]
+        verbose_name = _("成员单位")
+        verbose_name_plural = _("成员单位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(is_lead=True),
+                name="one_lead_member_per_application",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.uscc = normalize_uscc(self.uscc)
+        super().save(*args, **kwargs)
+
+
+class Submission(models.Model):
+    """The frozen data and document versions of one submission round (Art. 5).
+
+    Written once by ``transition()`` when the lead unit submits or resubmits, and never
+    changed: reviewers read it, and the next round is compared with it.
+    """
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    event = models.OneToOneField(
+        "AuditEvent", verbose_name=_("审计记录"), on_delete=models.PROTECT, related_name="submission"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+    declaration = models.TextField(_("承诺书"))
+    data = models.JSONField(_("申报数据"))
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["application", "number"]
+        base_manager_name = "objects"
+        verbose_name = _("提交记录")
+        verbose_name_plural = _("提交记录")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="one_submission_per_round")
+        ]
+
+    def __str__(self):
+        return f"{self.application} #{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Submissions are immutable.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Submissions are immutable.")
+
+
+class Document(models.Model):
+    """An upload slot of Art. 5 materials; each upload is a new :class:`DocumentVersion`."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("材料类型"), max_length=20, choices=DocumentKind.choices)
+    # The licence slot sits beside its member. A member removed after a submission keeps
+    # its licence's history (the slot is then detached and hidden).
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("成员单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+    )
+    title = models.CharField(_("材料名称"), max_length=200, blank=True)
+    removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("申报材料")
+        verbose_name_plural = _("申报材料")
+
+    def __str__(self):
+        return self.title or self.get_kind_display()
+
+
+def private_upload_name(instance, filename):
+    """A random name: the stored path says nothing of the file or its owner."""
+    suffix = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        getattr(instance, "content_type", ""), ".bin"
+    )
+    today = timezone.localdate()
+    return f"documents/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def private_preview_name(instance, filename):
+    return f"previews/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class DocumentVersion(models.Model):
+    """One uploaded file, checked by content (``applications.documents``), never overwritten.
+
+    A version frozen in a submission is never deleted; a return allows new versions.
+    """
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("申报材料"), on_delete=models.PROTECT, related_name="versions"
+    )
+    file = models.FileField(_("文件"), upload_to=private_upload_name, max_length=200)
+    preview = models.FileField(_("预览图"), upload_to=private_preview_name, max_length=200, blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    page_count = models.PositiveIntegerField(_("页数"), default=1)
+    width = models.PositiveIntegerField(_("宽（像素）"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高（像素）"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # The submission that first froze this version; from then on it is never deleted.
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name=_("首次提交轮次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="new_versions",
+    )
+
+    class Meta:
+        ordering = ["document", "pk"]
+        verbose_name = _("材料版本")
+        verbose_name_plural = _("材料版本")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")
+
+    @property
+    def is_frozen(self):
+        return self.submission_id is not None
 
 
 class AuditEvent(models.Model):
@@ -348,6 +556,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are immutable.")
+
+    @property
+    def action_label(self):
+        return Action(self.action).label if self.action in Action.values else self.action
+
+    @property
+    def actor_label(self):
+        """Who acted, in plain words: the person and their role, or the system."""
+        if self.actor_id is None:
+            return SYSTEM_LABEL
+        role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
+        return f"{self.actor}（{role}）"
 
 
 class Notification(models.Model):

@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
+from .eligibility import blocking_findings, check
 from .enums import SYSTEM, Action, Role, State
 from .models import Application, AuditEvent, Notification, User
 from .permissions import acts_as
+from .submissions import freeze
 
 APPLICANT, UNIT, STAFF = Role.APPLICANT, Role.UNIT_REVIEWER, Role.STAFF
 
@@ -63,7 +65,12 @@ class Transition:
     # A row that does not apply to this file is not offered at all (e.g. a resubmission
     # goes back to the level that returned the file).
     applies: object = None
+    # Changes to the file made with the state change, before the audit event is written.
     effects: tuple = field(default=())
+    # Records made after the audit event, which they refer to: ``(application, event, actor)``.
+    records: tuple = field(default=())
+    # The lead unit ticks the declaration (承诺书) when it submits.
+    declaration_required: bool = False
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
@@ -94,6 +101,13 @@ def _bind_edition_in_force(application, row):
     application.edition = edition_in_force()
 
 
+def _freeze_submission(application, event, actor):
+    freeze(application, event, actor)
+
+
+SUBMISSION = {"declaration_required": True, "records": (_freeze_submission,)}
+
+
 def _t(source, action, target, roles, **options):
     return Transition(State(source), Action(action), State(target), frozenset(roles), **options)
 
@@ -115,6 +129,7 @@ TRANSITIONS = (
         State.SUBMITTED,
         {APPLICANT},
         effects=(_bind_edition_in_force, _record_first_submission),
+        **SUBMISSION,
     ),
     _t(
         State.SUBMITTED,
@@ -140,6 +155,7 @@ TRANSITIONS = (
         {APPLICANT},
         applies=_returned_by(State.SUBMITTED),
         effects=(_forget_returning_level,),
+        **SUBMISSION,
     ),
     _t(
         State.RETURNED,
@@ -148,6 +164,7 @@ TRANSITIONS = (
         {APPLICANT},
         applies=_returned_by(State.FORWARDED),
         effects=(_forget_returning_level,),
+        **SUBMISSION,
     ),
     # Art. 6: the bureau's formal check, expert review and the Party group's decision.
     _t(
@@ -252,7 +269,16 @@ def edition_in_force_guard(application, row, actor):
     return []
 
 
+def eligibility_guard(application, row, actor):
+    """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule."""
+    if row.source not in (State.DRAFT, State.RETURNED):
+        return []
+    return [str(finding.message) for finding in blocking_findings(check(application))]
+
+
 register_guard(State.SUBMITTED, edition_in_force_guard)
+register_guard(State.SUBMITTED, eligibility_guard)
+register_guard(State.FORWARDED, eligibility_guard)
 
 
 def route(target, *, via=None):
@@ -290,10 +316,12 @@ def may_act(actor, application, row):
     return any(acts_as(actor, application, role) for role in row.roles if role != SYSTEM)
 
 
-def guard_problems(application, row, actor, comment=""):
+def guard_problems(application, row, actor, comment="", declared=False):
     problems = []
     if row.comment_required and not (comment or "").strip():
         problems.append(_("请填写%(label)s。") % {"label": row.comment_label})
+    if row.declaration_required and not declared:
+        problems.append(_("请阅读并勾选承诺书后再提交。"))
     problems.extend(target_guard_problems(application, row, actor))
     return problems
 
@@ -319,7 +347,7 @@ def available_transitions(application, actor):
     return offered
 
 
-def transition(application, action, actor, *, comment="", ip_address=None):
+def transition(application, action, actor, *, comment="", ip_address=None, declared=False):
     """Move ``application`` by ``action``, made by ``actor`` (None: the system).
 
     Atomic: the row is locked (``SELECT … FOR UPDATE``), so of two clerks clicking at once
@@ -338,7 +366,7 @@ def transition(application, action, actor, *, comment="", ip_address=None):
             )
         if not may_act(actor, locked, row):
             raise NotPermitted(_("您的角色不能对该申报执行“%(action)s”。") % {"action": action.label})
-        problems = guard_problems(locked, row, actor, comment)
+        problems = guard_problems(locked, row, actor, comment, declared)
         if problems:
             raise GuardFailed(*problems)
 
@@ -358,6 +386,8 @@ def transition(application, action, actor, *, comment="", ip_address=None):
             ip_address=ip_address,
             created_at=locked.state_changed_at,
         )
+        for record in row.records:
+            record(locked, event, actor)
         _queue_notifications(locked, event)
     application.refresh_from_db()
     return event

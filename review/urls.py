@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import bureau
 
@@ -8,5 +8,12 @@ urlpatterns = [
     path("", bureau.dashboard, name="dashboard"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
+    path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
+    path("applications/<int:pk>/files/<int:version_pk>/preview/", bureau.preview, name="preview"),
+    re_path(
+        r"^applications/(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
+        bureau.submission_pdf,
+        name="submission_pdf",
+    ),
     path("lifecycle/", bureau.lifecycle, name="lifecycle"),
 ]

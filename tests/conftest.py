@@ -2,7 +2,9 @@ import importlib
 
 import pytest
 
-from applications.enums import Role
+from applications.demo import complete_application
+from applications.drafts import lead_member
+from applications.enums import Role, State
 from applications.workflow import route, transition
 
 from .factories import ApplicationFactory, OrganisationFactory, PolicyEditionFactory, UserFactory, unit
@@ -12,6 +14,18 @@ from .factories import ApplicationFactory, OrganisationFactory, PolicyEditionFac
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for the test suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploads of each test go to its own directory, never into the project's var/."""
+    root = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": root, "base_url": None}},
+    }
+    return root
 
 
 def restore_reference_data():
@@ -69,10 +83,17 @@ class World:
             Role.STAFF: self.staff,
         }.get(role)
 
-    def application(self, state=None, *, via=None, **fields):
-        """A file of ``applicant`` routed to 朔城区, driven to ``state`` through transition()."""
+    def application(self, state=None, *, via=None, complete=None, **fields):
+        """A file of ``applicant`` routed to 朔城区, driven to ``state`` through transition().
+
+        A file to be submitted is first completed (members, documents) so that it passes
+        the eligibility rules; ``complete=False`` leaves a bare draft.
+        """
         fields.setdefault("lead_unit", self.organisation)
         application = ApplicationFactory(edition=self.edition, **fields)
+        lead_member(application, self.applicant)
+        if complete or (complete is None and state not in (None, State.DRAFT)):
+            complete_application(application, self.applicant)
         if state is not None:
             self.drive(application, route(state, via=via))
         return application
@@ -80,7 +101,7 @@ class World:
     def drive(self, application, rows):
         for row in rows:
             actor = next((self.actor_for(role) for role in sorted(row.roles) if self.actor_for(role)), None)
-            transition(application, row.action, actor, comment="测试意见")
+            transition(application, row.action, actor, comment="测试意见", declared=True)
         return application
 
 

@@ -17,6 +17,39 @@ def answers(default, **per_role):
 
 
 LOGGED_IN = {role: 200 for role in ROLES if role != "anonymous"}
+# The applicant's pages of one file: 404 to everyone else, anonymous included, so that the
+# file's existence does not leak. The file is submitted, so editing pages send its own lead
+# unit back to the (read-only) detail page: 302.
+OWN_FILE = answers(404, applicant=200)
+OWN_FILE_READ_ONLY = answers(404, applicant=302)
+REVIEWED_FILE = answers(404, unit=200, staff=200)
+
+
+def member(app):
+    return {"pk": app.pk, "member_pk": app.members.order_by("pk").last().pk}
+
+
+def version(app, image=False):
+    from applications.models import DocumentVersion
+
+    versions = DocumentVersion.objects.filter(document__application=app)
+    if image:
+        versions = versions.filter(content_type__startswith="image/")
+    return {"pk": app.pk, "version_pk": versions.first().pk}
+
+
+def other_document(app):
+    from applications.enums import DocumentKind
+    from applications.models import Document
+
+    document = Document.objects.create(application=app, kind=DocumentKind.OTHER, title="会议纪要")
+    return {"pk": app.pk, "document_pk": document.pk}
+
+
+def round_pdf(kind):
+    return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
+
+
 # name: (method, kwargs-maker, expected status per role)
 MATRIX = {
     "home": ("get", None, answers(200)),
@@ -51,6 +84,27 @@ MATRIX = {
         lambda app: {"pk": app.pk, "action": "withdraw"},
         answers(404, applicant=302),
     ),
+    "applications:step": ("get", lambda app: {"pk": app.pk, "step": "basics"}, OWN_FILE_READ_ONLY),
+    "applications:member_add": ("post", lambda app: {"pk": app.pk}, OWN_FILE_READ_ONLY),
+    "applications:member_import": ("post", lambda app: {"pk": app.pk}, OWN_FILE_READ_ONLY),
+    "applications:ceiling": ("post", lambda app: {"pk": app.pk}, OWN_FILE_READ_ONLY),
+    "applications:member_edit": ("get", member, OWN_FILE_READ_ONLY),
+    "applications:member_delete": ("post", member, OWN_FILE_READ_ONLY),
+    "applications:upload": ("post", lambda app: {"pk": app.pk}, OWN_FILE_READ_ONLY),
+    "applications:document_remove": ("post", other_document, OWN_FILE_READ_ONLY),
+    "applications:members_template": (
+        "get",
+        lambda app: {"extension": "xlsx"},
+        answers(403, anonymous=302, applicant=200, other_applicant=200),
+    ),
+    "applications:file": ("get", version, OWN_FILE),
+    "applications:preview": ("get", lambda app: version(app, image=True), OWN_FILE),
+    "applications:form_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),
+    "applications:dossier_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),
+    "applications:submission_pdf": ("get", round_pdf("form"), OWN_FILE),
+    "review:file": ("get", version, REVIEWED_FILE),
+    "review:preview": ("get", lambda app: version(app, image=True), REVIEWED_FILE),
+    "review:submission_pdf": ("get", round_pdf("dossier"), REVIEWED_FILE),
     "review:dashboard": (
         "get",
         None,

@@ -129,7 +129,7 @@ def test_applicant_sees_return_reasons_and_timeline(world, client):
     page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
     assert "退回理由" in page
     assert "测试意见" in page
-    assert "将状态由“待组织单位审核”变更为“退回修改”" in page
+    assert "（“待组织单位审核”→“退回修改”）" in page
     assert "修改后重新提交组织单位" in page
 
 

@@ -5,10 +5,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..drafts import start_application
 from ..editions import NoEditionInForce, edition_in_force, suggested_organising_unit
+from ..eligibility import check, facts_for
 from ..forms import NewApplicationForm
-from ..models import Application
+from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
+from ..progress import next_step
+from ..submissions import application_data, latest_changes
+from . import files
 from .common import offered_actions, perform_transition, role_required
 
 applicant_required = role_required(is_applicant)
@@ -16,11 +21,14 @@ applicant_required = role_required(is_applicant)
 
 @applicant_required
 def dashboard(request):
-    applications = (
+    applications = list(
         applicant_applications(request.user)
         .select_related("industry", "organising_unit", "edition")
+        .prefetch_related("events__actor")
         .order_by("-updated_at", "-pk")
     )
+    for application in applications:
+        application.next_step = next_step(application)
     try:
         edition = edition_in_force()
         closed_reason = ""
@@ -48,13 +56,13 @@ def new_application(request):
         initial={"organising_unit": suggested_organising_unit(organisation.uscc)},
     )
     if request.method == "POST" and form.is_valid():
-        application = form.save(commit=False)
-        application.lead_unit = organisation
-        application.edition = edition
-        application.created_by = request.user
-        application.save()
-        messages.success(request, _("已创建草稿“%(name)s”。") % {"name": application.name})
-        return redirect("applications:detail", pk=application.pk)
+        application = start_application(
+            organisation=organisation, user=request.user, edition=edition, **form.cleaned_data
+        )
+        messages.success(
+            request, _("已创建草稿“%(name)s”，请逐步填写，每一步都可单独保存。") % {"name": application.name}
+        )
+        return redirect("applications:step", pk=application.pk, step="basics")
     return render(request, "applications/new.html", {"form": form, "edition": edition})
 
 
@@ -72,16 +80,64 @@ def detail(request, pk):
         own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
         pk=pk,
     )
+    facts = facts_for(application)
+    events = list(application.events.select_related("actor"))
+    returns = [event for event in events if event.action == "return"]
     return render(
         request,
         "applications/detail.html",
         {
             "application": application,
-            "events": application.events.select_related("actor"),
+            "events": events,
+            "return_event": returns[-1] if returns and application.state == "returned" else None,
             "actions": offered_actions(application, request.user),
             "action_url": "applications:act",
+            "findings": check(application, facts),
+            "data": application_data(application, facts),
+            "submissions": application.submissions.select_related("submitted_by"),
+            "changes": latest_changes(application),
+            "next_step": next_step(application),
+            "file_url": "applications:file",
         },
     )
+
+
+def own_versions(application):
+    """Every version of the lead unit's own file, submitted or not."""
+    return DocumentVersion.objects.filter(document__application=application)
+
+
+def file(request, pk, version_pk):
+    application = get_object_or_404(own_applications(request.user), pk=pk)
+    return files.serve_version(own_versions(application), version_pk)
+
+
+def preview(request, pk, version_pk):
+    application = get_object_or_404(own_applications(request.user), pk=pk)
+    return files.serve_version(own_versions(application), version_pk, preview=True)
+
+
+def form_pdf(request, pk):
+    """The application form generated from the data as it stands, to sign, seal and upload."""
+    application = get_object_or_404(
+        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
+        pk=pk,
+    )
+    return files.serve_form(application_data(application))
+
+
+def dossier_pdf(request, pk):
+    application = get_object_or_404(
+        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
+        pk=pk,
+    )
+    return files.serve_dossier(application_data(application))
+
+
+def submission_pdf(request, pk, number, kind):
+    """A submitted round, as the reviewers read it: its form or its full dossier."""
+    application = get_object_or_404(own_applications(request.user), pk=pk)
+    return files.serve_submission(application, number, kind)
 
 
 def act(request, pk, action):

@@ -59,6 +59,7 @@ def perform_transition(request, scope, pk, action, *, success_url):
             action,
             request.user,
             comment=form.cleaned_data.get("comment", ""),
+            declared=form.cleaned_data.get("declared", False),
             ip_address=client_ip(request),
         )
     except NotPermitted as refusal:

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
+from applications.eligibility import check
 from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
-from applications.models import Application
+from applications.models import Application, DocumentVersion
 from applications.permissions import (
     applications_for_user,
     can_view_lifecycle,
@@ -14,6 +15,8 @@ from applications.permissions import (
     is_expert,
     is_unit_reviewer,
 )
+from applications.submissions import latest_changes
+from applications.views import files
 from applications.views.common import offered_actions, perform_transition, role_required
 from applications.workflow import TRANSITIONS
 
@@ -64,6 +67,8 @@ def detail(request, pk):
         ),
         pk=pk,
     )
+    submissions = list(application.submissions.select_related("submitted_by"))
+    latest = submissions[-1] if submissions else None
     return render(
         request,
         "review/detail.html",
@@ -72,8 +77,35 @@ def detail(request, pk):
             "events": application.events.select_related("actor"),
             "actions": offered_actions(application, request.user),
             "action_url": "review:act",
+            "findings": check(application),
+            "submissions": submissions,
+            "latest": latest,
+            "data": latest.data if latest else None,
+            "changes": latest_changes(application),
+            "file_url": "review:file",
         },
     )
+
+
+def submitted_versions(application):
+    """Reviewers read what was submitted: versions frozen by a submission, nothing in progress."""
+    return DocumentVersion.objects.filter(document__application=application, submission__isnull=False)
+
+
+def file(request, pk, version_pk):
+    application = get_object_or_404(reviewed_applications(request.user), pk=pk)
+    return files.serve_version(submitted_versions(application), version_pk)
+
+
+def preview(request, pk, version_pk):
+    application = get_object_or_404(reviewed_applications(request.user), pk=pk)
+    return files.serve_version(submitted_versions(application), version_pk, preview=True)
+
+
+def submission_pdf(request, pk, number, kind):
+    """A round's generated form or full dossier, built from its frozen snapshot."""
+    application = get_object_or_404(reviewed_applications(request.user), pk=pk)
+    return files.serve_submission(application, number, kind)
 
 
 def act(request, pk, action):

@@ -94,7 +94,8 @@ def test_applicant_creates_a_draft_under_the_edition_in_force(world, client):
     )
     application = Application.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("applications:detail", args=[application.pk])
+    assert response["Location"] == reverse("applications:step", args=[application.pk, "basics"])
+    assert application.members.get().is_lead
     assert application.edition == world.edition
     assert application.lead_unit == world.organisation
     assert application.state == State.DRAFT

@@ -29,9 +29,9 @@ def at_source(world, row):
     """A file in ``row.source`` to which ``row`` applies (a resubmission needs its level)."""
     if row.action == Action.RESUBMIT_TO_BUREAU:
         application = world.application(State.FORWARDED)
-        transition(application, Action.RETURN, world.staff, comment="形式审查：缺少联盟章程")
+        transition(application, Action.RETURN, world.staff, comment="形式审查：缺少联盟章程", declared=True)
         return application
-    return world.application(row.source)
+    return world.application(row.source, complete=True)
 
 
 @pytest.mark.parametrize("row", TRANSITIONS, ids=ROW_IDS)
@@ -42,7 +42,7 @@ def test_transition_works_for_its_roles_and_is_refused_for_every_other(world, ro
         if name in allowed:
             continue
         with pytest.raises(NotPermitted):
-            transition(application, row.action, actor(world, name), comment="理由")
+            transition(application, row.action, actor(world, name), comment="理由", declared=True)
         application.refresh_from_db()
         assert application.state == row.source
     assert not AuditEvent.objects.filter(application=application, action=row.action).exists()
@@ -50,7 +50,9 @@ def test_transition_works_for_its_roles_and_is_refused_for_every_other(world, ro
     for name in sorted(allowed):
         application = at_source(world, row)
         events_before = application.events.count()
-        event = transition(application, row.action, actor(world, name), comment="理由", ip_address="10.0.0.8")
+        event = transition(
+            application, row.action, actor(world, name), comment="理由", ip_address="10.0.0.8", declared=True
+        )
         assert application.state == row.target
         assert application.events.count() == events_before + 1
         assert (event.from_state, event.to_state, event.action) == (row.source, row.target, row.action)
@@ -70,7 +72,7 @@ def test_every_action_is_refused_from_every_other_state(world, state):
         # Even the roles that may make the action elsewhere are refused here.
         for name in ["applicant", "unit", "staff", SYSTEM]:
             with pytest.raises(StateConflict) as refusal:
-                transition(application, action, actor(world, name), comment="理由")
+                transition(application, action, actor(world, name), comment="理由", declared=True)
             assert "当前状态为" in str(refusal.value)
     application.refresh_from_db()
     assert application.state == state
@@ -85,7 +87,7 @@ def test_table_reaches_every_state_from_draft():
 def test_return_without_reasons_is_refused(world):
     application = world.application(State.SUBMITTED)
     with pytest.raises(GuardFailed) as refusal:
-        transition(application, Action.RETURN, world.unit, comment="   ")
+        transition(application, Action.RETURN, world.unit, comment="   ", declared=True)
     assert "退回理由" in str(refusal.value)
     application.refresh_from_db()
     assert application.state == State.SUBMITTED
@@ -97,30 +99,30 @@ def test_resubmission_goes_back_to_the_level_that_returned_it(world):
         Action.RESUBMIT,
         Action.WITHDRAW,
     ]
-    transition(by_unit, Action.RESUBMIT, world.applicant)
+    transition(by_unit, Action.RESUBMIT, world.applicant, declared=True)
     assert by_unit.state == State.SUBMITTED
 
     by_bureau = world.application(State.FORWARDED)
-    transition(by_bureau, Action.RETURN, world.staff, comment="缺少联盟章程")
+    transition(by_bureau, Action.RETURN, world.staff, comment="缺少联盟章程", declared=True)
     with pytest.raises(StateConflict):
-        transition(by_bureau, Action.RESUBMIT, world.applicant)
-    transition(by_bureau, Action.RESUBMIT_TO_BUREAU, world.applicant)
+        transition(by_bureau, Action.RESUBMIT, world.applicant, declared=True)
+    transition(by_bureau, Action.RESUBMIT_TO_BUREAU, world.applicant, declared=True)
     assert by_bureau.state == State.FORWARDED
 
 
 def test_unit_of_another_county_cannot_act(world):
     application = world.application(State.SUBMITTED)
     with pytest.raises(NotPermitted):
-        transition(application, Action.FORWARD, world.other_unit, comment="同意")
+        transition(application, Action.FORWARD, world.other_unit, comment="同意", declared=True)
 
 
 def test_submit_binds_the_edition_in_force_and_records_first_submission(
     world, django_capture_on_commit_callbacks
 ):
-    application = world.application()
+    application = world.application(complete=True)
     assert application.submitted_at is None
     with django_capture_on_commit_callbacks(execute=True):
-        transition(application, Action.SUBMIT, world.applicant)
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
     assert application.edition == world.edition
     assert application.submitted_at is not None
 
@@ -128,9 +130,9 @@ def test_submit_binds_the_edition_in_force_and_records_first_submission(
 def test_notifications_reach_the_next_holder_and_mail_only_after_commit(
     world, django_capture_on_commit_callbacks
 ):
-    application = world.application()
+    application = world.application(complete=True)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        transition(application, Action.SUBMIT, world.applicant)
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
     # In-portal messages are written in the transaction; no mail before the commit.
     assert mail.outbox == []
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["unit-shuocheng"]
@@ -144,15 +146,15 @@ def test_notifications_reach_the_next_holder_and_mail_only_after_commit(
 def test_failed_transition_sends_nothing(world, django_capture_on_commit_callbacks):
     application = world.application(State.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(GuardFailed):
-        transition(application, Action.RETURN, world.unit, comment="")
+        transition(application, Action.RETURN, world.unit, comment="", declared=True)
     assert mail.outbox == []
     assert not Notification.objects.filter(event__action=Action.RETURN).exists()
 
 
 def test_line_break_in_a_name_does_not_break_the_mail(world, django_capture_on_commit_callbacks):
-    application = world.application(name="朔州市测试联盟\nBcc: someone@example.com")
+    application = world.application(name="朔州市测试联盟\nBcc: someone@example.com", complete=True)
     with django_capture_on_commit_callbacks(execute=True):
-        transition(application, Action.SUBMIT, world.applicant)
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
     assert application.state == State.SUBMITTED
     assert len(mail.outbox) == 1
     assert "\n" not in mail.outbox[0].subject

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from applications.demo import complete_application
+from applications.drafts import start_application
 from applications.enums import Action, OrganisationType, Role, State
 from applications.models import (
     Application,
@@ -170,18 +172,23 @@ class Command(BaseCommand):
             name = f"朔州市{topic}产业技术创新战略联盟"
             if Application.objects.filter(lead_unit=organisation, name=name).exists():
                 continue
-            application = Application.objects.create(
-                name=name,
-                lead_unit=organisation,
+            application = start_application(
+                organisation=organisation,
+                user=applicant,
                 edition=edition,
+                name=name,
                 industry=industries[industry_code],
                 organising_unit=unit,
-                created_by=applicant,
             )
+            # Every file but the first draft is complete: the later ones were submitted.
+            if state != State.DRAFT:
+                complete_application(application, applicant)
             for row in route(state):
                 actor = next((actors[role] for role in sorted(row.roles) if role in actors), None)
                 comment = COMMENTS.get(row.action, "")
-                transition(application, row.action, actor, comment=comment, ip_address="127.0.0.1")
+                transition(
+                    application, row.action, actor, comment=comment, ip_address="127.0.0.1", declared=True
+                )
             assert application.state == state, (application.state, state)
 
     def _print_logins(self):

@@ -1,0 +1,146 @@
+"""A complete, eligible application's content: for the demo data and for the tests.
+
+Everything goes through the real domain functions (``drafts``), uploads included, so that a
+file completed here passes the same checks as one filled in by hand.
+"""
+
+import functools
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
+from pypdf import PdfWriter
+
+from . import drafts
+from .enums import DocumentKind, OrganisationType
+from .models import Member
+from .uscc import make_uscc
+
+# (name, USCC prefix and body, type, core, task): five more core members besides the lead
+# unit, 产学研 together, all registered in Shuozhou.
+SAMPLE_MEMBERS = (
+    (
+        "朔州职业技术学院",
+        "12140600",
+        "MB0A1001",
+        OrganisationType.UNIVERSITY,
+        True,
+        "共建产业学院，联合培养技术技能人才。",
+    ),
+    (
+        "朔州市农业科学研究院",
+        "12140600",
+        "MB0A2002",
+        OrganisationType.RESEARCH_INSTITUTE,
+        True,
+        "承担共性关键技术研究与中试验证。",
+    ),
+    (
+        "山西朔州煤矸石综合利用有限公司",
+        "91140602",
+        "MA0B3003",
+        OrganisationType.ENTERPRISE,
+        True,
+        "提供原料与示范生产线，开展工艺验证。",
+    ),
+    (
+        "朔州市怀仁陶瓷科技有限公司",
+        "91140681",
+        "MA0B4004",
+        OrganisationType.ENTERPRISE,
+        True,
+        "负责产品开发与市场推广。",
+    ),
+    (
+        "应县新型建材股份有限公司",
+        "91140622",
+        "MA0B5005",
+        OrganisationType.ENTERPRISE,
+        True,
+        "负责成果转化与产业化应用。",
+    ),
+    (
+        "朔州市科技成果转化服务中心",
+        "12140600",
+        "MB0A6006",
+        OrganisationType.INTERMEDIARY,
+        False,
+        "提供技术转移、知识产权与标准化服务。",
+    ),
+)
+
+FIELDS = {
+    "purpose": "围绕本市产业发展需求，整合产学研创新资源，提升产业核心技术竞争力。",
+    "main_tasks": "开展联合攻关和技术研发；推进科技成果转化；开展行业服务与标准化工作。",
+    "innovation_goals": "三年内突破关键技术 3 项，制定团体标准 2 项，申请发明专利 10 件。",
+    "lead_qualification": "牵头单位为市级企业技术中心，技术水平居市内领先、省内先进，年营业收入稳定增长。",
+    "rd_spending": 860,
+    "revenue": 32000,
+    "patents": 24,
+    "standards": 3,
+    "rd_staff": 56,
+    "contact_name": "王建国",
+    "contact_title": "技术中心主任",
+    "contact_phone": "0349-2021005",
+    "contact_email": "contact@example.com",
+}
+
+
+@functools.cache
+def sample_pdf(pages=1):
+    """A small, valid PDF of blank A4 pages."""
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@functools.cache
+def sample_png(size=(400, 560), colour="#f5efe0"):
+    """A small scan-like PNG: a page with a red seal circle."""
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    draw.rectangle((20, 20, width - 20, height - 20), outline="#333333", width=3)
+    draw.ellipse((width - 160, height - 160, width - 40, height - 40), outline="#c62828", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def complete_application(application, user, *, members=SAMPLE_MEMBERS):
+    """Fill ``application`` (a draft or a returned file) until no blocking finding is left."""
+    for name, value in FIELDS.items():
+        setattr(application, name, value)
+    application.save()
+    lead = drafts.lead_member(application, user)
+    lead.task = lead.task or "牵头组织联盟运行，统筹技术攻关方向与资源配置。"
+    lead.legal_representative = lead.legal_representative or "王建国"
+    lead.save()
+    for name, prefix, body, org_type, core, task in members:
+        Member.objects.get_or_create(
+            application=application,
+            uscc=make_uscc(prefix, body),
+            defaults={
+                "name": name,
+                "org_type": org_type,
+                "is_core": core,
+                "task": task,
+                "registered_address": "山西省朔州市",
+                "legal_representative": "李明",
+            },
+        )
+    for kind in (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER):
+        drafts.upload(application, SimpleUploadedFile(f"{kind}.pdf", sample_pdf(2)), user, kind=kind)
+    for member in application.members.all():
+        drafts.upload(
+            application,
+            SimpleUploadedFile("licence.png", sample_png()),
+            user,
+            kind=DocumentKind.LICENCE,
+            member=member,
+        )
+    application.refresh_from_db()
+    return application

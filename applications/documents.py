@@ -1,0 +1,294 @@
+"""Uploaded materials (Art. 5): checked by content, stored privately, served through a view.
+
+DESIGN.md "Documents": PDF, JPEG and PNG only, judged from the bytes and not the name; a size
+limit enforced while the upload streams in (:class:`SizeLimitUploadHandler`); images opened
+with Pillow under a pixel limit and verified; PDFs parsed, encrypted ones refused; random
+names in the private storage; a version once submitted is never overwritten or deleted.
+"""
+
+import hashlib
+import io
+import mimetypes
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+
+from .models import DocumentVersion
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+SIGNATURES = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
+EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
+TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
+PREVIEW_SIZE = (480, 480)
+CHUNK = 64 * 1024
+
+
+class UploadRefused(Exception):
+    """An upload that is not stored; the message says what to fix, in the user's language."""
+
+
+def max_upload_bytes():
+    return settings.PORTAL_UPLOAD_MAX_BYTES
+
+
+def human_size(size):
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(size, 1) / 1024:.0f} KB"
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Counts the bytes of each file as they arrive and drops a file past the limit.
+
+    Put first in ``request.upload_handlers``: once a file is over the limit the rest of it
+    is read and thrown away chunk by chunk (``SkipFile``), never held in memory or on disk.
+    The names of dropped files are kept in ``too_large`` so that the view can say so.
+    """
+
+    def __init__(self, request=None, limit=None):
+        super().__init__(request)
+        self.limit = limit or max_upload_bytes()
+        self.too_large = {}
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large[self.field_name] = self.file_name
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def install_size_limit(request):
+    """Call before ``request.POST``/``FILES`` are read (the view must be csrf_exempt first)."""
+    handler = SizeLimitUploadHandler(request)
+    request.upload_handlers.insert(0, handler)
+    return handler
+
+
+def too_large_message(name, limit=None):
+    return _(
+        "文件“%(name)s”超过 %(limit)s 的大小上限，未保存。"
+        "请压缩或降低扫描分辨率（建议 200–300 dpi）后重新上传。"
+    ) % {
+        "name": name,
+        "limit": human_size(limit or max_upload_bytes()),
+    }
+
+
+@dataclass
+class Inspection:
+    content_type: str
+    size: int
+    sha256: str
+    page_count: int = 1
+    width: int | None = None
+    height: int | None = None
+    preview: bytes | None = None
+
+
+def sniff(head):
+    return next((content_type for signature, content_type in SIGNATURES if head.startswith(signature)), None)
+
+
+def inspect(uploaded):
+    """Check an uploaded file by its content; return what is known of it or raise UploadRefused."""
+    name = os.path.basename(uploaded.name or "")
+    size = uploaded.size
+    if size > max_upload_bytes():
+        raise UploadRefused(too_large_message(name))
+    if size == 0:
+        raise UploadRefused(_("文件“%(name)s”是空文件，请重新选择。") % {"name": name})
+    extension = os.path.splitext(name)[1].lower()
+    claimed = EXTENSIONS.get(extension)
+    if claimed is None:
+        raise UploadRefused(
+            _("只接受 PDF、JPEG 或 PNG 文件（扩展名 .pdf、.jpg、.jpeg、.png），“%(name)s”不是。")
+            % {"name": name}
+        )
+    uploaded.seek(0)
+    actual = sniff(uploaded.read(16))
+    uploaded.seek(0)
+    if actual is None:
+        raise UploadRefused(
+            _(
+                "文件“%(name)s”的内容不是 PDF、JPEG 或 PNG（可能是改了扩展名的其他文件），"
+                "请另存为 PDF 后上传。"
+            )
+            % {"name": name}
+        )
+    if actual != claimed:
+        raise UploadRefused(
+            _(
+                "文件“%(name)s”的扩展名是 %(extension)s，但内容是 %(actual)s 格式。"
+                "请把扩展名改为与内容一致，或重新导出为 %(claimed)s 后上传。"
+            )
+            % {
+                "name": name,
+                "extension": extension,
+                "actual": TYPE_NAMES[actual],
+                "claimed": TYPE_NAMES[claimed],
+            }
+        )
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks(CHUNK):
+        digest.update(chunk)
+    uploaded.seek(0)
+    inspection = Inspection(content_type=actual, size=size, sha256=digest.hexdigest())
+    if actual == PDF:
+        inspection.page_count = _pdf_pages(uploaded, name)
+    else:
+        _inspect_image(uploaded, name, inspection)
+    uploaded.seek(0)
+    return inspection
+
+
+def _pdf_pages(uploaded, name):
+    try:
+        reader = PdfReader(uploaded, strict=False)
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
+    except Exception as error:  # pypdf raises many kinds on a damaged file
+        raise UploadRefused(
+            _("无法读取 PDF 文件“%(name)s”：文件可能已损坏或不完整。请重新导出后上传。") % {"name": name}
+        ) from error
+    if encrypted:
+        raise UploadRefused(
+            _(
+                "PDF 文件“%(name)s”已加密（设有打开密码或权限限制），无法合并进评审材料。"
+                "请导出不加密的 PDF 后上传。"
+            )
+            % {"name": name}
+        )
+    if pages == 0:
+        raise UploadRefused(_("PDF 文件“%(name)s”没有页面。") % {"name": name})
+    return pages
+
+
+def _inspect_image(uploaded, name, inspection):
+    limit = settings.PORTAL_IMAGE_MAX_PIXELS
+    damaged = _("图片“%(name)s”已损坏或不完整，无法打开。请重新扫描或导出后上传。") % {"name": name}
+    too_big = _(
+        "图片“%(name)s”为 %(width)d×%(height)d 像素，超过 %(limit)d 万像素的上限。"
+        "请降低扫描分辨率（建议 200–300 dpi）后上传。"
+    )
+    try:
+        with Image.open(uploaded) as image:
+            width, height = image.size
+            if width * height > limit:
+                raise UploadRefused(
+                    too_big % {"name": name, "width": width, "height": height, "limit": limit // 10000}
+                )
+            image.verify()
+        uploaded.seek(0)
+        with Image.open(uploaded) as image:
+            image.draft("RGB", PREVIEW_SIZE)
+            image.thumbnail(PREVIEW_SIZE)
+            preview = io.BytesIO()
+            image.convert("RGB").save(preview, "JPEG", quality=80)
+    except UploadRefused:
+        raise
+    except Image.DecompressionBombError as error:
+        raise UploadRefused(
+            too_big % {"name": name, "width": 0, "height": 0, "limit": limit // 10000}
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise UploadRefused(damaged) from error
+    inspection.width, inspection.height = width, height
+    inspection.preview = preview.getvalue()
+
+
+def store(document, uploaded, user, inspection=None):
+    """Check ``uploaded`` and save it as the newest version of ``document``.
+
+    Earlier versions stay: a refused upload changes nothing, an accepted one is added.
+    """
+    inspection = inspection or inspect(uploaded)
+    version = DocumentVersion(
+        document=document,
+        original_name=os.path.basename(uploaded.name)[:255],
+        content_type=inspection.content_type,
+        size=inspection.size,
+        sha256=inspection.sha256,
+        page_count=inspection.page_count,
+        width=inspection.width,
+        height=inspection.height,
+        uploaded_by=user,
+    )
+    version.file.save("upload", uploaded, save=False)
+    if inspection.preview:
+        version.preview.save("preview", ContentFile(inspection.preview), save=False)
+    try:
+        with transaction.atomic():
+            version.save()
+    except Exception:
+        _remove_files(version)
+        raise
+    return version
+
+
+def _remove_files(version):
+    for field_file in (version.file, version.preview):
+        if field_file:
+            field_file.storage.delete(field_file.name)
+
+
+def discard(document):
+    """Remove a slot: deleted when none of its versions was submitted, else only hidden."""
+    from django.utils import timezone
+
+    versions = list(document.versions.all())
+    if any(version.is_frozen for version in versions):
+        document.removed_at = timezone.now()
+        document.member = None
+        document.save(update_fields=["removed_at", "member"])
+        return
+    for version in versions:
+        version.delete()
+        transaction.on_commit(lambda version=version: _remove_files(version))
+    document.delete()
+
+
+def discard_version(version):
+    """Delete a version that no submission froze (a wrong file uploaded to a draft)."""
+    if version.is_frozen:
+        raise UploadRefused(_("已提交过的材料版本不能删除，可以上传新版本。"))
+    version.delete()
+    transaction.on_commit(lambda: _remove_files(version))
+
+
+def file_response(version, *, preview=False):
+    """The file (or its preview image) for a view that has already checked permission."""
+    if preview:
+        if not version.preview:
+            raise FileNotFoundError(version.pk)
+        return private(FileResponse(version.preview.open("rb"), content_type=JPEG))
+    extension = mimetypes.guess_extension(version.content_type) or ""
+    filename = version.original_name
+    if not filename.lower().endswith(
+        tuple(key for key, value in EXTENSIONS.items() if value == version.content_type)
+    ):
+        filename += extension
+    response = FileResponse(version.file.open("rb"), content_type=version.content_type, filename=filename)
+    return private(response)
+
+
+def private(response):
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

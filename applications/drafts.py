@@ -1,0 +1,97 @@
+"""Filling in an application: the draft, its members and its upload slots (Art. 4–5).
+
+Every change goes through :func:`editing`, which locks the application row and checks that
+the lead unit may still change it (a draft, or a returned file). A submission takes the same
+lock, so an edit can never slip in between the eligibility check and the snapshot.
+"""
+
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import documents as document_store
+from .enums import DocumentKind
+from .models import Application, Document, Member
+
+
+class NotEditable(Exception):
+    """The file is submitted (or closed): the applicant can no longer change it."""
+
+    def __init__(self, application):
+        super().__init__(
+            _("该申报当前状态为“%(state)s”，已不能修改。被退回后才能修改并重新提交。")
+            % {"state": application.get_state_display()}
+        )
+
+
+@contextmanager
+def editing(application):
+    """Lock ``application`` for a change by its lead unit; yields the locked row."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if not locked.is_editable:
+            raise NotEditable(locked)
+        yield locked
+        # The list's "last updated" follows any change of the file, members and documents.
+        locked.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def start_application(*, organisation, user, edition, **fields):
+    """A new draft of ``organisation``, with the lead unit as its first, core member (Art. 4(3))."""
+    application = Application.objects.create(
+        lead_unit=organisation, edition=edition, created_by=user, **fields
+    )
+    lead_member(application, user)
+    return application
+
+
+def lead_member(application, user=None):
+    """The lead unit's member row, made from its registration if it is not there yet."""
+    organisation = application.lead_unit
+    member, _created = Member.objects.get_or_create(
+        application=application,
+        is_lead=True,
+        defaults={
+            "is_core": True,
+            "name": organisation.name,
+            "uscc": organisation.uscc,
+            "org_type": organisation.org_type,
+            "registered_address": organisation.registered_address,
+            "contact_name": user.full_name if user else "",
+            "contact_phone": user.phone if user else "",
+        },
+    )
+    return member
+
+
+def remove_member(application, member):
+    """Remove a member (never the lead unit) and its licence slot."""
+    if member.is_lead:
+        raise ValueError("the lead unit stays a member")
+    with editing(application):
+        for document in member.documents.filter(removed_at__isnull=True):
+            document_store.discard(document)
+        member.delete()
+
+
+def slot(application, kind, *, member=None, title=""):
+    """The upload slot for ``kind`` (and member): one per kind, one per member's licence."""
+    kind = DocumentKind(kind)
+    if kind == DocumentKind.OTHER:
+        return Document.objects.create(application=application, kind=kind, title=title)
+    document = (
+        Document.objects.filter(application=application, kind=kind, member=member, removed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    return document or Document.objects.create(application=application, kind=kind, member=member)
+
+
+def upload(application, uploaded, user, *, kind, member=None, document=None, title=""):
+    """Check and store ``uploaded`` as a new version in its slot; the earlier versions stay."""
+    inspection = document_store.inspect(uploaded)
+    with editing(application) as locked:
+        target = document or slot(locked, kind, member=member, title=title)
+        return document_store.store(target, uploaded, user, inspection)

@@ -1,0 +1,244 @@
+"""Bulk import of members (Art. 4(2)) from the portal's .xlsx or .csv template.
+
+All or nothing: every row is checked with the same form as a member typed in by hand, plus
+duplicates within the file; if any row is bad, nothing is imported and every bad row is
+reported with its number and reason.
+"""
+
+import csv
+import io
+import os
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .drafts import editing
+from .enums import OrganisationType
+from .forms import MemberForm
+from .models import Member
+from .uscc import normalize_uscc
+
+FIELDS = (
+    "name",
+    "uscc",
+    "org_type",
+    "is_core",
+    "registered_address",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "task",
+)
+# The template's headers are Chinese whatever the user's language; English ones are accepted too.
+HEADERS_ZH = (
+    "单位名称",
+    "统一社会信用代码",
+    "单位类型",
+    "是否核心成员",
+    "住所（注册地址）",
+    "法定代表人",
+    "联系人",
+    "联系电话",
+    "承担的任务分工",
+)
+HEADERS_EN = (
+    "name",
+    "uscc",
+    "type",
+    "core",
+    "registered address",
+    "legal representative",
+    "contact",
+    "phone",
+    "task",
+)
+YES = {"是", "核心", "核心成员", "y", "yes", "true", "1", "√", "✓"}
+NO = {"否", "", "n", "no", "false", "0", "×"}
+
+
+class ImportRefused(Exception):
+    """The file was not imported; ``errors`` name each bad row and what to fix."""
+
+    def __init__(self, errors):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def _type_code(value):
+    value = str(value or "").strip()
+    for choice in OrganisationType:
+        if value in (choice.value, str(choice.label)) or value == _(choice.label):
+            return choice.value
+    return value
+
+
+def _header_key(text):
+    return (
+        str(text or "").replace(" ", "").replace("\u3000", "").replace("(", "（").replace(")", "）").lower()
+    )
+
+
+def _read_rows(uploaded):
+    name = (uploaded.name or "").lower()
+    extension = os.path.splitext(name)[1]
+    if extension == ".xlsx":
+        return _xlsx_rows(uploaded)
+    if extension == ".csv":
+        return _csv_rows(uploaded)
+    raise ImportRefused([_("只接受 .xlsx 或 .csv 文件，请使用本页提供的模板。")])
+
+
+def _xlsx_rows(uploaded):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(uploaded, read_only=True, data_only=True)
+    except Exception as error:  # a renamed or damaged file: openpyxl raises many kinds
+        raise ImportRefused([_("无法读取该 .xlsx 文件，请用 Excel 或 WPS 另存为 .xlsx 后重试。")]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _csv_rows(uploaded):
+    raw = uploaded.read()
+    # Excel in a Chinese locale saves CSV as GB18030 (GBK); the template is UTF-8 with a BOM.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportRefused([_("无法识别 .csv 文件的编码，请另存为“CSV UTF-8”后重试。")])
+    return list(csv.reader(io.StringIO(text)))
+
+
+def parse(uploaded):
+    """The data rows as ``[(row_number, {field: value})]``; raises ImportRefused on a bad layout."""
+    rows = _read_rows(uploaded)
+    if not rows:
+        raise ImportRefused([_("文件是空的。")])
+    header = [_header_key(cell) for cell in rows[0]]
+    index = {}
+    for field, zh, en in zip(FIELDS, HEADERS_ZH, HEADERS_EN, strict=True):
+        for key in (_header_key(zh), _header_key(en)):
+            if key in header:
+                index[field] = header.index(key)
+                break
+    missing = [zh for field, zh in zip(FIELDS, HEADERS_ZH, strict=True) if field not in index]
+    if missing:
+        raise ImportRefused(
+            [
+                _("第 1 行应为模板的表头，缺少以下列：%(columns)s。请使用本页提供的模板。")
+                % {"columns": "、".join(missing)}
+            ]
+        )
+    records = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {field: row[position] if position < len(row) else None for field, position in index.items()}
+        values = {field: "" if value is None else str(value).strip() for field, value in values.items()}
+        if not any(values.values()):
+            continue  # blank lines between rows are harmless
+        records.append((number, values))
+    if not records:
+        raise ImportRefused([_("文件中没有成员数据：请从第 2 行起每行填写一家成员单位。")])
+    limit = settings.PORTAL_IMPORT_MAX_ROWS
+    if len(records) > limit:
+        raise ImportRefused(
+            [
+                _("一次最多导入 %(limit)d 家成员单位，文件中有 %(count)d 行。")
+                % {"limit": limit, "count": len(records)}
+            ]
+        )
+    return records
+
+
+def validate(application, records):
+    """One unsaved :class:`Member` per record, or ImportRefused listing every bad row."""
+    errors, members, seen = [], [], {}
+    for number, values in records:
+        core = values["is_core"].lower()
+        data = dict(values, org_type=_type_code(values["org_type"]), is_core="on" if core in YES else "")
+        row_errors = []
+        if core not in YES | NO:
+            row_errors.append(
+                _("是否核心成员：应填“是”或“否”，现为“%(value)s”") % {"value": values["is_core"]}
+            )
+        form = MemberForm(data=data, instance=Member(application=application), application=application)
+        if form.is_valid():
+            code = normalize_uscc(values["uscc"])
+            if code in seen:
+                row_errors.append(
+                    _("统一社会信用代码 %(code)s 与第 %(row)d 行重复") % {"code": code, "row": seen[code]}
+                )
+            seen.setdefault(code, number)
+        for field, messages in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            row_errors.extend(f"{label}：{message}" if label else message for message in messages)
+        if row_errors:
+            errors.append(
+                _("第 %(row)d 行：%(problems)s") % {"row": number, "problems": "；".join(row_errors)}
+            )
+        else:
+            members.append(form.save(commit=False))
+    if errors:
+        raise ImportRefused(errors)
+    return members
+
+
+def import_members(application, uploaded):
+    """Parse, check and add every member of the file, or none. Returns the members added."""
+    records = parse(uploaded)
+    with editing(application) as locked:
+        members = validate(locked, records)
+        return Member.objects.bulk_create(members) if members else []
+
+
+def template_xlsx():
+    """The members template as .xlsx bytes, with drop-down lists for the type and core columns."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "成员单位"
+    sheet.append(list(HEADERS_ZH))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+    widths = (36, 24, 12, 14, 40, 14, 12, 16, 50)
+    for column, width in zip("ABCDEFGHI", widths, strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    types = ",".join(str(choice.label) for choice in OrganisationType)
+    type_list = DataValidation(type="list", formula1=f'"{types}"', allow_blank=False)
+    core_list = DataValidation(type="list", formula1='"是,否"', allow_blank=False)
+    sheet.add_data_validation(type_list)
+    sheet.add_data_validation(core_list)
+    type_list.add("C2:C500")
+    core_list.add("D2:D500")
+    notes = workbook.create_sheet("填写说明")
+    for line in (
+        "每行填写一家成员单位，从第 2 行起；不要修改第 1 行表头。牵头单位已自动列入，无需填写。",
+        "统一社会信用代码：18 位，按营业执照或法人证书填写。个体工商户（92 开头）不能作为成员。",
+        "单位类型：企业、高等院校、科研机构、金融机构、科技中介、营销机构、其他。",
+        "是否核心成员：填“是”或“否”。核心成员不能少于 6 家（含牵头单位）；成员总数一般不超过 15 家。",
+        "承担的任务分工：与联盟协议中的任务分工一致（第五条第（二）项）。",
+        "导入时任何一行有误，整个文件都不会导入，页面会列出每一行的错误。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv():
+    """The members template as UTF-8 CSV with a BOM, which Excel opens with the right encoding."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(HEADERS_ZH)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,126 @@
+"""The generated PDFs of Art. 5: the application form (申请书) and the reviewers' full dossier.
+
+The form is rendered with WeasyPrint from :func:`applications.submissions.application_data`
+(the live draft, or a round's frozen snapshot), in Chinese with the CJK font installed by the
+set-up. The dossier is that form followed by every uploaded document — PDFs as they are,
+images as pages (``img2pdf`` embeds the JPEG bytes without re-encoding them) — in one PDF
+with bookmarks, written to a temporary file rather than built in memory.
+"""
+
+import io
+import tempfile
+
+import img2pdf
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+from .enums import DocumentKind
+from .models import DocumentVersion
+from .submissions import DECLARATION
+
+A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
+
+
+def render_form(data, *, submitted_at=None, number=None):
+    """The application form as PDF bytes. It is always Chinese: it is the official form."""
+    from weasyprint import HTML  # imported here: loading it costs a second at start-up
+
+    members = data.get("members", [])
+    with override("zh-hans"):
+        html = render_to_string(
+            "pdf/application_form.html",
+            {
+                "data": data,
+                "members": members,
+                "core_count": sum(1 for member in members if member["is_core"]),
+                "declaration": str(DECLARATION),
+                "submitted_at": submitted_at,
+                "number": number,
+                "generated_at": timezone.localtime(),
+            },
+        )
+        return HTML(string=html).write_pdf()
+
+
+SECTIONS = (
+    (DocumentKind.FORM, None),
+    (DocumentKind.AGREEMENT, None),
+    (DocumentKind.CHARTER, None),
+    (DocumentKind.LICENCE, "member_name"),
+    (DocumentKind.OTHER, "title"),
+)
+
+
+def image_pdf(stream):
+    """One A4 page holding the image; the JPEG or PNG data goes in without re-encoding."""
+    try:
+        return img2pdf.convert(stream.read(), layout_fun=IMAGE_LAYOUT, rotation=img2pdf.Rotation.ifvalid)
+    except (img2pdf.AlphaChannelError, img2pdf.ImageOpenError, ValueError):
+        # A PNG with transparency: flatten it onto white first.
+        stream.seek(0)
+        with Image.open(stream) as image:
+            flat = Image.new("RGB", image.size, "white")
+            rgba = image.convert("RGBA")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = io.BytesIO()
+            flat.save(buffer, "PNG")
+        return img2pdf.convert(buffer.getvalue(), layout_fun=IMAGE_LAYOUT)
+
+
+def build_dossier(data, output, *, submitted_at=None, number=None):
+    """Write the full dossier for ``data`` to the binary file ``output``.
+
+    Bookmarks: the generated form, then one per document kind, with a child per member's
+    licence and per other material.
+    """
+    writer = PdfWriter()
+    form = render_form(data, submitted_at=submitted_at, number=number)
+    with override("zh-hans"):
+        writer.append(PdfReader(io.BytesIO(form)), import_outline=False)
+        writer.add_outline_item(title=_("联盟申请书（系统生成）"), page_number=0)
+        versions = DocumentVersion.objects.in_bulk([item["version"] for item in data.get("documents", [])])
+        opened = []
+        for kind, child_label in SECTIONS:
+            items = [item for item in data.get("documents", []) if item["kind"] == kind]
+            if not items:
+                continue
+            parent = None
+            for item in items:
+                version = versions.get(item["version"])
+                if version is None:
+                    continue
+                start = len(writer.pages)
+                stream = version.file.open("rb")
+                opened.append(stream)
+                if version.is_image:
+                    reader = PdfReader(io.BytesIO(image_pdf(stream)))
+                else:
+                    reader = PdfReader(stream, strict=False)
+                writer.append(reader, import_outline=False)
+                if parent is None:
+                    parent = writer.add_outline_item(title=str(DocumentKind(kind).label), page_number=start)
+                if child_label:
+                    writer.add_outline_item(
+                        title=item.get(child_label) or item["original_name"], page_number=start, parent=parent
+                    )
+        writer.page_mode = "/UseOutlines"
+        writer.add_metadata(
+            {"/Title": data.get("name", ""), "/Producer": "朔州市产业技术创新战略联盟管理平台"}
+        )
+        writer.write(output)
+    for stream in opened:
+        stream.close()
+    return output
+
+
+def dossier_file(data, **kwargs):
+    """The dossier in a temporary file (deleted when closed), positioned at its start."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
+    build_dossier(data, output, **kwargs)
+    output.seek(0)
+    return output

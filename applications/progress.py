@@ -1,0 +1,45 @@
+"""Who holds a file now and what happens next, in plain words (the applicant's dashboard)."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .enums import State
+
+
+@dataclass(frozen=True)
+class NextStep:
+    holder: str
+    text: str
+    done: bool = False
+
+
+_STEPS = {
+    State.DRAFT: (_("申报单位"), _("填写申报信息、上传材料，检查无误后提交（第五条）。")),
+    State.RETURNED: (_("申报单位"), _("按退回理由修改，上传新版本材料后重新提交。")),
+    State.FORWARDED: (_("市科技局"), _("形式审查：通过后组织专家评审，或退回修改（第六条）。")),
+    State.UNDER_REVIEW: (
+        _("市科技局 · 评审专家"),
+        _("专家从创新活动、创新绩效、服务产业、运行管理四方面评审（第六条）。"),
+    ),
+    State.AWAITING_DECISION: (_("市科技局党组会"), _("研究评审结果，决定是否认定（第六条）。")),
+    State.APPROVED: (_("市科技局"), _("在市科技局网站发布公示（第六条）。")),
+    State.IN_NOTICE: (_("社会公众 · 市科技局"), _("公示 7 天；期满无异议后认定为市级联盟（第六条）。")),
+    State.RECOGNIZED: (
+        _("联盟牵头单位"),
+        _("每年 2 月底前向市科技局报送上年度工作总结和下一年度工作计划（第八条）。"),
+    ),
+    State.RECTIFYING: (_("联盟牵头单位"), _("按整改要求在期限内完成整改（第九条）。")),
+}
+
+
+def next_step(application):
+    """The holder and the next step of ``application``; closed files have none."""
+    state = State(application.state)
+    if state == State.SUBMITTED:
+        unit = application.organising_unit.name if application.organising_unit_id else _("组织单位")
+        return NextStep(unit, _("审核材料：报市科技局，或退回修改（第五条）。"))
+    if state in _STEPS:
+        holder, text = _STEPS[state]
+        return NextStep(str(holder), text)
+    return NextStep("", _("已办结。"), done=True)

@@ -1,0 +1,57 @@
+"""Serving documents and generated PDFs, for both areas, after the area has checked access.
+
+The applicant's pages and the reviewers' pages each look the application up in their own
+scope (404 outside it) and then call these. Reviewers see only versions that a submission
+froze; the lead unit also sees the versions of a round it has not submitted yet.
+"""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+
+from .. import documents
+from ..models import DocumentVersion
+from ..pdf import dossier_file, render_form
+
+
+def serve_version(versions, version_pk, *, preview=False):
+    try:
+        version = versions.get(pk=version_pk)
+    except DocumentVersion.DoesNotExist as missing:
+        raise Http404 from missing
+    try:
+        return documents.file_response(version, preview=preview)
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+
+
+def _filename(data, suffix, number=None):
+    round_part = f"-{number}" if number else ""
+    return f"{data.get('name') or slugify(suffix)}{round_part}-{suffix}.pdf"
+
+
+def serve_form(data, *, submission=None):
+    """The generated application form; inline, so that it opens in the browser's viewer."""
+    number = submission.number if submission else None
+    pdf = render_form(data, submitted_at=submission.submitted_at if submission else None, number=number)
+    response = FileResponse(
+        iter([pdf]), content_type="application/pdf", filename=_filename(data, "申请书", number)
+    )
+    response["Content-Length"] = str(len(pdf))
+    return documents.private(response)
+
+
+def serve_dossier(data, *, submission=None):
+    number = submission.number if submission else None
+    output = dossier_file(data, submitted_at=submission.submitted_at if submission else None, number=number)
+    response = FileResponse(
+        output, content_type="application/pdf", filename=_filename(data, "全套材料", number)
+    )
+    return documents.private(response)
+
+
+def serve_submission(application, number, kind):
+    """A submitted round as the reviewers read it: its form or its full dossier."""
+    submission = get_object_or_404(application.submissions, number=number)
+    serve = serve_dossier if kind == "dossier" else serve_form
+    return serve(submission.data, submission=submission)

@@ -1,0 +1,81 @@
+"""The generated PDFs: Chinese text that can be extracted back (so the CJK font was embedded),
+the member table and seal boxes, and the dossier's merged documents and bookmarks."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from applications.enums import State
+from applications.models import DocumentVersion
+
+
+def pdf_text(reader):
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def read(response):
+    body = (
+        response.content
+        if hasattr(response, "content") and not response.streaming
+        else b"".join(response.streaming_content)
+    )
+    assert body.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(body))
+
+
+@pytest.fixture
+def complete(world, client):
+    client.force_login(world.applicant)
+    return world.application(complete=True)
+
+
+def test_application_form_carries_the_chinese_alliance_name_and_every_member(complete, client):
+    reader = read(client.get(reverse("applications:form_pdf", args=[complete.pk])))
+    text = pdf_text(reader)
+    assert complete.name in text
+    for member in complete.members.all():
+        assert member.name in text
+        assert member.uscc in text
+    assert "申 请 书" in text and "承诺书" in text and "组织单位审核意见" in text
+    # A seal box for each member: "法定代表人（签字）" once per member, plus the declaration's.
+    assert text.count("（单位公章）") == complete.members.count()
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+        if "/BaseFont" in font.get_object()
+    }
+    assert any("CJK" in font for font in fonts), fonts
+
+
+def test_dossier_merges_the_form_and_every_document_with_bookmarks(complete, client):
+    reader = read(client.get(reverse("applications:dossier_pdf", args=[complete.pk])))
+    text = pdf_text(reader)
+    assert complete.name in text
+    for member in complete.members.all():
+        assert member.name in text
+    form_pages = len(read(client.get(reverse("applications:form_pdf", args=[complete.pk]))).pages)
+    versions = DocumentVersion.objects.filter(document__application=complete)
+    assert len(reader.pages) == form_pages + sum(v.page_count for v in versions)
+    outline = reader.outline
+    titles = [item.title for item in outline if not isinstance(item, list)]
+    assert titles[:4] == [
+        "联盟申请书（系统生成）",
+        "联盟申请书（签字盖章扫描件）",
+        "联盟协议（全体成员签署）",
+        "联盟章程",
+    ]
+    assert "营业执照或法人证书（加盖公章）" in titles
+    licences = outline[titles.index("营业执照或法人证书（加盖公章）") + 1]
+    assert [item.title for item in licences] == [m.name for m in complete.members.all()]
+
+
+def test_reviewers_get_the_dossier_of_the_submitted_round(world, client):
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.unit)
+    reader = read(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])))
+    text = pdf_text(reader)
+    assert application.name in text
+    assert "第 1 轮提交" in text

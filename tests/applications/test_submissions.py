@@ -1,0 +1,144 @@
+"""Submitting: the declaration, the frozen snapshot, read-only files, returned rounds and
+what changed between them (Art. 5)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from applications.demo import sample_pdf
+from applications.enums import Action, DocumentKind, State
+from applications.models import DocumentVersion, Submission
+from applications.submissions import latest_changes
+from applications.workflow import GuardFailed, transition
+
+
+def test_submit_needs_the_declaration(world):
+    application = world.application(complete=True)
+    with pytest.raises(GuardFailed, match="承诺书"):
+        transition(application, Action.SUBMIT, world.applicant)
+    transition(application, Action.SUBMIT, world.applicant, declared=True)
+    assert application.state == State.SUBMITTED
+
+
+def test_submit_is_refused_while_a_blocking_finding_is_left(world, client):
+    application = world.application()
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:step", args=[application.pk, "submit"])).content.decode()
+    assert 'disabled aria-disabled="true"' in page
+    assert "项不符合申报条件，不能提交" in page
+    response = client.post(
+        reverse("applications:act", args=[application.pk, "submit"]), {"submit-declared": "on"}, follow=True
+    )
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+    assert "核心成员不能少于 6 家" in response.content.decode()
+
+
+def test_submitting_in_the_browser_freezes_a_snapshot(world, client):
+    application = world.application(complete=True)
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:step", args=[application.pk, "submit"])).content.decode()
+    assert "我已阅读并同意承诺书" in page and 'disabled aria-disabled="true"' not in page
+    client.post(reverse("applications:act", args=[application.pk, "submit"]), {"submit-declared": "on"})
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    submission = Submission.objects.get(application=application)
+    assert submission.number == 1 and submission.submitted_by == world.applicant
+    assert submission.data["name"] == application.name
+    assert {m["name"] for m in submission.data["members"]} == set(
+        application.members.values_list("name", flat=True)
+    )
+    frozen = {item["version"] for item in submission.data["documents"]}
+    assert frozen == set(DocumentVersion.objects.filter(submission=submission).values_list("pk", flat=True))
+
+
+def test_submitted_file_is_read_only_for_the_applicant(world, client):
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.applicant)
+    response = client.post(
+        reverse("applications:step", args=[application.pk, "goals"]),
+        {"innovation_goals": "改过的目标"},
+        follow=True,
+    )
+    application.refresh_from_db()
+    assert application.innovation_goals != "改过的目标"
+    assert "已不能修改" in response.content.decode()
+
+
+def test_snapshot_is_unchanged_after_edits_in_a_later_returned_round(world, client):
+    application = world.application(State.RETURNED)
+    first = Submission.objects.get(application=application)
+    before = first.data
+    client.force_login(world.applicant)
+    client.post(
+        reverse("applications:step", args=[application.pk, "goals"]), {"innovation_goals": "第二轮的新目标"}
+    )
+    client.post(
+        reverse("applications:upload", args=[application.pk]),
+        {"kind": "agreement", "file": SimpleUploadedFile("协议第二版.pdf", sample_pdf(4))},
+    )
+    member = application.members.filter(is_lead=False).first()
+    client.post(reverse("applications:member_delete", args=[application.pk, member.pk]))
+    application.refresh_from_db()
+    assert application.innovation_goals == "第二轮的新目标"
+    first.refresh_from_db()
+    assert first.data == before
+    assert member.name in {m["name"] for m in first.data["members"]}
+    # The versions the first round froze are all still there and still readable.
+    for item in first.data["documents"]:
+        version = DocumentVersion.objects.get(pk=item["version"])
+        assert version.file.open("rb").read(5) == b"%PDF-" or version.is_image
+    with pytest.raises(PermissionError):
+        first.save()
+
+
+def test_resubmission_shows_reviewers_what_changed(world, client):
+    application = world.application(State.RETURNED)
+    client.force_login(world.applicant)
+    client.post(
+        reverse("applications:step", args=[application.pk, "goals"]), {"innovation_goals": "第二轮的新目标"}
+    )
+    client.post(
+        reverse("applications:upload", args=[application.pk]),
+        {"kind": "agreement", "file": SimpleUploadedFile("协议第二版.pdf", sample_pdf(4))},
+    )
+    client.post(reverse("applications:act", args=[application.pk, "resubmit"]), {"resubmit-declared": "on"})
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    changes = latest_changes(application)["changes"]
+    assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]
+    assert [d["original_name"] for d in changes["documents"]["new_versions"]] == ["协议第二版.pdf"]
+
+    client.force_login(world.unit)
+    page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
+    assert "第 2 轮与第 1 轮相比的修改" in page
+    assert "第二轮的新目标" in page
+    assert "新版本" in page and "协议第二版.pdf" in page
+
+
+def test_return_reasons_are_shown_at_the_top(world, client):
+    application = world.application(State.SUBMITTED)
+    transition(application, Action.RETURN, world.unit, comment="联盟协议缺少成员单位公章，请补充。")
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    assert page.index("return-reasons") < page.index("申报内容")
+    assert "联盟协议缺少成员单位公章，请补充。" in page
+
+
+@pytest.mark.parametrize("state", [State.DRAFT, State.SUBMITTED, State.FORWARDED, State.AWAITING_DECISION])
+def test_withdrawing_is_possible_until_the_decision(world, state):
+    application = world.application(state)
+    transition(application, Action.WITHDRAW, world.applicant)
+    assert application.state == State.WITHDRAWN
+
+
+def test_withdrawing_is_refused_after_the_decision(world):
+    from applications.workflow import StateConflict
+
+    application = world.application(State.APPROVED)
+    with pytest.raises(StateConflict):
+        transition(application, Action.WITHDRAW, world.applicant)
+
+
+def test_slot_kinds_match_the_materials_of_article_5():
+    assert set(DocumentKind.values) == {"form", "agreement", "charter", "licence", "other"}

@@ -1,0 +1,111 @@
+"""Filling in an application step by step: each step saves on its own, nothing is lost."""
+
+import pytest
+from django.urls import reverse
+
+from applications.enums import State
+from applications.models import Member
+from applications.uscc import make_uscc
+
+
+@pytest.fixture
+def draft(world, client):
+    client.force_login(world.applicant)
+    return world.application()
+
+
+def test_each_step_saves_on_its_own(draft, client):
+    response = client.post(
+        reverse("applications:step", args=[draft.pk, "goals"]),
+        {"innovation_goals": "三年突破 3 项关键技术", "continue": ""},
+    )
+    assert response["Location"] == reverse("applications:step", args=[draft.pk, "lead"])
+    draft.refresh_from_db()
+    assert draft.innovation_goals == "三年突破 3 项关键技术"
+    page = client.get(reverse("applications:step", args=[draft.pk, "goals"])).content.decode()
+    assert "三年突破 3 项关键技术" in page
+
+
+def test_lead_step_saves_the_indicators_and_the_registered_address(draft, client):
+    client.post(
+        reverse("applications:step", args=[draft.pk, "lead"]),
+        {
+            "lead_qualification": "省内先进",
+            "rd_spending": "860.5",
+            "revenue": "32000",
+            "patents": "24",
+            "standards": "0",
+            "rd_staff": "56",
+            "lead-registered_address": "山西省朔州市朔城区开发北路 1 号",
+            "lead-legal_representative": "王建国",
+        },
+    )
+    draft.refresh_from_db()
+    lead = draft.members.get(is_lead=True)
+    assert (draft.patents, draft.standards, str(draft.rd_spending)) == (24, 0, "860.50")
+    assert lead.registered_address.startswith("山西省朔州市") and lead.legal_representative == "王建国"
+
+
+def test_bad_input_keeps_what_was_typed_and_says_what_to_fix(draft, client):
+    response = client.post(
+        reverse("applications:step", args=[draft.pk, "lead"]),
+        {"lead_qualification": "很长的一段说明", "patents": "二十四", "lead-registered_address": "朔州市"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "有填写错误" in page and "很长的一段说明" in page and "二十四" in page
+    draft.refresh_from_db()
+    assert draft.lead_qualification == ""
+
+
+def test_eligibility_panel_is_on_every_step(draft, client):
+    for step in ("basics", "goals", "lead", "contact", "members", "documents", "submit"):
+        page = client.get(reverse("applications:step", args=[draft.pk, step])).content.decode()
+        assert "申报条件检查" in page, step
+        assert "核心成员不能少于 6 家" in page, step
+
+
+def test_member_added_edited_and_removed(draft, client):
+    data = {
+        "name": "朔州职业技术学院",
+        # Pasted in lower case with spaces: normalised before it is checked.
+        "uscc": " " + make_uscc("12140600", "MB0A1001").lower(),
+        "org_type": "university",
+        "is_core": "on",
+        "task": "人才培养",
+    }
+    client.post(reverse("applications:member_add", args=[draft.pk]), data)
+    member = draft.members.get(is_lead=False)
+    assert member.uscc == make_uscc("12140600", "MB0A1001") and member.is_core
+
+    again = client.post(reverse("applications:member_add", args=[draft.pk]), {**data, "name": "另一个名字"})
+    assert "已是本联盟成员“朔州职业技术学院”的代码" in again.content.decode()
+    assert "另一个名字" in again.content.decode()  # what was typed stays in the form
+
+    client.post(
+        reverse("applications:member_edit", args=[draft.pk, member.pk]), {**data, "task": "共建产业学院"}
+    )
+    member.refresh_from_db()
+    assert member.task == "共建产业学院"
+    client.post(reverse("applications:member_delete", args=[draft.pk, member.pk]))
+    assert not Member.objects.filter(pk=member.pk).exists()
+
+
+def test_lead_unit_cannot_be_removed_or_renamed(draft, client):
+    lead = draft.members.get(is_lead=True)
+    client.post(reverse("applications:member_delete", args=[draft.pk, lead.pk]))
+    client.post(
+        reverse("applications:member_edit", args=[draft.pk, lead.pk]),
+        {"name": "改名", "uscc": "x", "org_type": "other", "task": "牵头"},
+    )
+    lead.refresh_from_db()
+    assert (lead.name, lead.is_core, lead.task) == (draft.lead_unit.name, True, "牵头")
+
+
+def test_dashboard_shows_state_next_step_holder_and_timeline(world, client):
+    world.application(State.SUBMITTED, name="朔州市测试产业技术创新战略联盟")
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:dashboard")).content.decode()
+    assert "待组织单位审核" in page
+    assert "朔城区科技局" in page and "审核材料：报市科技局，或退回修改" in page
+    assert "（申报单位）提交申报" in page

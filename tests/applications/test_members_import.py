@@ -1,0 +1,145 @@
+"""Bulk import of members from the template: all rows or none, every bad row named."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from applications.members_import import HEADERS_ZH
+from applications.models import Member
+from applications.uscc import make_uscc
+
+GOOD = [
+    [
+        "朔州职业技术学院",
+        make_uscc("12140600", "MB0A1001"),
+        "高等院校",
+        "是",
+        "朔州市",
+        "张一",
+        "李二",
+        "0349-1",
+        "人才培养",
+    ],
+    [
+        "朔州市农业科学研究院",
+        make_uscc("12140600", "MB0A2002"),
+        "科研机构",
+        "是",
+        "朔州市",
+        "张二",
+        "",
+        "",
+        "中试验证",
+    ],
+    [
+        "应县新型建材股份有限公司",
+        make_uscc("91140622", "MA0B5005"),
+        "企业",
+        "否",
+        "应县",
+        "",
+        "",
+        "",
+        "产业化",
+    ],
+]
+
+
+def xlsx(rows, header=HEADERS_ZH):
+    workbook = Workbook()
+    workbook.active.append(list(header))
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, encoding="utf-8-sig"):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS_ZH)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def draft(world, client):
+    client.force_login(world.applicant)
+    return world.application()
+
+
+def post(client, application, name, content):
+    return client.post(
+        reverse("applications:member_import", args=[application.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+
+
+def test_good_xlsx_imports_every_row(draft, client):
+    response = post(client, draft, "成员.xlsx", xlsx(GOOD))
+    assert response.status_code == 302
+    names = list(draft.members.filter(is_lead=False).values_list("name", flat=True))
+    assert sorted(names) == sorted(row[0] for row in GOOD)
+    university = draft.members.get(name="朔州职业技术学院")
+    assert (university.org_type, university.is_core, university.task) == ("university", True, "人才培养")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_csv_from_excel_imports_in_either_encoding(draft, client, encoding):
+    post(client, draft, "成员.csv", csv_bytes(GOOD, encoding))
+    assert draft.members.count() == 1 + len(GOOD)
+
+
+def test_file_with_one_bad_row_imports_nothing_and_names_the_row(draft, client):
+    bad = ["抄错代码的单位", "91140602MA0B5005X9", "企业", "是", "", "", "", "", "供货"]
+    response = post(client, draft, "成员.xlsx", xlsx([*GOOD[:2], bad, GOOD[2]]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "成员名单未导入" in page
+    assert "第 4 行：统一社会信用代码：" in page
+    assert draft.members.count() == 1  # only the lead unit
+
+
+def test_every_bad_row_is_reported(draft, client):
+    rows = [
+        GOOD[0],
+        ["", make_uscc("91140602", "MA0C0001"), "企业", "是", "", "", "", "", ""],
+        ["某单位", make_uscc("91140602", "MA0C0002"), "合作社", "可能", "", "", "", "", ""],
+        [GOOD[0][0] + "分部", GOOD[0][1], "高等院校", "否", "", "", "", "", ""],
+    ]
+    page = post(client, draft, "成员.xlsx", xlsx(rows)).content.decode()
+    assert "第 3 行：单位名称：" in page
+    assert "第 4 行：是否核心成员：应填“是”或“否”，现为“可能”" in page
+    assert "第 4 行" in page and "单位类型：" in page
+    assert "与第 2 行重复" in page
+    assert Member.objects.filter(application=draft, is_lead=False).count() == 0
+
+
+def test_member_already_in_the_alliance_is_a_bad_row(draft, client):
+    post(client, draft, "成员.xlsx", xlsx(GOOD[:1]))
+    page = post(client, draft, "成员.xlsx", xlsx(GOOD)).content.decode()
+    assert "第 2 行：统一社会信用代码：" in page and "已是本联盟成员" in page
+    assert draft.members.count() == 2
+
+
+def test_wrong_layout_or_file_type_is_explained(draft, client):
+    page = post(client, draft, "成员.xlsx", xlsx(GOOD, header=["名称", "代码"])).content.decode()
+    assert "第 1 行应为模板的表头，缺少以下列" in page
+    page = post(client, draft, "成员.xlsx", b"not a workbook").content.decode()
+    assert "无法读取该 .xlsx 文件" in page
+    page = post(client, draft, "成员.txt", b"x").content.decode()
+    assert "只接受 .xlsx 或 .csv 文件" in page
+
+
+def test_templates_download_with_the_expected_headers(world, client):
+    client.force_login(world.applicant)
+    response = client.get(reverse("applications:members_template", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == list(HEADERS_ZH)
+    response = client.get(reverse("applications:members_template", args=["csv"]))
+    assert response.content.decode("utf-8-sig").strip() == ",".join(HEADERS_ZH)

@@ -45,5 +45,9 @@ messages: setup-dev
 	$(PY) manage.py makemessages --locale en --ignore '.venv/*' --ignore 'var/*'
 	$(PY) manage.py compilemessages --locale en --ignore '.venv/*'
 
+# Figures for the generated PDFs (form, 15-member dossier with 20 scans of 2 MB); no asserts.
+bench: setup
+	$(PY) scripts/benchmark.py
+
 clean:
 	rm -rf $(VENV) var db.sqlite3

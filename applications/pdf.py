@@ -7,7 +7,10 @@ images as pages (``img2pdf`` embeds the JPEG bytes without re-encoding them) —
 with bookmarks, written to a temporary file rather than built in memory.
 """
 
+import functools
 import io
+import shutil
+import subprocess
 import tempfile
 
 import img2pdf
@@ -22,7 +25,26 @@ from .enums import DocumentKind
 from .models import DocumentVersion
 from .submissions import DECLARATION
 
+from django.conf import settings
+
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+FALLBACK_FONT = "fonts/NotoSansSC-GB2312.otf"
+
+
+@functools.cache
+def system_has_cjk_font():
+    """Whether fontconfig knows a Simplified Chinese Noto CJK font (fonts-noto-cjk)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run(  # noqa: S603 -- a fixed command, no user input
+        [fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, timeout=20, check=False
+    )
+    return "Noto Sans CJK SC" in found.stdout or "Noto Serif CJK SC" in found.stdout
+
+
+def _static_base():
+    return (settings.BASE_DIR / "static").as_uri() + "/"
 IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
 
 
@@ -42,9 +64,11 @@ def render_form(data, *, submitted_at=None, number=None):
                 "submitted_at": submitted_at,
                 "number": number,
                 "generated_at": timezone.localtime(),
+                # Without the system's Noto CJK, the subset shipped under static/fonts/.
+                "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT,
             },
         )
-        return HTML(string=html).write_pdf()
+        return HTML(string=html, base_url=_static_base()).write_pdf()
 
 
 SECTIONS = (

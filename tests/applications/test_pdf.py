@@ -79,3 +79,20 @@ def test_reviewers_get_the_dossier_of_the_submitted_round(world, client):
     text = pdf_text(reader)
     assert application.name in text
     assert "第 1 轮提交" in text
+
+
+def test_form_renders_chinese_with_the_shipped_font_where_the_system_has_none(world, monkeypatch):
+    from applications import pdf
+    from applications.submissions import application_data
+
+    monkeypatch.setattr(pdf, "system_has_cjk_font", lambda: False)
+    application = world.application(complete=True)
+    reader = PdfReader(io.BytesIO(pdf.render_form(application_data(application))))
+    text = pdf_text(reader)
+    assert application.name in text and application.lead_unit.name in text
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("Portal-CJK-Fallback" in font for font in fonts), fonts

@@ -25,7 +25,10 @@ def test_compiled_catalogue_matches_its_source():
 def test_english_messages_keep_their_placeholders():
     po = polib.pofile(str(CATALOGUE / "django.po"))
     for entry in po.translated_entries():
+        # A plural entry keeps its English forms in msgstr_plural, not msgstr.
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
         for flag in ("python-format", "python-brace-format"):
             if flag in entry.flags:
-                names = sorted(re.findall(r"%\((\w+)\)", entry.msgid))
-                assert sorted(re.findall(r"%\((\w+)\)", entry.msgstr)) == names, entry.msgid
+                names = sorted(set(re.findall(r"%\((\w+)\)", entry.msgid + (entry.msgid_plural or ""))))
+                for translation in translations:
+                    assert sorted(set(re.findall(r"%\((\w+)\)", translation))) == names, entry.msgid

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 import img2pdf
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +25,6 @@ from pypdf import PdfReader, PdfWriter
 from .enums import DocumentKind
 from .models import DocumentVersion
 from .submissions import DECLARATION
-
-from django.conf import settings
 
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
 FALLBACK_FONT = "fonts/NotoSansSC-GB2312.otf"
@@ -45,6 +44,8 @@ def system_has_cjk_font():
 
 def _static_base():
     return (settings.BASE_DIR / "static").as_uri() + "/"
+
+
 IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
 
 

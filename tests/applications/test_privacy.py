@@ -6,7 +6,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.demo import sample_pdf
-
 from applications.enums import DocumentKind, State
 from applications.models import Document, DocumentVersion
 

@@ -567,7 +567,7 @@ class AuditEvent(models.Model):
         if self.actor_id is None:
             return SYSTEM_LABEL
         role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
-        return f"{self.actor}（{role}）"
+        return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
 
 
 class Notification(models.Model):

@@ -29,6 +29,7 @@ def dashboard(request):
     )
     for application in applications:
         application.next_step = next_step(application)
+        application.timeline = list(application.events.all())
     try:
         edition = edition_in_force()
         closed_reason = ""

@@ -3,9 +3,9 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from applications.enums import Role, State
+from applications.management.commands.seed_demo import demo_route
 from applications.models import Application, User
 from applications.permissions import applications_for_user
-from applications.workflow import route
 
 
 def row_counts():
@@ -48,7 +48,7 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
         assert set(files.values_list("organising_unit__code", flat=True)) == {unit}
         # Each file got to its state through transition(): one audit event per step.
         for application in files:
-            assert application.events.count() == len(route(application.state))
+            assert application.events.count() == len(demo_route(application.state))
 
 
 @pytest.mark.django_db
@@ -67,3 +67,14 @@ def test_seed_demo_refuses_production_mode(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not Application.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(edition):
+    from applications.submissions import latest_changes
+
+    call_command("seed_demo")
+    for application in Application.objects.filter(state=State.FORWARDED):
+        changes = latest_changes(application)["changes"]
+        assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]
+        assert [d["kind"] for d in changes["documents"]["new_versions"]] == ["agreement"]

@@ -8,13 +8,15 @@ Refuses to run in production mode.
 import datetime
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from applications.demo import complete_application
+from applications import drafts
+from applications.demo import complete_application, sample_pdf
 from applications.drafts import start_application
-from applications.enums import Action, OrganisationType, Role, State
+from applications.enums import Action, DocumentKind, OrganisationType, Role, State
 from applications.models import (
     Application,
     Industry,
@@ -24,7 +26,7 @@ from applications.models import (
     User,
 )
 from applications.uscc import make_uscc
-from applications.workflow import route, transition
+from applications.workflow import TABLE, route, transition
 
 DEMO_PASSWORD = "shuozhou-demo"
 
@@ -121,6 +123,31 @@ COMMENTS = {
 }
 
 
+def demo_route(state):
+    """The rows that take a demo file to ``state``: the shortest, except for the file awaiting
+    the bureau, which went through a returned round first so that its reviewers see what
+    changed between two submissions."""
+    if state == State.FORWARDED:
+        return [
+            *route(State.RETURNED),
+            TABLE[(State.RETURNED, Action.RESUBMIT)],
+            TABLE[(State.SUBMITTED, Action.FORWARD)],
+        ]
+    return route(state)
+
+
+def revise_after_return(application, applicant):
+    """What a lead unit does with a return: it fixes the agreement and sharpens its goals."""
+    application.innovation_goals += "\n（补充）明确各成员单位在三项关键技术攻关中的分工与考核节点。"
+    application.save(update_fields=["innovation_goals"])
+    drafts.upload(
+        application,
+        SimpleUploadedFile("联盟协议（补充任务分工）.pdf", sample_pdf(3)),
+        applicant,
+        kind=DocumentKind.AGREEMENT,
+    )
+
+
 class Command(BaseCommand):
     help = "Load demo users, organisations and applications in every state (idempotent)."
 
@@ -183,7 +210,9 @@ class Command(BaseCommand):
             # Every file but the first draft is complete: the later ones were submitted.
             if state != State.DRAFT:
                 complete_application(application, applicant)
-            for row in route(state):
+            for row in demo_route(state):
+                if row.action == Action.RESUBMIT:
+                    revise_after_return(application, applicant)
                 actor = next((actors[role] for role in sorted(row.roles) if role in actors), None)
                 comment = COMMENTS.get(row.action, "")
                 transition(

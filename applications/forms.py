@@ -1,4 +1,5 @@
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
@@ -228,6 +229,17 @@ class MemberForm(StepForm):
     def __init__(self, *args, application, **kwargs):
         self.application = application
         super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Row(Column("name", css_class="col-md-7"), Column("uscc", css_class="col-md-5")),
+            Row(
+                Column("org_type", css_class="col-md-4"),
+                Column(Field("is_core", wrapper_class="mt-md-4 pt-md-2"), css_class="col-md-3"),
+                Column("legal_representative", css_class="col-md-5"),
+            ),
+            "registered_address",
+            Row(Column("contact_name", css_class="col-md-6"), Column("contact_phone", css_class="col-md-6")),
+            "task",
+        )
         if self.instance.is_lead:
             for name in self.LEAD_FIXED:
                 self.fields[name].disabled = True

@@ -66,6 +66,29 @@ def lead_member(application, user=None):
     return member
 
 
+def save_form(application, *forms):
+    """Save validated step forms under the lock, writing only the forms' own fields.
+
+    The forms were bound to rows read before the lock; copying just their fields onto the
+    locked rows means a second tab or a concurrent submission is never overwritten with
+    stale values. A member deleted in the meantime raises ``Member.DoesNotExist``.
+    """
+    with editing(application) as locked:
+        for form in forms:
+            if form is None:
+                continue
+            source = form.instance
+            if isinstance(source, Application):
+                target = locked
+            else:
+                target = type(source).objects.select_for_update().get(pk=source.pk, application=locked)
+            names = [name for name in form.fields if not form.fields[name].disabled]
+            for name in names:
+                setattr(target, name, getattr(source, name))
+            target.save(update_fields=names)
+            form.instance = target
+
+
 def remove_member(application, member):
     """Remove a member (never the lead unit) and its licence slot."""
     if member.is_lead:

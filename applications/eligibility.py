@@ -28,8 +28,8 @@ ART_5_4 = pgettext_lazy("article", "第五条第（四）项")
 ART_5 = pgettext_lazy("article", "第五条")
 
 # Names that place a registered address (住所) in Shuozhou: the city and its six
-# county-level divisions (GB/T 2260 1406…).
-SHUOZHOU_PLACE_NAMES = ("朔州", "朔城", "平鲁", "山阴", "应县", "右玉", "怀仁")
+# county-level divisions (GB/T 2260 1406…), with their suffixes ("山阴路" is in Shaoxing).
+SHUOZHOU_PLACE_NAMES = ("朔州市", "朔城区", "平鲁区", "山阴县", "应县", "右玉县", "怀仁市", "怀仁县")
 ACADEMIA = (OrganisationType.UNIVERSITY, OrganisationType.RESEARCH_INSTITUTE)
 
 
@@ -55,10 +55,12 @@ class Facts:
     application: object
     members: list
     documents: list = field(default_factory=list)
+    # The edition the file is judged under: its own, or at first submission the one in force.
+    judged_under: object = None
 
     @property
     def edition(self):
-        return self.application.edition
+        return self.judged_under or self.application.edition
 
     @property
     def lead(self):
@@ -82,11 +84,12 @@ def current_documents(application):
     )
 
 
-def facts_for(application):
+def facts_for(application, edition=None):
     return Facts(
         application=application,
         members=list(application.members.all()),
         documents=current_documents(application),
+        judged_under=edition,
     )
 
 
@@ -111,6 +114,19 @@ def application_complete(facts):
     for attribute, step, message in required:
         if not getattr(application, attribute):
             yield Finding("APPLICATION_INCOMPLETE", Severity.BLOCKING, message, ART_5_1, step)
+
+
+def organising_unit_active(facts):
+    """Art. 5: the file goes through an organising unit that still takes files."""
+    unit = facts.application.organising_unit
+    if unit is not None and not unit.is_active:
+        yield Finding(
+            "ORGANISING_UNIT_INACTIVE",
+            Severity.BLOCKING,
+            _("组织单位“%(name)s”已停止受理，请重新选择组织单位。") % {"name": unit.name},
+            ART_5,
+            "basics",
+        )
 
 
 def industry_in_system(facts):
@@ -426,6 +442,7 @@ def every_member_has_licence(facts):
 
 RULES = (
     application_complete,
+    organising_unit_active,
     industry_in_system,
     name_follows_pattern,
     goals_stated,

@@ -150,6 +150,12 @@ class BasicsForm(StepForm):
         super().__init__(*args, **kwargs)
         self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
         self.fields["organising_unit"].queryset = OrganisingUnit.objects.filter(is_active=True)
+        if self.instance.submitted_at is not None:
+            # Art. 5: the unit that checked the file keeps it; a move is the bureau's decision.
+            self.fields["organising_unit"].disabled = True
+            self.fields["organising_unit"].help_text = _(
+                "申报已提交过，组织单位不能再更换；确需更换的，请联系市科技局。"
+            )
 
 
 class GoalsForm(StepForm):

@@ -88,18 +88,37 @@ def _read_rows(uploaded):
     raise ImportRefused([_("只接受 .xlsx 或 .csv 文件，请使用本页提供的模板。")])
 
 
+# Read no further than this: a sheet may declare a huge range (A1:XFD1048576) that
+# openpyxl would pad every row to. Extra columns and rows past the limit are not data.
+MAX_COLUMNS = len(HEADERS_ZH) + 10
+
+
+def _max_rows():
+    # Room for blank lines between rows; more than the limit is refused in parse().
+    return settings.PORTAL_IMPORT_MAX_ROWS * 2 + 2
+
+
+def _unreadable(kind):
+    if kind == "xlsx":
+        return ImportRefused([_("无法读取该 .xlsx 文件，请用 Excel 或 WPS 另存为 .xlsx 后重试。")])
+    return ImportRefused(
+        [_("无法读取该 .csv 文件（引号不成对或格式有误），请用 Excel 或 WPS 另存为 CSV 后重试。")]
+    )
+
+
 def _xlsx_rows(uploaded):
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(uploaded, read_only=True, data_only=True)
-    except Exception as error:  # a renamed or damaged file: openpyxl raises many kinds
-        raise ImportRefused([_("无法读取该 .xlsx 文件，请用 Excel 或 WPS 另存为 .xlsx 后重试。")]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=_max_rows())
+            return [list(row) for row in rows]
+        finally:
+            workbook.close()
+    except Exception as error:  # a renamed or damaged file: openpyxl raises many kinds, lazily
+        raise _unreadable("xlsx") from error
 
 
 def _csv_rows(uploaded):
@@ -113,7 +132,15 @@ def _csv_rows(uploaded):
             continue
     else:
         raise ImportRefused([_("无法识别 .csv 文件的编码，请另存为“CSV UTF-8”后重试。")])
-    return list(csv.reader(io.StringIO(text)))
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            rows.append(row[:MAX_COLUMNS])
+            if len(rows) >= _max_rows():
+                break
+    except csv.Error as error:
+        raise _unreadable("csv") from error
+    return rows
 
 
 def parse(uploaded):
@@ -149,7 +176,7 @@ def parse(uploaded):
     if len(records) > limit:
         raise ImportRefused(
             [
-                _("一次最多导入 %(limit)d 家成员单位，文件中有 %(count)d 行。")
+                _("一次最多导入 %(limit)d 家成员单位，文件中有 %(count)d 行以上，请分批导入。")
                 % {"limit": limit, "count": len(records)}
             ]
         )
@@ -207,6 +234,10 @@ def template_xlsx():
     sheet = workbook.active
     sheet.title = "成员单位"
     sheet.append(list(HEADERS_ZH))
+    # Codes and telephone numbers are text: as numbers Excel would drop digits of 1214…
+    for column in ("B", "H"):
+        for row in range(2, 501):
+            sheet[f"{column}{row}"].number_format = "@"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2F2F2")

@@ -9,6 +9,7 @@ with bookmarks, written to a temporary file rather than built in memory.
 
 import functools
 import io
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ from .enums import DocumentKind
 from .models import DocumentVersion
 from .submissions import DECLARATION
 
+logger = logging.getLogger(__name__)
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
 FALLBACK_FONT = "fonts/NotoSansSC-GB2312.otf"
 
@@ -49,8 +51,11 @@ def _static_base():
 IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
 
 
-def render_form(data, *, submitted_at=None, number=None):
-    """The application form as PDF bytes. It is always Chinese: it is the official form."""
+def render_form(data, *, submission=None):
+    """The application form as PDF bytes: of the live draft, or of a submitted round.
+
+    It is always Chinese: it is the official form that is signed and sealed.
+    """
     from weasyprint import HTML  # imported here: loading it costs a second at start-up
 
     members = data.get("members", [])
@@ -61,11 +66,28 @@ def render_form(data, *, submitted_at=None, number=None):
                 "data": data,
                 "members": members,
                 "core_count": sum(1 for member in members if member["is_core"]),
-                "declaration": str(DECLARATION),
-                "submitted_at": submitted_at,
-                "number": number,
+                # A round's form says what was declared then, even if the wording changes.
+                "declaration": submission.declaration if submission else str(DECLARATION),
+                "submitted_at": submission.submitted_at if submission else None,
+                "number": submission.number if submission else None,
                 "generated_at": timezone.localtime(),
                 # Without the system's Noto CJK, the subset shipped under static/fonts/.
+                "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT,
+            },
+        )
+        return HTML(string=html, base_url=_static_base()).write_pdf()
+
+
+def notice_page(title, reason):
+    """A page standing in for a document that cannot be merged, saying which and why."""
+    from weasyprint import HTML
+
+    with override("zh-hans"):
+        html = render_to_string(
+            "pdf/missing_document.html",
+            {
+                "title": title,
+                "reason": reason,
                 "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT,
             },
         )
@@ -84,7 +106,10 @@ SECTIONS = (
 def image_pdf(stream):
     """One A4 page holding the image; the JPEG or PNG data goes in without re-encoding."""
     try:
-        return img2pdf.convert(stream.read(), layout_fun=IMAGE_LAYOUT, rotation=img2pdf.Rotation.ifvalid)
+        # One page per image, as counted at upload: a phone's MPO JPEG holds a second frame.
+        return img2pdf.convert(
+            stream.read(), layout_fun=IMAGE_LAYOUT, rotation=img2pdf.Rotation.ifvalid, first_frame_only=True
+        )
     except (img2pdf.AlphaChannelError, img2pdf.ImageOpenError, ValueError):
         # A PNG with transparency: flatten it onto white first.
         stream.seek(0)
@@ -97,55 +122,67 @@ def image_pdf(stream):
         return img2pdf.convert(buffer.getvalue(), layout_fun=IMAGE_LAYOUT)
 
 
-def build_dossier(data, output, *, submitted_at=None, number=None):
+def _document_reader(version):
+    """The pages of one stored version, read into memory only as far as pypdf needs."""
+    with version.file.open("rb") as stream:
+        if version.is_image:
+            return PdfReader(io.BytesIO(image_pdf(stream)))
+        reader = PdfReader(io.BytesIO(stream.read()), strict=False)
+        len(reader.pages)  # parse the page tree now, so that a broken one fails here
+        return reader
+
+
+def build_dossier(data, output, *, submission=None):
     """Write the full dossier for ``data`` to the binary file ``output``.
 
     Bookmarks: the generated form, then one per document kind, with a child per member's
-    licence and per other material.
+    licence and per other material. A document that cannot be read (missing from storage,
+    unmergeable) becomes a page that says so, and is logged: the rest still reaches the
+    reviewers.
     """
     writer = PdfWriter()
-    form = render_form(data, submitted_at=submitted_at, number=number)
+    form = render_form(data, submission=submission)
     with override("zh-hans"):
         writer.append(PdfReader(io.BytesIO(form)), import_outline=False)
         writer.add_outline_item(title=_("联盟申请书（系统生成）"), page_number=0)
-        versions = DocumentVersion.objects.in_bulk([item["version"] for item in data.get("documents", [])])
-        opened = []
+        documents = data.get("documents", [])
+        versions = DocumentVersion.objects.in_bulk([item["version"] for item in documents])
         for kind, child_label in SECTIONS:
-            items = [item for item in data.get("documents", []) if item["kind"] == kind]
-            if not items:
-                continue
             parent = None
-            for item in items:
-                version = versions.get(item["version"])
-                if version is None:
-                    continue
+            for item in (item for item in documents if item["kind"] == kind):
+                title = (item.get(child_label) if child_label else "") or item["original_name"]
                 start = len(writer.pages)
-                stream = version.file.open("rb")
-                opened.append(stream)
-                if version.is_image:
-                    reader = PdfReader(io.BytesIO(image_pdf(stream)))
-                else:
-                    reader = PdfReader(stream, strict=False)
-                writer.append(reader, import_outline=False)
+                try:
+                    reader = _document_reader(versions[item["version"]])
+                    writer.append(reader, import_outline=False)
+                except Exception as error:  # a missing file, or a PDF pypdf cannot merge
+                    logger.exception("dossier: version %s left out", item["version"])
+                    del writer.pages[start:]
+                    reason = (
+                        _("文件缺失")
+                        if isinstance(error, (KeyError, FileNotFoundError))
+                        else _("文件无法合并")
+                    )
+                    writer.append(PdfReader(io.BytesIO(notice_page(item["original_name"], reason))))
                 if parent is None:
                     parent = writer.add_outline_item(title=str(DocumentKind(kind).label), page_number=start)
                 if child_label:
-                    writer.add_outline_item(
-                        title=item.get(child_label) or item["original_name"], page_number=start, parent=parent
-                    )
+                    writer.add_outline_item(title=title, page_number=start, parent=parent)
         writer.page_mode = "/UseOutlines"
         writer.add_metadata(
             {"/Title": data.get("name", ""), "/Producer": "朔州市产业技术创新战略联盟管理平台"}
         )
         writer.write(output)
-    for stream in opened:
-        stream.close()
     return output
 
 
-def dossier_file(data, **kwargs):
+def dossier_file(data, *, submission=None):
     """The dossier in a temporary file (deleted when closed), positioned at its start."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
-    build_dossier(data, output, **kwargs)
+    try:
+        build_dossier(data, output, submission=submission)
+    except BaseException:
+        output.close()
+        raise
     output.seek(0)
     return output

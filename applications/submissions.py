@@ -7,10 +7,11 @@ changed since the previous round.
 """
 
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from .eligibility import check, facts_for
-from .enums import DocumentKind, OrganisationType
+from .eligibility import Finding, check, facts_for
+from .enums import DocumentKind, OrganisationType, Severity
 from .models import DocumentVersion, Submission
 
 DECLARATION = _(
@@ -112,11 +113,7 @@ def freeze(application, event, actor):
     """
     facts = facts_for(application)
     data = application_data(application, facts)
-    data["warnings"] = [
-        {"code": finding.code, "message": str(finding.message), "article": str(finding.article)}
-        for finding in check(application, facts)
-        if not finding.is_blocking
-    ]
+    data["findings"] = findings_in_both_languages(application, facts)
     number = Submission.objects.filter(application=application).count() + 1
     submission = Submission.objects.create(
         application=application,
@@ -131,6 +128,42 @@ def freeze(application, event, actor):
         pk__in=[item["version"] for item in data["documents"]], submission__isnull=True
     ).update(submission=submission)
     return submission
+
+
+LANGUAGES = ("zh-hans", "en")
+
+
+def findings_in_both_languages(application, facts):
+    """The findings as data, worded in Chinese and in English, for the snapshot."""
+    worded = {}
+    for language in LANGUAGES:
+        with override(language):
+            worded[language] = check(application, facts)
+    return [
+        {
+            "code": finding.code,
+            "severity": str(finding.severity.value),
+            "step": finding.step,
+            "message": {language: str(worded[language][index].message) for language in LANGUAGES},
+            "article": {language: str(worded[language][index].article) for language in LANGUAGES},
+        }
+        for index, finding in enumerate(worded[LANGUAGES[0]])
+    ]
+
+
+def snapshot_findings(data):
+    """A round's findings as :class:`Finding` s in the reader's language."""
+    language = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    return [
+        Finding(
+            code=item["code"],
+            severity=Severity(item["severity"]),
+            message=item["message"].get(language, item["message"]["zh-hans"]),
+            article=item["article"].get(language, item["article"]["zh-hans"]),
+            step=item["step"],
+        )
+        for item in data.get("findings", [])
+    ]
 
 
 def document_key(item):

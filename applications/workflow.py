@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
-from .eligibility import blocking_findings, check
+from .eligibility import blocking_findings, check, facts_for
 from .enums import SYSTEM, Action, Role, State
 from .models import Application, AuditEvent, Notification, User
 from .permissions import acts_as
@@ -270,10 +270,21 @@ def edition_in_force_guard(application, row, actor):
 
 
 def eligibility_guard(application, row, actor):
-    """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule."""
+    """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule.
+
+    A first submission is judged under the edition in force that day, which it is then
+    bound to (``_bind_edition_in_force``); a resubmission under its own edition.
+    """
     if row.source not in (State.DRAFT, State.RETURNED):
         return []
-    return [str(finding.message) for finding in blocking_findings(check(application))]
+    edition = None
+    if row.source == State.DRAFT:
+        try:
+            edition = edition_in_force()
+        except NoEditionInForce:
+            return []  # edition_in_force_guard says so
+    findings = check(application, facts_for(application, edition))
+    return [str(finding.message) for finding in blocking_findings(findings)]
 
 
 register_guard(State.SUBMITTED, edition_in_force_guard)

@@ -5,9 +5,9 @@ scope (404 outside it) and then call these. Reviewers see only versions that a s
 froze; the lead unit also sees the versions of a round it has not submitted yet.
 """
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.text import slugify
+from django.utils.http import content_disposition_header
 
 from .. import documents
 from ..models import DocumentVersion
@@ -25,27 +25,24 @@ def serve_version(versions, version_pk, *, preview=False):
         raise Http404 from missing
 
 
-def _filename(data, suffix, number=None):
-    round_part = f"-{number}" if number else ""
-    return f"{data.get('name') or slugify(suffix)}{round_part}-{suffix}.pdf"
+def _filename(data, suffix, submission=None):
+    name = (data.get("name") or "").replace("/", "-").replace("\\", "-").strip() or "application"
+    round_part = f"-第{submission.number}轮" if submission else ""
+    return f"{name}{round_part}-{suffix}.pdf"
 
 
 def serve_form(data, *, submission=None):
-    """The generated application form; inline, so that it opens in the browser's viewer."""
-    number = submission.number if submission else None
-    pdf = render_form(data, submitted_at=submission.submitted_at if submission else None, number=number)
-    response = FileResponse(
-        iter([pdf]), content_type="application/pdf", filename=_filename(data, "申请书", number)
-    )
-    response["Content-Length"] = str(len(pdf))
+    """The generated application form, inline, so that it opens in the browser's viewer."""
+    pdf = render_form(data, submission=submission)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, _filename(data, "申请书", submission))
     return documents.private(response)
 
 
 def serve_dossier(data, *, submission=None):
-    number = submission.number if submission else None
-    output = dossier_file(data, submitted_at=submission.submitted_at if submission else None, number=number)
+    output = dossier_file(data, submission=submission)
     response = FileResponse(
-        output, content_type="application/pdf", filename=_filename(data, "全套材料", number)
+        output, content_type="application/pdf", filename=_filename(data, "全套材料", submission)
     )
     return documents.private(response)
 

@@ -147,10 +147,7 @@ def _form_step(request, application, step):
         valid = form.is_valid() and (lead_form is None or lead_form.is_valid())
         if valid:
             try:
-                with drafts.editing(application):
-                    form.save()
-                    if lead_form is not None:
-                        lead_form.save()
+                drafts.save_form(application, form, lead_form)
             except drafts.NotEditable:
                 return _read_only(request, application)
             messages.success(request, _("已保存“%(step)s”。") % {"step": dict(STEPS)[step]})
@@ -197,10 +194,11 @@ def member_edit(request, pk, member_pk):
     form = MemberForm(request.POST or None, instance=member, application=application)
     if request.method == "POST" and form.is_valid():
         try:
-            with drafts.editing(application):
-                form.save()
+            drafts.save_form(application, form)
         except drafts.NotEditable:
             return _read_only(request, application)
+        except Member.DoesNotExist as gone:
+            raise Http404 from gone
         messages.success(request, _("已保存成员“%(name)s”。") % {"name": member.name})
         return redirect("applications:step", pk=application.pk, step="members")
     return render(
@@ -229,11 +227,16 @@ def ceiling(request, pk):
     form = CeilingForm(request.POST, instance=application)
     if form.is_valid():
         try:
-            with drafts.editing(application):
-                form.save()
+            drafts.save_form(application, form)
         except drafts.NotEditable:
             return _read_only(request, application)
         messages.success(request, _("已保存书面说明。"))
+    else:
+        messages.error(
+            request,
+            _("书面说明未保存：%(errors)s")
+            % {"errors": " ".join(form.errors.get("ceiling_justification", []))},
+        )
     return redirect("applications:step", pk=application.pk, step="members")
 
 
@@ -241,13 +244,14 @@ def ceiling(request, pk):
 @require_POST
 def member_import(request, pk):
     """Bulk import from the template: all rows or none (Art. 4(2))."""
+    # The scope first: someone else's upload is answered 404 before its body is read.
+    application = _application(request, pk)
     limit = document_store.install_size_limit(request)
-    return _member_import(request, pk, limit)
+    return _member_import(request, application, limit)
 
 
 @csrf_protect
-def _member_import(request, pk, limit):
-    application = _application(request, pk)
+def _member_import(request, application, limit):
     if not application.is_editable:
         return _read_only(request, application)
     form = ImportForm(request.POST, request.FILES)
@@ -297,13 +301,21 @@ def members_template(request, extension):
 @require_POST
 def upload(request, pk):
     """A new version in a slot; refused files change nothing and say why (DESIGN.md "Documents")."""
+    application = _application(request, pk)
     limit = document_store.install_size_limit(request)
-    return _upload(request, pk, limit)
+    return _upload(request, application, limit)
+
+
+def _posted_id(request, name):
+    """A posted object id, or 404 for anything that is not one."""
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
 @csrf_protect
-def _upload(request, pk, limit):
-    application = _application(request, pk)
+def _upload(request, application, limit):
     if not application.is_editable:
         return _read_only(request, application)
     back = request.POST.get("back") if request.POST.get("back") in ("members", "documents") else "documents"
@@ -312,17 +324,22 @@ def _upload(request, pk, limit):
         raise Http404
     member = document = None
     if kind == DocumentKind.LICENCE:
-        member = get_object_or_404(application.members, pk=request.POST.get("member") or 0)
-    if request.POST.get("document"):
+        # The licence slot is found from its member, never from a posted document id.
+        member = get_object_or_404(application.members, pk=_posted_id(request, "member"))
+    elif kind == DocumentKind.OTHER and request.POST.get("document"):
         document = get_object_or_404(
-            application.documents.filter(removed_at__isnull=True, kind=kind), pk=request.POST["document"]
+            application.documents.filter(removed_at__isnull=True, kind=kind),
+            pk=_posted_id(request, "document"),
         )
     form = UploadForm(request.POST, request.FILES)
     if limit.too_large:
         for name in limit.too_large.values():
             messages.error(request, document_store.too_large_message(name))
     elif not form.is_valid():
-        messages.error(request, _("请选择要上传的文件。"))
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
     elif kind == DocumentKind.OTHER and document is None and not form.cleaned_data["title"].strip():
         messages.error(request, _("请填写其他材料的名称，例如“联盟成立大会纪要”。"))
     else:

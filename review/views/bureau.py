@@ -15,7 +15,7 @@ from applications.permissions import (
     is_expert,
     is_unit_reviewer,
 )
-from applications.submissions import latest_changes
+from applications.submissions import latest_changes, snapshot_findings
 from applications.views import files
 from applications.views.common import offered_actions, perform_transition, role_required
 from applications.workflow import TRANSITIONS
@@ -77,7 +77,11 @@ def detail(request, pk):
             "events": application.events.select_related("actor"),
             "actions": offered_actions(application, request.user),
             "action_url": "review:act",
-            "findings": check(application),
+            # A file back with its lead unit is being changed: reviewers keep reading what was
+            # submitted, and the findings of that round.
+            "findings": snapshot_findings(latest.data)
+            if latest and application.is_editable
+            else check(application),
             "submissions": submissions,
             "latest": latest,
             "data": latest.data if latest else None,

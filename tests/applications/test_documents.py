@@ -215,3 +215,27 @@ def test_uploads_to_a_submitted_file_are_refused(world, client):
     page = upload(client, application, "新协议.pdf", sample_pdf()).content.decode()
     assert "已不能修改" in page
     assert DocumentVersion.objects.count() == before
+
+
+def test_posted_ids_that_are_not_numbers_answer_404(draft, client):
+    for data in ({"kind": "licence", "member": "abc"}, {"kind": "other", "document": "1 OR 1=1"}):
+        response = client.post(
+            reverse("applications:upload", args=[draft.pk]),
+            {**data, "file": SimpleUploadedFile("a.pdf", sample_pdf())},
+        )
+        assert response.status_code == 404
+    assert versions(draft, DocumentKind.LICENCE) == []
+
+
+def test_uploads_need_the_csrf_token(world):
+    from django.test import Client
+
+    application = world.application()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.applicant)
+    response = client.post(
+        reverse("applications:upload", args=[application.pk]),
+        {"kind": "agreement", "file": SimpleUploadedFile("a.pdf", sample_pdf())},
+    )
+    assert response.status_code == 403
+    assert versions(application) == []

@@ -143,3 +143,27 @@ def test_templates_download_with_the_expected_headers(world, client):
     assert [cell.value for cell in sheet[1]] == list(HEADERS_ZH)
     response = client.get(reverse("applications:members_template", args=["csv"]))
     assert response.content.decode("utf-8-sig").strip() == ",".join(HEADERS_ZH)
+
+
+def test_sheet_declaring_a_huge_range_is_read_only_as_far_as_the_data(draft, client):
+    import zipfile
+
+    source = io.BytesIO(xlsx(GOOD))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(patched, "w") as copy:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b'<dimension ref="A1:I4"/>', b'<dimension ref="A1:XFD1048576"/>')
+                assert b"XFD1048576" in content
+            copy.writestr(item, content)
+    response = post(client, draft, "成员.xlsx", patched.getvalue())
+    assert response.status_code == 302
+    assert draft.members.count() == 1 + len(GOOD)
+
+
+def test_csv_with_an_unbalanced_quote_is_explained(draft, client):
+    content = csv_bytes(GOOD) + b'"' + b"x" * 200_000 + b"\n"
+    page = post(client, draft, "成员.csv", content).content.decode()
+    assert "成员名单未导入" in page
+    assert draft.members.count() == 1

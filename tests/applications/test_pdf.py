@@ -96,3 +96,18 @@ def test_form_renders_chinese_with_the_shipped_font_where_the_system_has_none(wo
         for font in page["/Resources"]["/Font"].values()
     }
     assert any("Portal-CJK-Fallback" in font for font in fonts), fonts
+
+
+def test_dossier_still_builds_when_a_stored_file_is_missing(complete, client, private_media):
+    from applications.enums import DocumentKind
+
+    charter = DocumentVersion.objects.get(document__application=complete, document__kind=DocumentKind.CHARTER)
+    (private_media / charter.file.name).unlink()
+    response = client.get(reverse("applications:dossier_pdf", args=[complete.pk]))
+    reader = read(response)
+    text = pdf_text(reader)
+    assert "文件缺失" in text and charter.original_name in text
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "联盟章程" in titles
+    # The single file answers 404, not 500.
+    assert client.get(reverse("applications:file", args=[complete.pk, charter.pk])).status_code == 404

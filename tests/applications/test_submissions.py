@@ -142,3 +142,48 @@ def test_withdrawing_is_refused_after_the_decision(world):
 
 def test_slot_kinds_match_the_materials_of_article_5():
     assert set(DocumentKind.values) == {"form", "agreement", "charter", "licence", "other"}
+
+
+def test_organising_unit_is_fixed_once_submitted(world, client):
+    from applications.models import OrganisingUnit
+
+    application = world.application(State.RETURNED)
+    original = application.organising_unit
+    client.force_login(world.applicant)
+    other = OrganisingUnit.objects.exclude(pk=original.pk).first()
+    client.post(
+        reverse("applications:step", args=[application.pk, "basics"]),
+        {"name": application.name, "industry": application.industry_id, "organising_unit": other.pk},
+    )
+    application.refresh_from_db()
+    assert application.organising_unit == original
+
+
+def test_first_submission_is_judged_under_the_edition_in_force(world):
+    from tests.factories import PolicyEditionFactory
+
+    application = world.application(complete=True)
+    old = PolicyEditionFactory(
+        document_number="旧〔2020〕1号", effective_from="2020-01-01", effective_until="2020-12-31"
+    )
+    application.edition = old
+    application.save()
+    world.edition.min_core_members = 7
+    world.edition.save()
+    with pytest.raises(GuardFailed, match="不能少于 7 家"):
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
+
+
+def test_reviewers_keep_the_submitted_findings_while_the_file_is_being_revised(world, client):
+    application = world.application(State.RETURNED)
+    client.force_login(world.applicant)
+    member = application.members.filter(is_lead=False, is_core=True).first()
+    client.post(reverse("applications:member_delete", args=[application.pk, member.pk]))
+    assert (
+        "核心成员不能少于 6 家"
+        in client.get(reverse("applications:step", args=[application.pk, "members"])).content.decode()
+    )
+    client.force_login(world.unit)
+    page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
+    assert "核心成员不能少于 6 家" not in page
+    assert member.name in page  # the submitted round still lists it

@@ -251,7 +251,8 @@ def lead_unit_qualified(facts):
         yield Finding(
             "LEAD_INDICATORS_MISSING",
             Severity.BLOCKING,
-            _("请填写牵头单位的指标：%(fields)s（没有的填 0）。") % {"fields": "、".join(missing)},
+            _("请填写牵头单位的指标：%(fields)s（没有的填 0）。")
+            % {"fields": str(pgettext_lazy("list separator", "、")).join(missing)},
             ART_4_1,
             "lead",
         )

@@ -11,6 +11,7 @@ import os
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .drafts import editing
 from .enums import OrganisationType
@@ -207,7 +208,8 @@ def validate(application, records):
             row_errors.extend(f"{label}：{message}" if label else message for message in messages)
         if row_errors:
             errors.append(
-                _("第 %(row)d 行：%(problems)s") % {"row": number, "problems": "；".join(row_errors)}
+                _("第 %(row)d 行：%(problems)s")
+                % {"row": number, "problems": pgettext("list separator", "；").join(row_errors)}
             )
         else:
             members.append(form.save(commit=False))

@@ -109,3 +109,27 @@ def test_dashboard_shows_state_next_step_holder_and_timeline(world, client):
     assert "待组织单位审核" in page
     assert "朔城区科技局" in page and "审核材料：报市科技局，或退回修改" in page
     assert "（申报单位）提交申报" in page
+
+
+@pytest.mark.parametrize("step", ["members", "documents", "submit"])
+def test_step_pages_query_count_does_not_grow_with_members(world, client, step):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.applicant)
+    application = world.application(complete=True)
+    url = reverse("applications:step", args=[application.pk, step])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for number in range(8):
+        Member.objects.create(
+            application=application,
+            name=f"朔州市追加成员{number}有限公司",
+            uscc=make_uscc("91140602", f"MQ{number:06d}"),
+            org_type="enterprise",
+            task="研发",
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert "朔州市追加成员7有限公司" in page
+    assert len(many) == len(few)

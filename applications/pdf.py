@@ -16,6 +16,8 @@ import tempfile
 
 import img2pdf
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,9 +140,10 @@ def build_dossier(data, output, *, submission=None):
     Bookmarks: the generated form, then one per document kind, with a child per member's
     licence and per other material. A document that cannot be read (missing from storage,
     unmergeable) becomes a page that says so, and is logged: the rest still reaches the
-    reviewers.
+    reviewers. Returns the number of documents left out that way.
     """
     writer = PdfWriter()
+    left_out = 0
     form = render_form(data, submission=submission)
     with override("zh-hans"):
         writer.append(PdfReader(io.BytesIO(form)), import_outline=False)
@@ -157,6 +160,7 @@ def build_dossier(data, output, *, submission=None):
                     writer.append(reader, import_outline=False)
                 except Exception as error:  # a missing file, or a PDF pypdf cannot merge
                     logger.exception("dossier: version %s left out", item["version"])
+                    left_out += 1
                     del writer.pages[start:]
                     reason = (
                         _("文件缺失")
@@ -173,16 +177,35 @@ def build_dossier(data, output, *, submission=None):
             {"/Title": data.get("name", ""), "/Producer": "朔州市产业技术创新战略联盟管理平台"}
         )
         writer.write(output)
-    return output
+    return left_out
 
 
 def dossier_file(data, *, submission=None):
-    """The dossier in a temporary file (deleted when closed), positioned at its start."""
+    """The dossier in a temporary file (deleted when closed), positioned at its start.
+
+    Returns ``(file, left_out)``: the number of documents that could not be merged.
+    """
     output = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
     try:
-        build_dossier(data, output, submission=submission)
+        left_out = build_dossier(data, output, submission=submission)
     except BaseException:
         output.close()
         raise
     output.seek(0)
+    return output, left_out
+
+
+def submission_dossier(submission):
+    """The dossier of a submitted round: built once, then kept in the private storage.
+
+    A round never changes, so neither does its dossier; reviewers open it again and again.
+    One with a document left out is not kept, so that it is rebuilt once the file is back.
+    """
+    name = f"dossiers/submission-{submission.pk}.pdf"
+    if default_storage.exists(name):
+        return default_storage.open(name, "rb")
+    output, left_out = dossier_file(submission.data, submission=submission)
+    if not left_out:
+        default_storage.save(name, File(output, name=name))
+        output.seek(0)
     return output

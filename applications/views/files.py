@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 
 from .. import documents
 from ..models import DocumentVersion
-from ..pdf import dossier_file, render_form
+from ..pdf import dossier_file, render_form, submission_dossier
 
 
 def serve_version(versions, version_pk, *, preview=False):
@@ -40,7 +40,8 @@ def serve_form(data, *, submission=None):
 
 
 def serve_dossier(data, *, submission=None):
-    output = dossier_file(data, submission=submission)
+    """The full dossier: a submitted round's is kept once built; a draft's is built each time."""
+    output = submission_dossier(submission) if submission else dossier_file(data)[0]
     response = FileResponse(
         output, content_type="application/pdf", filename=_filename(data, "全套材料", submission)
     )

@@ -111,3 +111,21 @@ def test_dossier_still_builds_when_a_stored_file_is_missing(complete, client, pr
     assert "联盟章程" in titles
     # The single file answers 404, not 500.
     assert client.get(reverse("applications:file", args=[complete.pk, charter.pk])).status_code == 404
+
+
+def test_a_rounds_dossier_is_built_once_and_kept(world, client, private_media):
+    from applications.enums import DocumentKind
+
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.unit)
+    url = reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])
+    first = pdf_text(read(client.get(url)))
+    kept = private_media / "dossiers" / f"submission-{application.submissions.get().pk}.pdf"
+    assert kept.is_file()
+    # Even with a stored document gone since, the round's dossier is the one built then.
+    charter = DocumentVersion.objects.get(
+        document__application=application, document__kind=DocumentKind.CHARTER
+    )
+    (private_media / charter.file.name).unlink()
+    again = pdf_text(read(client.get(url)))
+    assert "文件缺失" not in again and again == first

@@ -19,17 +19,8 @@ from .forms import MemberForm
 from .models import Member
 from .uscc import normalize_uscc
 
-FIELDS = (
-    "name",
-    "uscc",
-    "org_type",
-    "is_core",
-    "registered_address",
-    "legal_representative",
-    "contact_name",
-    "contact_phone",
-    "task",
-)
+# The template's columns are the member form's fields, in its order.
+FIELDS = tuple(MemberForm.Meta.fields)
 # The template's headers are Chinese whatever the user's language; English ones are accepted too.
 HEADERS_ZH = (
     "单位名称",

@@ -325,7 +325,7 @@ class Application(models.Model):
         return self.state in (State.DRAFT, State.RETURNED)
 
 
-class AuditEventQuerySet(models.QuerySet):
+class InsertOnlyQuerySet(models.QuerySet):
     """Insert-only records: used as default and base manager, so neither can update or delete."""
 
     def update(self, **kwargs):
@@ -333,6 +333,25 @@ class AuditEventQuerySet(models.QuerySet):
 
     def delete(self):
         raise PermissionError("Audit events are immutable.")
+
+
+class InsertOnly(models.Model):
+    """A record written once and never changed: no UPDATE, no DELETE, even for a forged pk."""
+
+    objects = InsertOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} records are immutable.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} records are immutable.")
 
 
 class Member(models.Model):
@@ -373,7 +392,7 @@ class Member(models.Model):
         super().save(*args, **kwargs)
 
 
-class Submission(models.Model):
+class Submission(InsertOnly):
     """The frozen data and document versions of one submission round (Art. 5).
 
     Written once by ``transition()`` when the lead unit submits or resubmits, and never
@@ -394,11 +413,8 @@ class Submission(models.Model):
     declaration = models.TextField(_("承诺书"))
     data = models.JSONField(_("申报数据"))
 
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
+    class Meta(InsertOnly.Meta):
         ordering = ["application", "number"]
-        base_manager_name = "objects"
         verbose_name = _("提交记录")
         verbose_name_plural = _("提交记录")
         constraints = [
@@ -407,15 +423,6 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.application} #{self.number}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Submissions are immutable.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Submissions are immutable.")
 
 
 class Document(models.Model):
@@ -514,7 +521,7 @@ class DocumentVersion(models.Model):
         return self.submission_id is not None
 
 
-class AuditEvent(models.Model):
+class AuditEvent(InsertOnly):
     """One transition of an application, appended by ``transition()`` and never changed."""
 
     application = models.ForeignKey(
@@ -536,26 +543,13 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
+    class Meta(InsertOnly.Meta):
         ordering = ["created_at", "pk"]
-        base_manager_name = "objects"
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
 
     def __str__(self):
         return f"{self.application} {self.from_state} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Audit events are immutable.")
-        # Never an UPDATE, even for an instance made up with the pk of an existing event.
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are immutable.")
 
     @property
     def action_label(self):

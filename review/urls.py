@@ -9,7 +9,12 @@ urlpatterns = [
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
-    path("applications/<int:pk>/files/<int:version_pk>/preview/", bureau.preview, name="preview"),
+    path(
+        "applications/<int:pk>/files/<int:version_pk>/preview/",
+        bureau.file,
+        {"preview": True},
+        name="preview",
+    ),
     re_path(
         r"^applications/(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
         bureau.submission_pdf,

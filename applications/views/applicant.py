@@ -108,14 +108,10 @@ def own_versions(application):
     return DocumentVersion.objects.filter(document__application=application)
 
 
-def file(request, pk, version_pk):
+def file(request, pk, version_pk, preview=False):
+    """A stored version, or its preview image (``preview`` is set by the URL)."""
     application = get_object_or_404(own_applications(request.user), pk=pk)
-    return files.serve_version(own_versions(application), version_pk)
-
-
-def preview(request, pk, version_pk):
-    application = get_object_or_404(own_applications(request.user), pk=pk)
-    return files.serve_version(own_versions(application), version_pk, preview=True)
+    return files.serve_version(own_versions(application), version_pk, preview=preview)
 
 
 def form_pdf(request, pk):

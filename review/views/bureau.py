@@ -96,14 +96,10 @@ def submitted_versions(application):
     return DocumentVersion.objects.filter(document__application=application, submission__isnull=False)
 
 
-def file(request, pk, version_pk):
+def file(request, pk, version_pk, preview=False):
+    """A submitted version, or its preview image (``preview`` is set by the URL)."""
     application = get_object_or_404(reviewed_applications(request.user), pk=pk)
-    return files.serve_version(submitted_versions(application), version_pk)
-
-
-def preview(request, pk, version_pk):
-    application = get_object_or_404(reviewed_applications(request.user), pk=pk)
-    return files.serve_version(submitted_versions(application), version_pk, preview=True)
+    return files.serve_version(submitted_versions(application), version_pk, preview=preview)
 
 
 def submission_pdf(request, pk, number, kind):

@@ -38,3 +38,51 @@ def test_two_concurrent_forwards_apply_exactly_once(world):
     application.refresh_from_db()
     assert application.state == State.FORWARDED
     assert AuditEvent.objects.filter(application=application, action=Action.FORWARD).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edit_in_progress_is_in_the_snapshot_of_a_submission_made_meanwhile(world):
+    """The edit holds the lock; the submission waits for it, then freezes the edited data."""
+    import time
+
+    from applications import drafts
+    from applications.models import Submission
+
+    application = world.application(complete=True)
+    locked = threading.Event()
+    errors = []
+
+    def editor():
+        try:
+            with drafts.editing(application) as row:
+                locked.set()
+                time.sleep(0.5)
+                row.innovation_goals = "编辑中保存的目标"
+                row.save(update_fields=["innovation_goals"])
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def submitter():
+        try:
+            locked.wait(timeout=10)
+            transition(
+                Application.objects.get(pk=application.pk), Action.SUBMIT, world.applicant, declared=True
+            )
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=editor), threading.Thread(target=submitter)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert Submission.objects.get(application=application).data["innovation_goals"] == "编辑中保存的目标"
+    # And once submitted, the next edit is refused.
+    with pytest.raises(drafts.NotEditable), drafts.editing(application):
+        pass

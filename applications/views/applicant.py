@@ -12,7 +12,7 @@ from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
 from ..progress import next_step
-from ..submissions import application_data, latest_changes
+from ..submissions import DECLARATION, application_data, latest_changes
 from . import files
 from .common import offered_actions, perform_transition, role_required
 
@@ -99,6 +99,7 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "next_step": next_step(application),
             "file_url": "applications:file",
+            "declaration": DECLARATION,
         },
     )
 

@@ -26,6 +26,7 @@ def test_submit_is_refused_while_a_blocking_finding_is_left(world, client):
     page = client.get(reverse("applications:step", args=[application.pk, "submit"])).content.decode()
     assert 'disabled aria-disabled="true"' in page
     assert "项不符合申报条件，不能提交" in page
+    assert "核心成员不能少于 6 家" in page
     response = client.post(
         reverse("applications:act", args=[application.pk, "submit"]), {"submit-declared": "on"}, follow=True
     )
@@ -187,3 +188,17 @@ def test_reviewers_keep_the_submitted_findings_while_the_file_is_being_revised(w
     page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
     assert "核心成员不能少于 6 家" not in page
     assert member.name in page  # the submitted round still lists it
+
+
+def test_resubmitting_from_the_detail_page_asks_for_the_declaration(world, client):
+    application = world.application(State.RETURNED)
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    assert 'name="resubmit-declared"' in page and "本单位郑重承诺" in page
+    client.post(reverse("applications:act", args=[application.pk, "resubmit"]))
+    application.refresh_from_db()
+    assert application.state == State.RETURNED
+    client.post(reverse("applications:act", args=[application.pk, "resubmit"]), {"resubmit-declared": "on"})
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    assert application.submissions.count() == 2

@@ -68,7 +68,7 @@ def test_applicant_uploads_a_new_version_and_submits_in_the_browser(world, live_
     assert "较早的 1 个版本" in page.locator("#slot-agreement").inner_text()
 
     page.goto(f"{live_server.url}/apply/{application.pk}/edit/submit/")
-    button = page.locator("form.submit-form button[type=submit]")
+    button = page.locator("form.action-submit button[type=submit]")
     assert button.is_enabled()
     page.check("#declared-submit")
     button.click()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/documents/upload/", filling.upload, name="upload"),
     path("<int:pk>/documents/<int:document_pk>/remove/", filling.document_remove, name="document_remove"),
     path("<int:pk>/files/<int:version_pk>/", applicant.file, name="file"),
+    path("<int:pk>/files/<int:version_pk>/delete/", filling.version_delete, name="version_delete"),
     path("<int:pk>/files/<int:version_pk>/preview/", applicant.file, {"preview": True}, name="preview"),
     path("<int:pk>/form.pdf", applicant.form_pdf, name="form_pdf"),
     path("<int:pk>/dossier.pdf", applicant.dossier_pdf, name="dossier_pdf"),

@@ -98,6 +98,7 @@ MATRIX = {
         answers(403, anonymous=302, applicant=200, other_applicant=200),
     ),
     "applications:file": ("get", version, OWN_FILE),
+    "applications:version_delete": ("post", version, OWN_FILE_READ_ONLY),
     "applications:preview": ("get", lambda app: version(app, image=True), OWN_FILE),
     "applications:form_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),
     "applications:dossier_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),

@@ -29,7 +29,7 @@ from ..forms import (
     MemberForm,
     UploadForm,
 )
-from ..models import Member
+from ..models import DocumentVersion, Member
 from ..submissions import DECLARATION
 from .applicant import applicant_required, own_applications
 from .common import offered_actions
@@ -363,6 +363,27 @@ def _upload(request, application, limit):
                 _("已上传“%(name)s”（%(pages)d 页）。")
                 % {"name": version.original_name, "pages": version.page_count},
             )
+    return redirect("applications:step", pk=application.pk, step=back)
+
+
+@require_POST
+def version_delete(request, pk, version_pk):
+    """Take back a file uploaded by mistake, as long as no submission has frozen it."""
+    application = _application(request, pk)
+    version = get_object_or_404(
+        DocumentVersion.objects.filter(document__application=application, document__removed_at__isnull=True),
+        pk=version_pk,
+    )
+    back = "members" if version.document.kind == DocumentKind.LICENCE else "documents"
+    try:
+        with drafts.editing(application):
+            document_store.discard_version(version)
+    except drafts.NotEditable:
+        return _read_only(request, application)
+    except document_store.UploadRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("已删除“%(name)s”。") % {"name": version.original_name})
     return redirect("applications:step", pk=application.pk, step=back)
 
 

@@ -239,3 +239,31 @@ def test_uploads_need_the_csrf_token(world):
     )
     assert response.status_code == 403
     assert versions(application) == []
+
+
+def test_a_file_uploaded_by_mistake_can_be_deleted_before_submission(
+    draft, client, private_media, django_capture_on_commit_callbacks
+):
+    upload(client, draft, "正确的协议.pdf", sample_pdf())
+    upload(client, draft, "传错的文件.pdf", sample_pdf(2))
+    wrong = versions(draft)[-1]
+    stored = private_media / wrong.file.name
+    assert stored.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("applications:version_delete", args=[draft.pk, wrong.pk]), follow=True
+        ).content.decode()
+    assert "已删除“传错的文件.pdf”" in page
+    assert [v.original_name for v in versions(draft)] == ["正确的协议.pdf"]
+    assert not stored.exists()
+
+
+def test_a_submitted_version_cannot_be_deleted_after_a_return(world, client):
+    application = world.application(State.RETURNED)
+    client.force_login(world.applicant)
+    frozen = DocumentVersion.objects.filter(document__application=application).first()
+    page = client.post(
+        reverse("applications:version_delete", args=[application.pk, frozen.pk]), follow=True
+    ).content.decode()
+    assert "已提交过的材料版本不能删除" in page
+    assert DocumentVersion.objects.filter(pk=frozen.pk).exists()

@@ -39,6 +39,7 @@ def file_urls(application):
     for version in DocumentVersion.objects.filter(document__application=application):
         for name in ("applications:file", "applications:preview", "review:file", "review:preview"):
             urls.append(("get", reverse(name, args=[application.pk, version.pk])))
+        urls.append(("post", reverse("applications:version_delete", args=[application.pk, version.pk])))
     return urls
 
 

@@ -62,7 +62,7 @@ def test_applicant_uploads_a_new_version_and_submits_in_the_browser(world, live_
     page.goto(f"{live_server.url}/apply/{application.pk}/edit/documents/")
     slot = page.locator("#slot-agreement")
     slot.locator("input[type=file]").set_input_files(str(scan))
-    slot.locator("button[type=submit]").click()
+    slot.locator("form.upload-form button[type=submit]").click()
     page.wait_for_load_state()
     assert "已上传“联盟协议-盖章版.pdf”（2 页）" in page.locator(".alert-success").inner_text()
     assert "较早的 1 个版本" in page.locator("#slot-agreement").inner_text()

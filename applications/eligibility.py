@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .editions import NoEditionInForce, edition_in_force
 from .enums import DocumentKind, OrganisationType, Severity
 from .models import DocumentVersion
 from .uscc import is_legal_person, is_registered_in_shuozhou, is_valid_uscc, normalize_uscc
@@ -29,7 +30,19 @@ ART_5 = pgettext_lazy("article", "第五条")
 
 # Names that place a registered address (住所) in Shuozhou: the city and its six
 # county-level divisions (GB/T 2260 1406…), with their suffixes ("山阴路" is in Shaoxing).
-SHUOZHOU_PLACE_NAMES = ("朔州市", "朔城区", "平鲁区", "山阴县", "应县", "右玉县", "怀仁市", "怀仁县")
+SHUOZHOU_PLACE_NAMES = (
+    "朔州市",
+    "朔州经济开发区",
+    "朔州经济技术开发区",
+    "朔州开发区",
+    "朔城区",
+    "平鲁区",
+    "山阴县",
+    "应县",
+    "右玉县",
+    "怀仁市",
+    "怀仁县",
+)
 ACADEMIA = (OrganisationType.UNIVERSITY, OrganisationType.RESEARCH_INSTITUTE)
 
 
@@ -84,6 +97,17 @@ def current_documents(application):
     )
 
 
+def edition_for_next_submission(application):
+    """A draft is judged under the edition in force (it is bound to it when first submitted);
+    a file submitted before keeps its own. None when no edition is in force."""
+    if application.submitted_at is not None:
+        return application.edition
+    try:
+        return edition_in_force()
+    except NoEditionInForce:
+        return None
+
+
 def facts_for(application, edition=None):
     return Facts(
         application=application,
@@ -119,11 +143,23 @@ def application_complete(facts):
 def organising_unit_active(facts):
     """Art. 5: the file goes through an organising unit that still takes files."""
     unit = facts.application.organising_unit
-    if unit is not None and not unit.is_active:
+    if unit is None or unit.is_active:
+        return
+    if facts.application.submitted_at is None:
         yield Finding(
             "ORGANISING_UNIT_INACTIVE",
             Severity.BLOCKING,
             _("组织单位“%(name)s”已停止受理，请重新选择组织单位。") % {"name": unit.name},
+            ART_5,
+            "basics",
+        )
+    else:
+        # A file already submitted stays with its unit; the bureau arranges who checks it.
+        yield Finding(
+            "ORGANISING_UNIT_INACTIVE",
+            Severity.WARNING,
+            _("组织单位“%(name)s”已停止受理新的申报；本申报已提交过，请联系市科技局安排审核。")
+            % {"name": unit.name},
             ART_5,
             "basics",
         )

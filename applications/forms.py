@@ -3,6 +3,7 @@ from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Role
@@ -152,6 +153,10 @@ class BasicsForm(StepForm):
         self.fields["organising_unit"].queryset = OrganisingUnit.objects.filter(is_active=True)
         if self.instance.submitted_at is not None:
             # Art. 5: the unit that checked the file keeps it; a move is the bureau's decision.
+            # Its own unit stays a valid choice even if it has stopped taking new files.
+            self.fields["organising_unit"].queryset = OrganisingUnit.objects.filter(
+                Q(is_active=True) | Q(pk=self.instance.organising_unit_id)
+            )
             self.fields["organising_unit"].disabled = True
             self.fields["organising_unit"].help_text = _(
                 "申报已提交过，组织单位不能再更换；确需更换的，请联系市科技局。"

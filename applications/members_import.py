@@ -8,6 +8,7 @@ reported with its number and reason.
 import csv
 import io
 import os
+from contextlib import closing
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -80,14 +81,11 @@ def _read_rows(uploaded):
     raise ImportRefused([_("只接受 .xlsx 或 .csv 文件，请使用本页提供的模板。")])
 
 
-# Read no further than this: a sheet may declare a huge range (A1:XFD1048576) that
-# openpyxl would pad every row to. Extra columns and rows past the limit are not data.
+# Columns past the template's are not data: a sheet may declare a range as wide as
+# A1:XFD1048576, which openpyxl would otherwise pad every row to.
 MAX_COLUMNS = len(HEADERS_ZH) + 10
-
-
-def _max_rows():
-    # Room for blank lines between rows; more than the limit is refused in parse().
-    return settings.PORTAL_IMPORT_MAX_ROWS * 2 + 2
+# A run of blank rows this long ends in a refusal rather than a silent cut: all or nothing.
+MAX_BLANK_RUN = 1000
 
 
 def _unreadable(kind):
@@ -99,18 +97,23 @@ def _unreadable(kind):
 
 
 def _xlsx_rows(uploaded):
+    """The first sheet's rows, one at a time (openpyxl's read-only mode parses lazily)."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(uploaded, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=_max_rows())
-            return [list(row) for row in rows]
-        finally:
-            workbook.close()
-    except Exception as error:  # a renamed or damaged file: openpyxl raises many kinds, lazily
+    except Exception as error:  # a renamed or damaged file: openpyxl raises many kinds
         raise _unreadable("xlsx") from error
+    try:
+        sheet = workbook.worksheets[0]
+        # Ignore the declared range: rows and columns are what the sheet really holds.
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            yield list(row)
+    except Exception as error:  # damaged XML, bad shared strings: raised while reading
+        raise _unreadable("xlsx") from error
+    finally:
+        workbook.close()
 
 
 def _csv_rows(uploaded):
@@ -124,23 +127,24 @@ def _csv_rows(uploaded):
             continue
     else:
         raise ImportRefused([_("无法识别 .csv 文件的编码，请另存为“CSV UTF-8”后重试。")])
-    rows = []
     try:
         for row in csv.reader(io.StringIO(text)):
-            rows.append(row[:MAX_COLUMNS])
-            if len(rows) >= _max_rows():
-                break
+            yield row[:MAX_COLUMNS]
     except csv.Error as error:
         raise _unreadable("csv") from error
-    return rows
 
 
 def parse(uploaded):
     """The data rows as ``[(row_number, {field: value})]``; raises ImportRefused on a bad layout."""
-    rows = _read_rows(uploaded)
-    if not rows:
+    with closing(_read_rows(uploaded)) as rows:
+        return _records(rows)
+
+
+def _records(rows):
+    first = next(rows, None)
+    if first is None:
         raise ImportRefused([_("文件是空的。")])
-    header = [_header_key(cell) for cell in rows[0]]
+    header = [_header_key(cell) for cell in first]
     index = {}
     for field, zh, en in zip(FIELDS, HEADERS_ZH, HEADERS_EN, strict=True):
         for key in (_header_key(zh), _header_key(en)):
@@ -152,26 +156,27 @@ def parse(uploaded):
         raise ImportRefused(
             [
                 _("第 1 行应为模板的表头，缺少以下列：%(columns)s。请使用本页提供的模板。")
-                % {"columns": "、".join(missing)}
+                % {"columns": pgettext("list separator", "、").join(missing)}
             ]
         )
-    records = []
-    for number, row in enumerate(rows[1:], start=2):
+    limit = settings.PORTAL_IMPORT_MAX_ROWS
+    records, blank_run = [], 0
+    for number, row in enumerate(rows, start=2):
         values = {field: row[position] if position < len(row) else None for field, position in index.items()}
         values = {field: "" if value is None else str(value).strip() for field, value in values.items()}
         if not any(values.values()):
-            continue  # blank lines between rows are harmless
+            blank_run += 1  # blank lines between rows are harmless, up to a point
+            if blank_run > MAX_BLANK_RUN:
+                raise ImportRefused(
+                    [_("第 %(row)d 行前有上千个空行，请删除空行后重新导入。") % {"row": number}]
+                )
+            continue
+        blank_run = 0
         records.append((number, values))
+        if len(records) > limit:
+            raise ImportRefused([_("一次最多导入 %(limit)d 家成员单位，请分批导入。") % {"limit": limit}])
     if not records:
         raise ImportRefused([_("文件中没有成员数据：请从第 2 行起每行填写一家成员单位。")])
-    limit = settings.PORTAL_IMPORT_MAX_ROWS
-    if len(records) > limit:
-        raise ImportRefused(
-            [
-                _("一次最多导入 %(limit)d 家成员单位，文件中有 %(count)d 行以上，请分批导入。")
-                % {"limit": limit, "count": len(records)}
-            ]
-        )
     return records
 
 

@@ -17,6 +17,7 @@ import tempfile
 import img2pdf
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +28,7 @@ from pypdf import PdfReader, PdfWriter
 
 from .enums import DocumentKind
 from .models import DocumentVersion
-from .submissions import DECLARATION
+from .submissions import official_declaration
 
 logger = logging.getLogger(__name__)
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
@@ -69,7 +70,7 @@ def render_form(data, *, submission=None):
                 "members": members,
                 "core_count": sum(1 for member in members if member["is_core"]),
                 # A round's form says what was declared then, even if the wording changes.
-                "declaration": submission.declaration if submission else str(DECLARATION),
+                "declaration": submission.declaration if submission else official_declaration(),
                 "submitted_at": submission.submitted_at if submission else None,
                 "number": submission.number if submission else None,
                 "generated_at": timezone.localtime(),
@@ -125,7 +126,8 @@ def image_pdf(stream):
 
 
 def _document_reader(version):
-    """The pages of one stored version, read into memory only as far as pypdf needs."""
+    """The pages of one stored version. Each is read into memory and kept until the dossier
+    is written (pypdf holds its readers): the dossier's peak memory grows with its files."""
     with version.file.open("rb") as stream:
         if version.is_image:
             return PdfReader(io.BytesIO(image_pdf(stream)))
@@ -199,13 +201,32 @@ def submission_dossier(submission):
     """The dossier of a submitted round: built once, then kept in the private storage.
 
     A round never changes, so neither does its dossier; reviewers open it again and again.
-    One with a document left out is not kept, so that it is rebuilt once the file is back.
+    The key names the application, the round and its audit event, so that a database
+    rebuilt beside an old storage never serves another file's dossier. A marker is written
+    after the PDF, so that a dossier still being written (or cut off) is never served. One
+    with a document left out is not kept: it is rebuilt once the file is back.
     """
-    name = f"dossiers/submission-{submission.pk}.pdf"
-    if default_storage.exists(name):
-        return default_storage.open(name, "rb")
+    name = f"dossiers/{submission.application_id}-{submission.number}-{submission.event_id}.pdf"
+    marker = f"{name}.complete"
+    if default_storage.exists(marker):
+        try:
+            return default_storage.open(name, "rb")
+        except FileNotFoundError:
+            logger.warning("dossier cache: %s has a marker but no file; rebuilding", name)
     output, left_out = dossier_file(submission.data, submission=submission)
     if not left_out:
-        default_storage.save(name, File(output, name=name))
+        _keep(name, marker, output)
         output.seek(0)
     return output
+
+
+def _keep(name, marker, output):
+    try:
+        saved = default_storage.save(name, File(output, name=name))
+        if saved != name:
+            # Another request built the same dossier at the same time and kept its copy.
+            default_storage.delete(saved)
+            return
+        default_storage.save(marker, ContentFile(b""))
+    except OSError:
+        logger.exception("dossier cache: could not keep %s; served without keeping it", name)

@@ -121,7 +121,7 @@ def freeze(application, event, actor):
         event=event,
         submitted_by=actor,
         submitted_at=event.created_at or timezone.now(),
-        declaration=str(DECLARATION),
+        declaration=official_declaration(),
         data=data,
     )
     DocumentVersion.objects.filter(
@@ -133,26 +133,38 @@ def freeze(application, event, actor):
 LANGUAGES = ("zh-hans", "en")
 
 
+def official_declaration():
+    """The declaration as the official (Chinese) form prints it, whatever the user's language."""
+    with override("zh-hans"):
+        return str(DECLARATION)
+
+
 def findings_in_both_languages(application, facts):
-    """The findings as data, worded in Chinese and in English, for the snapshot."""
+    """The findings as data, worded in Chinese and in English, for the snapshot.
+
+    Each wording is made inside its language: the messages and articles are lazy.
+    """
     worded = {}
     for language in LANGUAGES:
         with override(language):
-            worded[language] = check(application, facts)
+            worded[language] = [(str(f.message), str(f.article)) for f in check(application, facts)]
+    findings = check(application, facts)
     return [
         {
             "code": finding.code,
             "severity": str(finding.severity.value),
             "step": finding.step,
-            "message": {language: str(worded[language][index].message) for language in LANGUAGES},
-            "article": {language: str(worded[language][index].article) for language in LANGUAGES},
+            "message": {language: worded[language][index][0] for language in LANGUAGES},
+            "article": {language: worded[language][index][1] for language in LANGUAGES},
         }
-        for index, finding in enumerate(worded[LANGUAGES[0]])
+        for index, finding in enumerate(findings)
     ]
 
 
 def snapshot_findings(data):
-    """A round's findings as :class:`Finding` s in the reader's language."""
+    """A round's findings as :class:`Finding` s in the reader's language (None if not kept)."""
+    if "findings" not in data:
+        return None
     language = "en" if (get_language() or "").startswith("en") else "zh-hans"
     return [
         Finding(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
-from .eligibility import blocking_findings, check, facts_for
+from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
 from .enums import SYSTEM, Action, Role, State
 from .models import Application, AuditEvent, Notification, User
 from .permissions import acts_as
@@ -277,12 +277,9 @@ def eligibility_guard(application, row, actor):
     """
     if row.source not in (State.DRAFT, State.RETURNED):
         return []
-    edition = None
-    if row.source == State.DRAFT:
-        try:
-            edition = edition_in_force()
-        except NoEditionInForce:
-            return []  # edition_in_force_guard says so
+    edition = edition_for_next_submission(application)
+    if edition is None:
+        return []  # edition_in_force_guard says so
     findings = check(application, facts_for(application, edition))
     return [str(finding.message) for finding in blocking_findings(findings)]
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..drafts import start_application
 from ..editions import NoEditionInForce, edition_in_force, suggested_organising_unit
-from ..eligibility import check, facts_for
+from ..eligibility import check, edition_for_next_submission, facts_for
 from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
@@ -81,7 +81,7 @@ def detail(request, pk):
         own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
         pk=pk,
     )
-    facts = facts_for(application)
+    facts = facts_for(application, edition_for_next_submission(application))
     events = list(application.events.select_related("actor"))
     returns = [event for event in events if event.action == "return"]
     return render(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import documents as document_store
 from .. import drafts, members_import
-from ..eligibility import check, facts_for
+from ..eligibility import check, edition_for_next_submission, facts_for
 from ..enums import DocumentKind, Severity
 from ..forms import (
     BasicsForm,
@@ -67,7 +67,7 @@ def _read_only(request, application):
 
 def _page(request, application, step, **context):
     """A step page: the step's own content, the step list, and the eligibility panel."""
-    facts = facts_for(application)
+    facts = facts_for(application, edition_for_next_submission(application))
     findings = check(application, facts)
     per_step = {key: [f for f in findings if f.step == key and f.is_blocking] for key in STEP_KEYS}
     member_findings = {}
@@ -94,6 +94,7 @@ def _page(request, application, step, **context):
             "blocking_count": sum(1 for f in findings if f.is_blocking),
             "warning_count": sum(1 for f in findings if f.severity == Severity.WARNING),
             "members": members,
+            "edition": facts.edition,
             "member_count": len(facts.members),
             "core_count": sum(1 for m in facts.members if m.is_core),
             "slots": _slots(facts),
@@ -148,6 +149,8 @@ def _form_step(request, application, step):
         if valid:
             try:
                 drafts.save_form(application, form, lead_form)
+            except Member.DoesNotExist as gone:
+                raise Http404 from gone
             except drafts.NotEditable:
                 return _read_only(request, application)
             messages.success(request, _("已保存“%(step)s”。") % {"step": dict(STEPS)[step]})
@@ -309,7 +312,7 @@ def upload(request, pk):
 def _posted_id(request, name):
     """A posted object id, or 404 for anything that is not one."""
     value = request.POST.get(name, "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise Http404
     return int(value)
 
@@ -377,7 +380,8 @@ def version_delete(request, pk, version_pk):
     back = "members" if version.document.kind == DocumentKind.LICENCE else "documents"
     try:
         with drafts.editing(application):
-            document_store.discard_version(version)
+            # Read again under the lock: only a version no submission has frozen goes.
+            document_store.discard_version(DocumentVersion.objects.get(pk=version.pk))
     except drafts.NotEditable:
         return _read_only(request, application)
     except document_store.UploadRefused as refusal:

@@ -69,6 +69,9 @@ def detail(request, pk):
     )
     submissions = list(application.submissions.select_related("submitted_by"))
     latest = submissions[-1] if submissions else None
+    # A file back with its lead unit is being changed: reviewers keep reading what was
+    # submitted, and the findings of that round (if the round kept them).
+    frozen = snapshot_findings(latest.data) if latest and application.is_editable else None
     return render(
         request,
         "review/detail.html",
@@ -77,11 +80,7 @@ def detail(request, pk):
             "events": application.events.select_related("actor"),
             "actions": offered_actions(application, request.user),
             "action_url": "review:act",
-            # A file back with its lead unit is being changed: reviewers keep reading what was
-            # submitted, and the findings of that round.
-            "findings": snapshot_findings(latest.data)
-            if latest and application.is_editable
-            else check(application),
+            "findings": frozen if frozen is not None else check(application),
             "submissions": submissions,
             "latest": latest,
             "data": latest.data if latest else None,

@@ -167,3 +167,13 @@ def test_csv_with_an_unbalanced_quote_is_explained(draft, client):
     page = post(client, draft, "成员.csv", content).content.decode()
     assert "成员名单未导入" in page
     assert draft.members.count() == 1
+
+
+def test_a_stray_cell_far_down_the_sheet_is_refused_not_read_to_it(draft, client):
+    workbook = load_workbook(io.BytesIO(xlsx(GOOD)))
+    workbook.active["A1048576"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    page = post(client, draft, "成员.xlsx", buffer.getvalue()).content.decode()
+    assert "上千个空行" in page
+    assert draft.members.count() == 1

@@ -120,8 +120,9 @@ def test_a_rounds_dossier_is_built_once_and_kept(world, client, private_media):
     client.force_login(world.unit)
     url = reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])
     first = pdf_text(read(client.get(url)))
-    kept = private_media / "dossiers" / f"submission-{application.submissions.get().pk}.pdf"
-    assert kept.is_file()
+    submission = application.submissions.get()
+    kept = private_media / "dossiers" / f"{application.pk}-1-{submission.event_id}.pdf"
+    assert kept.is_file() and (kept.parent / f"{kept.name}.complete").is_file()
     # Even with a stored document gone since, the round's dossier is the one built then.
     charter = DocumentVersion.objects.get(
         document__application=application, document__kind=DocumentKind.CHARTER
@@ -129,3 +130,33 @@ def test_a_rounds_dossier_is_built_once_and_kept(world, client, private_media):
     (private_media / charter.file.name).unlink()
     again = pdf_text(read(client.get(url)))
     assert "文件缺失" not in again and again == first
+
+
+def test_a_dossier_with_a_document_left_out_is_not_kept(world, client, private_media):
+    from applications.enums import DocumentKind
+
+    application = world.application(State.SUBMITTED)
+    charter = DocumentVersion.objects.get(
+        document__application=application, document__kind=DocumentKind.CHARTER
+    )
+    (private_media / charter.file.name).unlink()
+    client.force_login(world.unit)
+    url = reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])
+    assert "文件缺失" in pdf_text(read(client.get(url)))
+    assert not (private_media / "dossiers").exists() or not any((private_media / "dossiers").iterdir())
+
+
+def test_a_rounds_form_keeps_the_chinese_declaration_of_an_english_speaking_submitter(world, client):
+    from django.utils.translation import override
+
+    application = world.application(complete=True)
+    with override("en"):
+        from applications.enums import Action
+        from applications.workflow import transition
+
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
+    submission = application.submissions.get()
+    assert submission.declaration.startswith("本单位郑重承诺")
+    client.force_login(world.unit)
+    text = pdf_text(read(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"]))))
+    assert "本单位郑重承诺" in text

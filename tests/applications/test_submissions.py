@@ -152,12 +152,29 @@ def test_organising_unit_is_fixed_once_submitted(world, client):
     original = application.organising_unit
     client.force_login(world.applicant)
     other = OrganisingUnit.objects.exclude(pk=original.pk).first()
-    client.post(
+    response = client.post(
         reverse("applications:step", args=[application.pk, "basics"]),
-        {"name": application.name, "industry": application.industry_id, "organising_unit": other.pk},
+        {"name": "改过的名称", "industry": application.industry_id, "organising_unit": other.pk},
     )
+    assert response.status_code == 302  # saved: the other fields changed, the unit did not
     application.refresh_from_db()
-    assert application.organising_unit == original
+    assert application.organising_unit == original and application.name == "改过的名称"
+
+
+def test_a_returned_file_of_a_unit_that_stopped_taking_files_can_still_be_revised(world, client):
+    application = world.application(State.RETURNED)
+    application.organising_unit.is_active = False
+    application.organising_unit.save()
+    client.force_login(world.applicant)
+    response = client.post(
+        reverse("applications:step", args=[application.pk, "basics"]),
+        {"name": "改过的名称", "industry": application.industry_id},
+    )
+    assert response.status_code == 302
+    from applications.eligibility import check
+
+    finding = next(f for f in check(application) if f.code == "ORGANISING_UNIT_INACTIVE")
+    assert not finding.is_blocking and "请联系市科技局" in str(finding.message)
 
 
 def test_first_submission_is_judged_under_the_edition_in_force(world):
@@ -176,18 +193,35 @@ def test_first_submission_is_judged_under_the_edition_in_force(world):
 
 
 def test_reviewers_keep_the_submitted_findings_while_the_file_is_being_revised(world, client):
-    application = world.application(State.RETURNED)
+    application = world.application(State.RETURNED, name="晋北固废利用协同创新体")
     client.force_login(world.applicant)
+    client.post(
+        reverse("applications:step", args=[application.pk, "basics"]),
+        {"name": "朔州市固废利用产业技术创新战略联盟", "industry": application.industry_id},
+    )
     member = application.members.filter(is_lead=False, is_core=True).first()
     client.post(reverse("applications:member_delete", args=[application.pk, member.pk]))
-    assert (
-        "核心成员不能少于 6 家"
-        in client.get(reverse("applications:step", args=[application.pk, "members"])).content.decode()
-    )
+    page = client.get(reverse("applications:step", args=[application.pk, "members"])).content.decode()
+    assert "核心成员不能少于 6 家" in page and 'data-code="NAME_PATTERN"' not in page
     client.force_login(world.unit)
     page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
+    # The submitted round's findings: its name warning, not the revision's missing member.
+    assert 'data-code="NAME_PATTERN"' in page
     assert "核心成员不能少于 6 家" not in page
     assert member.name in page  # the submitted round still lists it
+
+
+def test_a_rounds_findings_are_kept_in_both_languages(world):
+    from django.utils.translation import override
+
+    application = world.application(complete=True, name="晋北固废利用协同创新体")
+    with override("en"):
+        transition(application, Action.SUBMIT, world.applicant, declared=True)
+    (finding,) = application.submissions.get().data["findings"]
+    assert finding["code"] == "NAME_PATTERN"
+    assert finding["message"]["zh-hans"].startswith("联盟名称通常为")
+    assert finding["article"] == {"zh-hans": "第三条", "en": "Art. 3"}
+    assert "Shuozhou" in finding["message"]["en"] or "name" in finding["message"]["en"].lower()
 
 
 def test_resubmitting_from_the_detail_page_asks_for_the_declaration(world, client):

@@ -9,6 +9,8 @@ unit's contacts, anonymous included, gets 404 from the scope (``own_applications
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -366,7 +368,13 @@ def _upload(request, application, limit):
                 _("已上传“%(name)s”（%(pages)d 页）。")
                 % {"name": version.original_name, "pages": version.page_count},
             )
-    return redirect("applications:step", pk=application.pk, step=back)
+            return redirect("applications:step", pk=application.pk, step=back)
+    # Refused: the typed name of a new "other material" comes back in its field.
+    target = reverse("applications:step", kwargs={"pk": application.pk, "step": back})
+    title = request.POST.get("title", "").strip()[:200]
+    if kind == DocumentKind.OTHER and document is None and title:
+        target += "?" + urlencode({"title": title}) + "#slot-other"
+    return redirect(target)
 
 
 @require_POST

@@ -267,3 +267,13 @@ def test_a_submitted_version_cannot_be_deleted_after_a_return(world, client):
     ).content.decode()
     assert "已提交过的材料版本不能删除" in page
     assert DocumentVersion.objects.filter(pk=frozen.pk).exists()
+
+
+def test_a_refused_other_material_keeps_its_typed_name(draft, client):
+    response = upload(
+        client, draft, "会议纪要.pdf", encrypted_pdf(), kind=DocumentKind.OTHER, title="联盟成立大会纪要"
+    )
+    page = response.content.decode()
+    assert "已加密" in page
+    assert 'value="联盟成立大会纪要"' in page
+    assert versions(draft, DocumentKind.OTHER) == []

@@ -91,9 +91,7 @@ def _page(request, application, step, **context):
             "step": step,
             "step_label": dict(STEPS)[step],
             "steps": [(key, label, len(per_step[key])) for key, label in STEPS],
-            "next_step": _next_step(step),
             "findings": findings,
-            "blocking_count": sum(1 for f in findings if f.is_blocking),
             "warning_count": sum(1 for f in findings if f.severity == Severity.WARNING),
             "members": members,
             "edition": facts.edition,
@@ -101,11 +99,18 @@ def _page(request, application, step, **context):
             "core_count": sum(1 for m in facts.members if m.is_core),
             "slots": _slots(facts),
             "others": [d for d in facts.documents if d.kind == DocumentKind.OTHER],
-            "upload_form": UploadForm(),
             "max_upload": document_store.human_size(document_store.max_upload_bytes()),
             **context,
         },
     )
+
+
+def _members_page(request, application, **context):
+    """The members step, with its three forms (a form given in ``context`` keeps its input)."""
+    context.setdefault("member_form", MemberForm(application=application))
+    context.setdefault("ceiling_form", CeilingForm(instance=application))
+    context.setdefault("import_form", ImportForm())
+    return _page(request, application, "members", **context)
 
 
 def _slots(facts):
@@ -125,14 +130,7 @@ def step(request, pk, step):
     if request.method == "POST":
         raise Http404
     if step == "members":
-        return _page(
-            request,
-            application,
-            step,
-            member_form=MemberForm(application=application),
-            ceiling_form=CeilingForm(instance=application),
-            import_form=ImportForm(),
-        )
+        return _members_page(request, application)
     if step == "submit":
         actions = [
             item for item in offered_actions(application, request.user) if item["row"].declaration_required
@@ -180,14 +178,7 @@ def member_add(request, pk):
         messages.success(request, _("已添加成员“%(name)s”。") % {"name": member.name})
         return redirect("applications:step", pk=application.pk, step="members")
     messages.error(request, _("成员信息有误，请按提示修改；已填写的内容都还在。"))
-    return _page(
-        request,
-        application,
-        "members",
-        member_form=form,
-        ceiling_form=CeilingForm(instance=application),
-        import_form=ImportForm(),
-    )
+    return _members_page(request, application, member_form=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -274,15 +265,7 @@ def _member_import(request, application, limit):
     elif not errors:
         errors = [message for messages_ in form.errors.values() for message in messages_]
     messages.error(request, _("成员名单未导入（整个文件都没有导入），请修改以下问题后重新上传："))
-    return _page(
-        request,
-        application,
-        "members",
-        member_form=MemberForm(application=application),
-        ceiling_form=CeilingForm(instance=application),
-        import_form=ImportForm(),
-        import_errors=errors,
-    )
+    return _members_page(request, application, import_errors=errors)
 
 
 @require_GET

@@ -8,7 +8,6 @@ names in the private storage; a version once submitted is never overwritten or d
 
 import hashlib
 import io
-import mimetypes
 import os
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -213,12 +213,11 @@ def _inspect_image(uploaded, name, inspection):
     inspection.preview = preview.getvalue()
 
 
-def store(document, uploaded, user, inspection=None):
-    """Check ``uploaded`` and save it as the newest version of ``document``.
+def store(document, uploaded, user, inspection):
+    """Save ``uploaded``, checked by :func:`inspect`, as the newest version of ``document``.
 
     Earlier versions stay: a refused upload changes nothing, an accepted one is added.
     """
-    inspection = inspection or inspect(uploaded)
     version = DocumentVersion(
         document=document,
         original_name=os.path.basename(uploaded.name)[:255],
@@ -250,8 +249,6 @@ def _remove_files(version):
 
 def discard(document):
     """Remove a slot: deleted when none of its versions was submitted, else only hidden."""
-    from django.utils import timezone
-
     versions = list(document.versions.all())
     if any(version.is_frozen for version in versions):
         document.removed_at = timezone.now()
@@ -259,8 +256,7 @@ def discard(document):
         document.save(update_fields=["removed_at", "member"])
         return
     for version in versions:
-        version.delete()
-        transaction.on_commit(lambda version=version: _remove_files(version))
+        discard_version(version)
     document.delete()
 
 
@@ -278,13 +274,10 @@ def file_response(version, *, preview=False):
         if not version.preview:
             raise FileNotFoundError(version.pk)
         return private(FileResponse(version.preview.open("rb"), content_type=JPEG))
-    extension = mimetypes.guess_extension(version.content_type) or ""
-    filename = version.original_name
-    if not filename.lower().endswith(
-        tuple(key for key, value in EXTENSIONS.items() if value == version.content_type)
-    ):
-        filename += extension
-    response = FileResponse(version.file.open("rb"), content_type=version.content_type, filename=filename)
+    # The original name's extension matches the content: inspect() refused any other.
+    response = FileResponse(
+        version.file.open("rb"), content_type=version.content_type, filename=version.original_name
+    )
     return private(response)
 
 

@@ -32,6 +32,7 @@ from .submissions import official_declaration
 
 logger = logging.getLogger(__name__)
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
 FALLBACK_FONT = "fonts/NotoSansSC-GB2312.otf"
 
 
@@ -51,7 +52,15 @@ def _static_base():
     return (settings.BASE_DIR / "static").as_uri() + "/"
 
 
-IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
+def _render_pdf(template, context):
+    """A template as PDF bytes, always in Chinese, with the CJK font the machine offers."""
+    from weasyprint import HTML  # imported here: loading it costs a second at start-up
+
+    with override("zh-hans"):
+        # Without the system's Noto CJK, the subset shipped under static/fonts/.
+        context = {**context, "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT}
+        html = render_to_string(template, context)
+        return HTML(string=html, base_url=_static_base()).write_pdf()
 
 
 def render_form(data, *, submission=None):
@@ -59,42 +68,25 @@ def render_form(data, *, submission=None):
 
     It is always Chinese: it is the official form that is signed and sealed.
     """
-    from weasyprint import HTML  # imported here: loading it costs a second at start-up
-
     members = data.get("members", [])
-    with override("zh-hans"):
-        html = render_to_string(
-            "pdf/application_form.html",
-            {
-                "data": data,
-                "members": members,
-                "core_count": sum(1 for member in members if member["is_core"]),
-                # A round's form says what was declared then, even if the wording changes.
-                "declaration": submission.declaration if submission else official_declaration(),
-                "submitted_at": submission.submitted_at if submission else None,
-                "number": submission.number if submission else None,
-                "generated_at": timezone.localtime(),
-                # Without the system's Noto CJK, the subset shipped under static/fonts/.
-                "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT,
-            },
-        )
-        return HTML(string=html, base_url=_static_base()).write_pdf()
+    return _render_pdf(
+        "pdf/application_form.html",
+        {
+            "data": data,
+            "members": members,
+            "core_count": sum(1 for member in members if member["is_core"]),
+            # A round's form says what was declared then, even if the wording changes.
+            "declaration": submission.declaration if submission else official_declaration(),
+            "submitted_at": submission.submitted_at if submission else None,
+            "number": submission.number if submission else None,
+            "generated_at": timezone.localtime(),
+        },
+    )
 
 
 def notice_page(title, reason):
     """A page standing in for a document that cannot be merged, saying which and why."""
-    from weasyprint import HTML
-
-    with override("zh-hans"):
-        html = render_to_string(
-            "pdf/missing_document.html",
-            {
-                "title": title,
-                "reason": reason,
-                "fallback_font": None if system_has_cjk_font() else FALLBACK_FONT,
-            },
-        )
-        return HTML(string=html, base_url=_static_base()).write_pdf()
+    return _render_pdf("pdf/missing_document.html", {"title": title, "reason": reason})
 
 
 SECTIONS = (

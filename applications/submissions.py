@@ -147,17 +147,16 @@ def findings_in_both_languages(application, facts):
     worded = {}
     for language in LANGUAGES:
         with override(language):
-            worded[language] = [(str(f.message), str(f.article)) for f in check(application, facts)]
-    findings = check(application, facts)
+            worded[language] = [(f, str(f.message), str(f.article)) for f in check(application, facts)]
     return [
         {
             "code": finding.code,
             "severity": str(finding.severity.value),
             "step": finding.step,
-            "message": {language: worded[language][index][0] for language in LANGUAGES},
-            "article": {language: worded[language][index][1] for language in LANGUAGES},
+            "message": {language: worded[language][index][1] for language in LANGUAGES},
+            "article": {language: worded[language][index][2] for language in LANGUAGES},
         }
-        for index, finding in enumerate(findings)
+        for index, (finding, _message, _article) in enumerate(worded[LANGUAGES[0]])
     ]
 
 

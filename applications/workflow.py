@@ -101,11 +101,7 @@ def _bind_edition_in_force(application, row):
     application.edition = edition_in_force()
 
 
-def _freeze_submission(application, event, actor):
-    freeze(application, event, actor)
-
-
-SUBMISSION = {"declaration_required": True, "records": (_freeze_submission,)}
+SUBMISSION = {"declaration_required": True, "records": (freeze,)}
 
 
 def _t(source, action, target, roles, **options):

@@ -1,5 +1,7 @@
 # The README's two commands: `make run` and `make test`. Both work when run twice.
 PYTHON ?= python3
+# `make run PORT=8010` serves on another port.
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
@@ -15,8 +17,8 @@ DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn \
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "朔州市产业技术创新战略联盟管理平台: http://127.0.0.1:8000/"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "朔州市产业技术创新战略联盟管理平台: http://127.0.0.1:$(PORT)/"
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup-dev
 	$(VENV)/bin/ruff check .

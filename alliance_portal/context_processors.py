@@ -1,6 +1,20 @@
 from django.conf import settings
+from django.utils.translation import get_language
 
 from applications.enums import Role
+
+
+def frame_constants():
+    """What the site frame shows of the bureau, in the active language."""
+    english = (get_language() or "").startswith("en")
+    return {
+        "PORTAL_BUREAU_NAME": settings.PORTAL_BUREAU_NAME,
+        "PORTAL_CONTACT_PHONE": settings.PORTAL_CONTACT_PHONE,
+        "PORTAL_CONTACT_ADDRESS": settings.PORTAL_CONTACT_ADDRESS_EN
+        if english and settings.PORTAL_CONTACT_ADDRESS_EN
+        else settings.PORTAL_CONTACT_ADDRESS,
+        "Role": Role,
+    }
 
 
 def portal(request):
@@ -8,13 +22,10 @@ def portal(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     return {
+        **frame_constants(),
         # Lazy: one query, and only on pages that show the badge.
         "unread_notifications": (lambda: user.notifications.filter(read_at__isnull=True).count())
         if signed_in
         else 0,
-        "PORTAL_BUREAU_NAME": settings.PORTAL_BUREAU_NAME,
-        "PORTAL_CONTACT_PHONE": settings.PORTAL_CONTACT_PHONE,
-        "PORTAL_CONTACT_ADDRESS": settings.PORTAL_CONTACT_ADDRESS,
-        "Role": Role,
         "user_role": user.role if signed_in else None,
     }

@@ -29,7 +29,8 @@ def env_list(name, default=""):
 
 
 PRODUCTION = env_bool("PORTAL_PRODUCTION")
-DEBUG = False if PRODUCTION else env_bool("DJANGO_DEBUG", True)
+# DEBUG only when asked for (`make run` sets DJANGO_DEBUG=1): its pages show tracebacks.
+DEBUG = False if PRODUCTION else env_bool("DJANGO_DEBUG", False)
 
 if PRODUCTION:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "alliance_portal.errors.DebugNotFoundMiddleware",
 ]
 
 if PRODUCTION:
@@ -83,6 +85,7 @@ if PRODUCTION:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "alliance_portal.urls"
+CSRF_FAILURE_VIEW = "alliance_portal.errors.csrf_failure"
 WSGI_APPLICATION = "alliance_portal.wsgi.application"
 
 TEMPLATES = [
@@ -230,11 +233,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # The PDF libraries narrate every page they lay out at INFO; only their problems matter.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf", "pypdf")},
+    "loggers": {
+        # Django's own configuration gives "django" a console handler of its own; through the
+        # root as well, every 403 traceback and "Not Found" line would print twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The PDF libraries narrate every page they lay out at INFO; only their problems matter.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf", "pypdf")},
+    },
 }
 
 # The bureau's contact shown in the footer (and later on notices for objections).
 PORTAL_BUREAU_NAME = _("朔州市科学技术局")
 PORTAL_CONTACT_PHONE = os.environ.get("PORTAL_CONTACT_PHONE", "0349-0000000")
 PORTAL_CONTACT_ADDRESS = os.environ.get("PORTAL_CONTACT_ADDRESS", "山西省朔州市朔城区")
+PORTAL_CONTACT_ADDRESS_EN = os.environ.get(
+    "PORTAL_CONTACT_ADDRESS_EN", "Shuocheng District, Shuozhou, Shanxi Province"
+)

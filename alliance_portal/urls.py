@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import errors, views
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,0 +1,111 @@
+"""Error pages: the portal's own frame, both languages, a way back, nothing internal."""
+
+import pytest
+from django.db import DatabaseError
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject
+
+from alliance_portal.errors import server_error
+from applications.enums import State
+
+from .test_settings import run_django
+
+# What Django's debug pages show and a visitor must never see.
+INTERNALS = ("URLconf", "urlpatterns", "Traceback", "Request Method", "Django Version")
+
+
+def assert_portal_error_page(response, status, title):
+    page = response.content.decode()
+    assert response.status_code == status
+    assert 'class="portal-header"' in page, "the site frame"
+    assert f'<h1 id="error-title" class="h3 mb-3">{title}</h1>' in page
+    assert 'href="/"' in page, "a way back home"
+    for word in INTERNALS:
+        assert word not in page
+    return page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title", "home"),
+    [("zh-hans", "页面不存在", "返回首页"), ("en", "Page not found", "Back to the home page")],
+)
+def test_unknown_address_answers_the_portals_404_in_both_languages(client, language, title, home):
+    client.cookies["django_language"] = language
+    page = assert_portal_error_page(client.get("/no-such-page/"), 404, title)
+    assert home in page
+
+
+@pytest.mark.django_db
+def test_404_lists_no_url_patterns_even_with_debug_on(client, settings):
+    settings.DEBUG = True
+    page = assert_portal_error_page(client.get("/apply/no-such-page/"), 404, "页面不存在")
+    assert "applications:dashboard" not in page and "admin/" not in page
+
+
+def test_another_applicants_file_is_the_same_404_page(world, client):
+    application = world.application(State.DRAFT)
+    client.force_login(world.other_applicant)
+    page = assert_portal_error_page(
+        client.get(reverse("applications:detail", args=[application.pk])), 404, "页面不存在"
+    )
+    assert "我的工作台" in page, "a signed-in visitor is offered the way to their dashboard"
+    assert "Application" not in page, "Http404's own message is never shown"
+
+
+@pytest.mark.parametrize(("language", "title"), [("zh-hans", "无权进行此项操作"), ("en", "Not allowed")])
+def test_refused_action_answers_403_in_the_frame_with_the_reason(world, client, language, title):
+    application = world.application(State.SUBMITTED)
+    client.force_login(world.applicant)
+    client.cookies["django_language"] = language
+    response = client.post(reverse("applications:act", args=[application.pk, "forward"]))
+    page = assert_portal_error_page(response, 403, title)
+    assert 'class="text-secondary"' in page, "the refusal says why"
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_refused_csrf_token_says_to_reload_and_submit_again():
+    client = Client(enforce_csrf_checks=True)
+    page = assert_portal_error_page(client.post(reverse("accounts:login")), 403, "提交未被接受")
+    assert "刷新后重新提交" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.error_urls")
+@pytest.mark.parametrize(("language", "title"), [("zh-hans", "系统暂时出错"), ("en", "Something went wrong")])
+def test_a_failing_view_answers_the_portals_500(language, title):
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = language
+    page = assert_portal_error_page(client.get("/broken/"), 500, title)
+    assert "a bug in a view" not in page
+
+
+@pytest.mark.django_db
+def test_500_page_renders_even_when_the_database_is_down():
+    def unreachable():
+        raise DatabaseError("the database is down")
+
+    request = RequestFactory().get("/")
+    request.user = SimpleLazyObject(unreachable)
+    with translation.override("zh-hans"):
+        response = server_error(request)
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "系统暂时出错" in page and 'class="portal-header"' in page
+    assert "the database is down" not in page
+
+
+@pytest.mark.django_db
+def test_bad_request_answers_the_portals_400(client):
+    # A host outside ALLOWED_HOSTS is refused with 400 by Django itself.
+    assert_portal_error_page(client.get("/", HTTP_HOST="evil.example"), 400, "请求有误")
+
+
+def test_debug_is_off_unless_asked_for():
+    assert run_django("from django.conf import settings; print(settings.DEBUG)").stdout.strip() == "False"
+    asked = run_django("from django.conf import settings; print(settings.DEBUG)", DJANGO_DEBUG="1")
+    assert asked.stdout.strip() == "True"

@@ -11,6 +11,7 @@ handler500 = errors.server_error
 urlpatterns = [
     path("", views.home, name="home"),
     path("policy/", views.policy, name="policy"),
+    path("policy/<int:pk>/", views.policy, name="policy_edition"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("applications.account_urls")),

@@ -1,15 +1,12 @@
 """Public pages, the role dispatcher after log-in, and the health check."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from applications.editions import NoEditionInForce, edition_in_force
+from applications.editions import NoEditionInForce, edition_in_force, measure_document
 from applications.enums import Role
 from applications.models import PolicyEdition
 
@@ -32,25 +29,29 @@ def _current_edition():
 def home(request):
     """What the measure is, who may apply, what to submit and how a file moves."""
     edition, closed_reason = _current_edition()
-    return render(request, "public/home.html", {"edition": edition, "closed_reason": closed_reason})
+    # With no edition in force, the conditions and periods of the latest one are described.
+    rules = edition or PolicyEdition.objects.first() or PolicyEdition()
+    return render(
+        request, "public/home.html", {"edition": edition, "closed_reason": closed_reason, "rules": rules}
+    )
 
 
-def policy(request):
-    """The measure's full text, for every edition on record (Art. 10: in force five years)."""
+def policy(request, pk=None):
+    """The measure as a document: the edition in force (or the one asked for), its notice,
+    chapters and articles with anchors (``#art-4``), and the other editions on record."""
     editions = list(PolicyEdition.objects.all())
-    texts = {}
-    for edition in editions:
-        if edition.text_path and edition.text_path not in texts:
-            path = (Path(settings.BASE_DIR) / edition.text_path).resolve()
-            if path.is_relative_to(Path(settings.BASE_DIR)) and path.is_file():
-                texts[edition.text_path] = path.read_text(encoding="utf-8")
-    today = timezone.localdate()
-    entries = [
-        {"edition": e, "text": texts.get(e.text_path, ""), "in_force": e.is_in_force(today)} for e in editions
-    ]
-    if not entries:
+    if pk is None:
+        today = timezone.localdate()
+        edition = next((e for e in editions if e.is_in_force(today)), editions[0] if editions else None)
+    else:
+        edition = next((e for e in editions if e.pk == pk), None)
+    if edition is None:
         raise Http404
-    return render(request, "public/policy.html", {"entries": entries})
+    return render(
+        request,
+        "public/policy.html",
+        {"edition": edition, "blocks": measure_document(edition.full_text), "editions": editions},
+    )
 
 
 @login_required

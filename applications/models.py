@@ -12,13 +12,37 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .enums import SYSTEM_LABEL, Action, DocumentKind, IndustryGroup, OrganisationType, Role, State
 from .uscc import normalize_uscc, validate_uscc
 
 
-class OrganisingUnit(models.Model):
+def in_english():
+    return (get_language() or "").startswith("en")
+
+
+class EnglishName(models.Model):
+    """Reference data with an English name, shown when the page is in English.
+
+    ``name`` stays the official (Chinese) name: the forms, snapshots and PDFs use it.
+    """
+
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.name_en if self.name_en and in_english() else self.name
+
+
+class OrganisingUnit(EnglishName):
     """One of the seven organising units that check and forward files (Art. 5)."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -37,15 +61,12 @@ class OrganisingUnit(models.Model):
         verbose_name = _("组织单位")
         verbose_name_plural = _("组织单位")
 
-    def __str__(self):
-        return self.name
-
     @property
     def division_code_list(self):
         return [code.strip() for code in self.division_codes.split(",") if code.strip()]
 
 
-class Industry(models.Model):
+class Industry(EnglishName):
     """An industry of Shuozhou's "2+7+N" system (Art. 3), edited by an administrator."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -59,8 +80,9 @@ class Industry(models.Model):
         verbose_name = _("产业")
         verbose_name_plural = _("产业")
 
-    def __str__(self):
-        return self.name
+
+# A measure runs to a few pages; the /policy/ page parses it on each view.
+FULL_TEXT_MAX_CHARS = 100_000
 
 
 class PolicyEditionQuerySet(models.QuerySet):
@@ -72,16 +94,19 @@ class PolicyEditionQuerySet(models.QuerySet):
         )
 
 
-class PolicyEdition(models.Model):
-    """The numbers of one edition of the measure, kept as data rather than in code.
+class PolicyEdition(EnglishName):
+    """One edition of the measure: its title, number, full text and numbers, kept as data.
 
     The 2021 measure (朔科发〔2021〕5号) is the first edition: Art. 10 puts it in force from
-    2021-05-28 for five years. A renewed measure is a new record; each application keeps
-    the edition it was judged under.
+    2021-05-28 for five years. A renewed measure is a new record with its own title, number
+    and text; each application keeps the edition it was judged under, and its pages and PDFs
+    cite that edition.
     """
 
     name = models.CharField(_("名称"), max_length=200)
     document_number = models.CharField(_("文号"), max_length=100, unique=True)
+    document_number_en = models.CharField(_("英文文号"), max_length=100, blank=True)
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
     effective_from = models.DateField(_("施行日期"))
     effective_until = models.DateField(
         _("有效期至"), null=True, blank=True, help_text=_("含当日；留空表示长期有效。")
@@ -112,11 +137,13 @@ class PolicyEdition(models.Model):
         default=25,
         help_text=_("第六条四个方面（创新活动、创新绩效、服务产业、运行管理）各自的满分。"),
     )
-    text_path = models.CharField(
-        _("办法全文文件"),
-        max_length=200,
+    full_text = models.TextField(
+        _("全文"),
         blank=True,
-        help_text=_("项目中保存办法全文的文件路径，用于“政策原文”页面。"),
+        max_length=FULL_TEXT_MAX_CHARS,
+        help_text=_(
+            "发文正文，用于“政策原文”页面。以“第一章”“第一条”等开头的行显示为标题，并可链接（如 #art-4）。"
+        ),
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
@@ -128,7 +155,26 @@ class PolicyEdition(models.Model):
         verbose_name_plural = _("政策版本")
 
     def __str__(self):
-        return f"{self.name}（{self.document_number}）"
+        return self.citation
+
+    @property
+    def display_number(self):
+        return self.document_number_en if self.document_number_en and in_english() else self.document_number
+
+    @property
+    def citation(self):
+        """How pages cite this edition: 《名称》（文号）, or "Name (No.)" in English."""
+        if in_english():
+            return f"{self.display_name} ({self.display_number})"
+        return f"《{self.name}》（{self.document_number}）"
+
+    def annual_report_deadline_text(self):
+        """Art. 8's deadline in words, from this edition's numbers ("2 月底" in 2021)."""
+        month, day = self.annual_report_due_month, self.annual_report_due_day
+        if in_english():
+            name = datetime.date(2000, month, 1).strftime("%B")
+            return f"{name} {day}" if day else f"the end of {name}"
+        return f"{month} 月 {day} 日" if day else f"{month} 月底"
 
     def clean(self):
         if self.effective_until and self.effective_until < self.effective_from:

@@ -28,7 +28,6 @@ from pypdf import PdfReader, PdfWriter
 
 from .enums import DocumentKind
 from .models import DocumentVersion
-from .submissions import official_declaration
 
 logger = logging.getLogger(__name__)
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
@@ -66,7 +65,8 @@ def _render_pdf(template, context):
 def render_form(data, *, submission=None):
     """The application form as PDF bytes: of the live draft, or of a submitted round.
 
-    It is always Chinese: it is the official form that is signed and sealed.
+    It is always Chinese: it is the official form that is signed and sealed. Only a draft's
+    form says 草稿; a round's form carries its submission date (申报日期) and number.
     """
     members = data.get("members", [])
     return _render_pdf(
@@ -76,12 +76,65 @@ def render_form(data, *, submission=None):
             "members": members,
             "core_count": sum(1 for member in members if member["is_core"]),
             # A round's form says what was declared then, even if the wording changes.
-            "declaration": submission.declaration if submission else official_declaration(),
-            "submitted_at": submission.submitted_at if submission else None,
+            "declaration": submission.declaration if submission else data.get("declaration", ""),
+            "submitted_at": timezone.localtime(submission.submitted_at) if submission else None,
             "number": submission.number if submission else None,
             "generated_at": timezone.localtime(),
+            "cover_name": cover_line(data.get("name", "")),
+            "cover_lead": cover_line(data.get("lead_unit", {}).get("name", "")),
         },
     )
+
+
+# The cover's value column is about 86 mm wide; a CJK character is as wide as the font size.
+COVER_VALUE_MM = 84
+MM_PER_PT = 25.4 / 72
+# Where a Chinese name reads well when it must go over two lines: before these words.
+NAME_BREAKS = (
+    "产业技术创新战略联盟",
+    "技术创新战略联盟",
+    "战略联盟",
+    "有限公司",
+    "股份有限公司",
+    "研究院",
+    "联盟",
+)
+
+
+def _width(text):
+    """Width in ems: a CJK character is one em, Latin letters and digits about half."""
+    return sum(0.55 if ord(char) < 0x2E80 else 1.0 for char in text)
+
+
+def cover_line(text, *, largest=13, smallest=10.5):
+    """A cover value that keeps a name whole: ``{"lines": […], "size": pt}``.
+
+    The name is set on one line, shrunk as far as ``smallest``; a longer one goes over
+    balanced lines broken where the name reads well (before 产业技术创新战略联盟, 有限公司, …),
+    never mid-word as the browser's line breaking of CJK text would (…战略联/盟).
+    """
+    text = " ".join(text.split())
+    if not text:
+        return {"lines": [], "size": largest}
+    fits = COVER_VALUE_MM / (_width(text) * MM_PER_PT)
+    if fits >= smallest:
+        return {"lines": [text], "size": round(min(largest, fits), 1)}
+    count = int(_width(text) * smallest * MM_PER_PT // COVER_VALUE_MM) + 1
+    lines, rest = [], text
+    for remaining in range(count, 1, -1):
+        target = _width(rest) / remaining
+        cut = min(range(1, len(rest)), key=lambda i: _cut_cost(rest, i, target))
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    lines.append(rest)
+    size = COVER_VALUE_MM / (max(_width(line) for line in lines) * MM_PER_PT)
+    return {"lines": lines, "size": round(max(min(largest, size), 7), 1)}
+
+
+def _cut_cost(text, index, target):
+    """How far a cut at ``index`` is from balanced, less a bonus where the name reads well."""
+    good = any(text.startswith(word, index) for word in NAME_BREAKS) or text[index - 1] in "市县区省）)"
+    return abs(_width(text[:index]) - target) - (3 if good else 0)
 
 
 def notice_page(title, reason):

@@ -24,22 +24,30 @@ _STEPS = {
     ),
     State.AWAITING_DECISION: (_("市科技局党组会"), _("研究评审结果，决定是否认定（第六条）。")),
     State.APPROVED: (_("市科技局"), _("在市科技局网站发布公示（第六条）。")),
-    State.IN_NOTICE: (_("社会公众 · 市科技局"), _("公示 7 天；期满无异议后认定为市级联盟（第六条）。")),
+    State.IN_NOTICE: (
+        _("社会公众 · 市科技局"),
+        _("公示 %(days)s 天；期满无异议后认定为市级联盟（第六条）。"),
+    ),
     State.RECOGNIZED: (
         _("联盟牵头单位"),
-        _("每年 2 月底前向市科技局报送上年度工作总结和下一年度工作计划（第八条）。"),
+        _("每年 %(deadline)s前向市科技局报送上年度工作总结和下一年度工作计划（第八条）。"),
     ),
     State.RECTIFYING: (_("联盟牵头单位"), _("按整改要求在期限内完成整改（第九条）。")),
 }
 
 
 def next_step(application):
-    """The holder and the next step of ``application``; closed files have none."""
+    """The holder and the next step of ``application``; closed files have none.
+
+    Periods and deadlines come from the file's own edition of the measure.
+    """
     state = State(application.state)
     if state == State.SUBMITTED:
         unit = application.organising_unit.name if application.organising_unit_id else _("组织单位")
         return NextStep(unit, _("审核材料：报市科技局，或退回修改（第五条）。"))
     if state in _STEPS:
         holder, text = _STEPS[state]
-        return NextStep(str(holder), text)
+        edition = application.edition
+        numbers = {"days": edition.notice_days, "deadline": edition.annual_report_deadline_text()}
+        return NextStep(str(holder), str(text) % numbers)
     return NextStep("", _("已办结。"), done=True)

@@ -10,14 +10,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from .eligibility import Finding, check, facts_for
+from .eligibility import Finding, check, edition_for_next_submission, facts_for
 from .enums import DocumentKind, OrganisationType, Severity
 from .models import DocumentVersion, Submission
 
 DECLARATION = _(
     "本单位郑重承诺：所提交的申报材料及附件内容真实、准确、完整，联盟成员单位均为独立法人单位并已"
-    "共同签署联盟协议；如有虚假，愿意承担相应责任并接受《朔州市产业技术创新战略联盟管理办法（试行）》"
-    "规定的处理。"
+    "共同签署联盟协议；如有虚假，愿意承担相应责任并接受%(citation)s规定的处理。"
 )
 
 # The fields of the form, in the order the form shows them, with their labels.
@@ -63,7 +62,11 @@ def application_data(application, facts=None):
     data["industry"] = application.industry.name if application.industry_id else ""
     data["organising_unit"] = application.organising_unit.name if application.organising_unit_id else ""
     data["lead_unit"] = {"name": application.lead_unit.name, "uscc": application.lead_unit.uscc}
-    data["edition"] = str(application.edition)
+    edition = facts.judged_under or edition_cited(application)
+    with override("zh-hans"):
+        data["edition"] = edition.citation
+    data["edition_id"] = edition.pk
+    data["declaration"] = official_declaration(edition)
     data["members"] = [
         {
             "uscc": member.uscc,
@@ -121,7 +124,7 @@ def freeze(application, event, actor):
         event=event,
         submitted_by=actor,
         submitted_at=event.created_at or timezone.now(),
-        declaration=official_declaration(),
+        declaration=data["declaration"],
         data=data,
     )
     DocumentVersion.objects.filter(
@@ -133,10 +136,21 @@ def freeze(application, event, actor):
 LANGUAGES = ("zh-hans", "en")
 
 
-def official_declaration():
+def edition_cited(application):
+    """The edition a file's pages and forms cite: the one it is (or, for a draft, will be)
+    judged under."""
+    return edition_for_next_submission(application) or application.edition
+
+
+def declaration(edition):
+    """Art. 5: the applicant's declaration, citing the edition the file is judged under."""
+    return str(DECLARATION) % {"citation": edition.citation}
+
+
+def official_declaration(edition):
     """The declaration as the official (Chinese) form prints it, whatever the user's language."""
     with override("zh-hans"):
-        return str(DECLARATION)
+        return declaration(edition)
 
 
 def findings_in_both_languages(application, facts):

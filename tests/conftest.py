@@ -39,7 +39,8 @@ def restore_reference_data():
     from applications.models import OrganisingUnit
 
     if not OrganisingUnit.objects.exists():
-        importlib.import_module("applications.migrations.0002_reference_data").load(apps, None)
+        for migration in ("0002_reference_data", "0005_edition_text_and_english_names"):
+            importlib.import_module(f"applications.migrations.{migration}").load(apps, None)
 
 
 @pytest.fixture

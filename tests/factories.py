@@ -18,7 +18,12 @@ class PolicyEditionFactory(DjangoModelFactory):
         django_get_or_create = ("document_number",)
 
     name = "朔州市产业技术创新战略联盟管理办法（测试续期版本）"
+    name_en = "Shuozhou Alliance Measures (renewal for tests)"
     document_number = "测试〔2026〕1号"
+    full_text = (
+        "测试〔2026〕1号\n\n管理办法（测试续期版本）\n\n"
+        "第四条 申报市级联盟应具备以下条件：\n（三）联盟核心成员不能少于6家。\n"
+    )
     effective_from = datetime.date(2026, 5, 28)
     effective_until = datetime.date(2031, 5, 27)
 

@@ -54,6 +54,7 @@ def round_pdf(kind):
 MATRIX = {
     "home": ("get", None, answers(200)),
     "policy": ("get", None, answers(200)),
+    "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),
     "set_language": ("post", None, answers(302)),

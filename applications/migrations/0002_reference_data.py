@@ -1,6 +1,7 @@
 """Reference data: the seven organising units (Art. 5), the "2+7+N" industries (Art. 3)
 and the first edition of the measure (朔科发〔2021〕5号, Art. 10). An administrator edits
-all three in the admin afterwards."""
+all three in the admin afterwards. Their English names and the measure's full text are
+added by 0005."""
 
 import datetime
 
@@ -56,7 +57,6 @@ def load(apps, schema_editor):
             "annual_report_due_day": None,
             "experts_per_file": 3,
             "score_max_per_aspect": 25,
-            "text_path": "applications/policy/shuozhou-2021-5.zh.txt",
         },
     )
 

@@ -22,3 +22,18 @@ _TONES = {
 def state_badge(state):
     state = State(state)
     return {"label": state.label, "tone": _TONES.get(state, "primary")}
+
+
+@register.simple_tag(takes_context=True)
+def policy_basis(context):
+    """The edition a page cites: the file's own on its pages, else the edition in force."""
+    from ..editions import NoEditionInForce, edition_in_force
+
+    application = context.get("application")
+    cited = context.get("cited_edition") or getattr(application, "edition", None)
+    if cited is not None:
+        return cited
+    try:
+        return edition_in_force()
+    except NoEditionInForce:
+        return None

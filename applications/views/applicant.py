@@ -12,7 +12,7 @@ from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
 from ..progress import next_step
-from ..submissions import DECLARATION, application_data, latest_changes
+from ..submissions import application_data, declaration, latest_changes
 from . import files
 from .common import offered_actions, perform_transition, role_required
 
@@ -82,6 +82,7 @@ def detail(request, pk):
         pk=pk,
     )
     facts = facts_for(application, edition_for_next_submission(application))
+    cited = facts.edition
     events = list(application.events.select_related("actor"))
     returns = [event for event in events if event.action == "return"]
     return render(
@@ -99,7 +100,8 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "next_step": next_step(application),
             "file_url": "applications:file",
-            "declaration": DECLARATION,
+            "cited_edition": cited,
+            "declaration": declaration(cited),
         },
     )
 
@@ -116,20 +118,24 @@ def file(request, pk, version_pk, preview=False):
 
 
 def form_pdf(request, pk):
-    """The application form generated from the data as it stands, to sign, seal and upload."""
-    application = get_object_or_404(
-        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
-        pk=pk,
-    )
-    return files.serve_form(application_data(application))
+    """The application form: of the data as it stands while the file can be edited (a draft,
+    stamped 草稿, to sign, seal and upload); of the last submitted round once it cannot."""
+    return _generated_pdf(request, pk, files.serve_form)
 
 
 def dossier_pdf(request, pk):
+    return _generated_pdf(request, pk, files.serve_dossier)
+
+
+def _generated_pdf(request, pk, serve):
     application = get_object_or_404(
         own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
         pk=pk,
     )
-    return files.serve_dossier(application_data(application))
+    latest = None if application.is_editable else application.submissions.last()
+    if latest is not None:
+        return serve(latest.data, submission=latest)
+    return serve(application_data(application))
 
 
 def submission_pdf(request, pk, number, kind):

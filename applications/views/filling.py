@@ -32,7 +32,7 @@ from ..forms import (
     UploadForm,
 )
 from ..models import DocumentVersion, Member
-from ..submissions import DECLARATION
+from ..submissions import declaration
 from .applicant import applicant_required, own_applications
 from .common import offered_actions
 
@@ -95,6 +95,8 @@ def _page(request, application, step, **context):
             "warning_count": sum(1 for f in findings if f.severity == Severity.WARNING),
             "members": members,
             "edition": facts.edition,
+            "cited_edition": facts.edition,
+            "declaration": declaration(facts.edition),
             "member_count": len(facts.members),
             "core_count": sum(1 for m in facts.members if m.is_core),
             "slots": _slots(facts),
@@ -135,7 +137,7 @@ def step(request, pk, step):
         actions = [
             item for item in offered_actions(application, request.user) if item["row"].declaration_required
         ]
-        return _page(request, application, step, actions=actions, declaration=DECLARATION)
+        return _page(request, application, step, actions=actions)
     return _page(request, application, step)
 
 

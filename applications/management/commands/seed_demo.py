@@ -6,6 +6,7 @@ Refuses to run in production mode.
 """
 
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,15 +32,20 @@ from applications.workflow import TABLE, route, transition
 DEMO_PASSWORD = "shuozhou-demo"
 
 # The renewed measure that lets the demo accept applications today: the 2021 edition
-# lapsed on 2026-05-27 (Art. 10: five years).
+# lapsed on 2026-05-27 (Art. 10: five years). Its text says plainly that it is a demonstration.
 DEMO_EDITION = {
     "document_number": "演示〔2026〕1号",
+    "document_number_en": "Demo [2026] No. 1",
     "name": "朔州市产业技术创新战略联盟管理办法（演示用续期版本）",
+    "name_en": "Measures of Shuozhou for the Administration of Industrial Technology Innovation "
+    "Strategic Alliances (renewal for demonstration)",
+    "issued_on": datetime.date(2026, 5, 20),
     "effective_from": datetime.date(2026, 5, 28),
     "effective_until": datetime.date(2031, 5, 27),
-    "text_path": "applications/policy/shuozhou-2021-5.zh.txt",
     "is_demo": True,
 }
+DEMO_EDITION_TEXT = Path(__file__).resolve().parents[2] / "policy" / "demo-renewal-2026.zh.txt"
+
 
 # Two worlds: each lead unit is routed to its own organising unit.
 WORLDS = [
@@ -171,8 +177,9 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _edition(self):
-        edition, _ = PolicyEdition.objects.get_or_create(
-            document_number=DEMO_EDITION["document_number"], defaults=DEMO_EDITION
+        fields = {**DEMO_EDITION, "full_text": DEMO_EDITION_TEXT.read_text(encoding="utf-8")}
+        edition, _ = PolicyEdition.objects.update_or_create(
+            document_number=fields.pop("document_number"), defaults=fields
         )
         return edition
 

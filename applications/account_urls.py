@@ -11,6 +11,8 @@ urlpatterns = [
     path("register/", accounts.register, name="register"),
     path("confirm/<uidb64>/<token>/", accounts.confirm_email, name="confirm"),
     path("messages/", accounts.notifications, name="notifications"),
+    path("messages/<int:pk>/", accounts.notification, name="notification"),
+    path("messages/read-all/", accounts.notifications_read_all, name="notifications_read_all"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

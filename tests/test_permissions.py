@@ -63,6 +63,13 @@ MATRIX = {
     "accounts:register": ("get", None, answers(302, anonymous=200)),
     "accounts:confirm": ("get", lambda app: {"uidb64": "MQ", "token": "bad-token"}, answers(400)),
     "accounts:notifications": ("get", None, answers(200, anonymous=302)),
+    # The submitted file told its organising unit: the message is the unit's alone.
+    "accounts:notification": (
+        "get",
+        lambda app: {"pk": app.notifications.get().pk},
+        answers(404, anonymous=302, unit=200),
+    ),
+    "accounts:notifications_read_all": ("post", None, answers(302)),
     "accounts:password_reset": ("get", None, answers(200)),
     "accounts:password_reset_done": ("get", None, answers(200)),
     "accounts:password_reset_confirm": (

@@ -5,17 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import notifications as notices
 from ..forms import RegistrationForm
-from ..models import Notification, User
+from ..models import User
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -72,13 +74,63 @@ def confirm_email(request, uidb64, token):
     return redirect("accounts:login")
 
 
+# The list's filter: every message, or the unread ones only.
+SHOW_UNREAD = "unread"
+
+
 @login_required
 def notifications(request):
-    """The in-portal messages queued by transitions, newest first; opening them reads them."""
-    page = Paginator(
-        request.user.notifications.select_related("application").order_by("-created_at", "-pk"), 30
-    ).get_page(request.GET.get("page"))
-    unread = [n.pk for n in page if n.read_at is None]
-    response = render(request, "accounts/notifications.html", {"page": page, "unread": set(unread)})
-    Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return response
+    """The user's messages, newest first, a page at a time; listing them reads none of them.
+
+    A page number that is not a number shows the first page, one past the end the last.
+    """
+    show_unread = request.GET.get("show") == SHOW_UNREAD
+    listed = notices.messages_for(request.user)
+    if show_unread:
+        listed = listed.filter(read_at__isnull=True)
+    paginator = Paginator(listed.order_by("-created_at", "-pk"), notices.PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    unread = notices.unread_messages_for(request.user).count()
+    return render(
+        request,
+        "accounts/notifications.html",
+        {
+            "page": page,
+            "items": [notices.describe(notification, request.user) for notification in page],
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "show_unread": show_unread,
+            # Also the menu's badge: counted once for both.
+            "unread_notifications": unread,
+        },
+    )
+
+
+@login_required
+def notification(request, pk):
+    """One message, opened: it counts as read from now on. Someone else's message is a 404."""
+    notification = get_object_or_404(notices.messages_for(request.user).select_related("event__actor"), pk=pk)
+    notices.mark_read(notification)
+    event = notification.event
+    return render(
+        request,
+        "accounts/notification.html",
+        {
+            "message": notices.describe(notification, request.user),
+            "event": event,
+            "reason_label": notices.reason_label(event) if event.comment else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    """全部标为已读: one UPDATE over the user's own unread messages."""
+    count = notices.mark_all_read(request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("已将 %(count)s 条消息标为已读。", "已将 %(count)s 条消息标为已读。", count)
+            % {"count": count},
+        )
+    return redirect("accounts:notifications")

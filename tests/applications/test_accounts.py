@@ -167,7 +167,7 @@ def test_log_out_returns_to_home(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_in_portal_messages_show_unread_and_are_read_on_opening(world, client):
+def test_in_portal_messages_show_unread_in_the_menu_until_opened(world, client):
     from applications.enums import State
 
     application = world.application(State.SUBMITTED)
@@ -179,6 +179,9 @@ def test_in_portal_messages_show_unread_and_are_read_on_opening(world, client):
     assert application.name in page
     assert "未读" in page
     assert reverse("review:detail", args=[application.pk]) in page
+    # Listing is not reading: the badge stays until the message is opened.
+    assert "text-bg-warning" in client.get("/").content.decode()
+    client.get(reverse("accounts:notification", args=[world.unit.notifications.get().pk]))
     assert not world.unit.notifications.filter(read_at__isnull=True).exists()
     assert "text-bg-warning" not in client.get("/").content.decode()
 

@@ -3,8 +3,8 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from applications.enums import Role, State
-from applications.management.commands.seed_demo import demo_route
-from applications.models import Application, User
+from applications.management.commands.seed_demo import DEMO_UNREAD_MESSAGES, demo_route
+from applications.models import Application, Notification, User
 from applications.permissions import applications_for_user
 
 
@@ -12,12 +12,17 @@ def row_counts():
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
+def unread_messages():
+    return set(Notification.objects.filter(read_at__isnull=True).values_list("pk", flat=True))
+
+
 @pytest.mark.django_db
 def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
     call_command("seed_demo")
-    first = row_counts()
+    first, unread = row_counts(), unread_messages()
     call_command("seed_demo")
     assert row_counts() == first
+    assert unread_messages() == unread
     assert first["applications.Application"] == 2 * len(State)
     assert "shuozhou-demo" in capsys.readouterr().out
 
@@ -49,6 +54,13 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
         # Each file got to its state through transition(): one audit event per step.
         for application in files:
             assert application.events.count() == len(demo_route(application.state))
+        # A handful of messages unread, the newest; the older ones read when they came.
+        messages = list(user.notifications.order_by("-created_at", "-pk"))
+        assert len(messages) > 20
+        assert [m.read_at is None for m in messages] == [
+            n < DEMO_UNREAD_MESSAGES for n in range(len(messages))
+        ]
+        assert all(m.read_at == m.created_at for m in messages[DEMO_UNREAD_MESSAGES:])
 
 
 @pytest.mark.django_db

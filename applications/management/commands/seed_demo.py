@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F, Max
 from django.test.utils import override_settings
 
 from applications import drafts
@@ -21,6 +22,7 @@ from applications.enums import Action, DocumentKind, OrganisationType, Role, Sta
 from applications.models import (
     Application,
     Industry,
+    Notification,
     Organisation,
     OrganisingUnit,
     PolicyEdition,
@@ -129,6 +131,11 @@ COMMENTS = {
 }
 
 
+# A demo user has read their messages but the newest few, as a person using the portal would
+# have: 48 unread on the first log-in hides the few that matter.
+DEMO_UNREAD_MESSAGES = 4
+
+
 def demo_route(state):
     """The rows that take a demo file to ``state``: the shortest, except for the file awaiting
     the bureau, which went through a returned round first so that its reviewers see what
@@ -168,12 +175,14 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             edition = self._edition()
+            already = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
             staff = self._user(*STAFF)
             for username, name, email in EXPERTS:
                 self._user(username, name, email, Role.EXPERT)
             self._user("admin", "系统管理员", "admin@example.com", Role.ADMIN, superuser=True)
             for world in WORLDS:
                 self._world(world, edition, staff)
+            self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
     def _edition(self):
@@ -226,6 +235,14 @@ class Command(BaseCommand):
                     application, row.action, actor, comment=comment, ip_address="127.0.0.1", declared=True
                 )
             assert application.state == state, (application.state, state)
+
+    def _read_all_but_the_newest(self, created):
+        """Of the messages this run created, each recipient has read all but the newest few,
+        each when it arrived. A second run creates none and so changes none."""
+        for recipient_id in created.order_by().values_list("recipient_id", flat=True).distinct():
+            theirs = created.filter(recipient_id=recipient_id)
+            newest = theirs.order_by("-created_at", "-pk").values_list("pk", flat=True)[:DEMO_UNREAD_MESSAGES]
+            theirs.exclude(pk__in=list(newest)).update(read_at=F("created_at"))
 
     def _print_logins(self):
         self.stdout.write(

@@ -1,0 +1,135 @@
+"""The in-portal messages (站内消息): what each says in a line, where it leads, who reads it.
+
+A :class:`~applications.models.Notification` keeps the e-mail it went out with: rendered once,
+in the language of whoever acted, with a greeting, a sign-off and the portal's address. The
+message list says the same thing the way a portal does: a headline of what happened to the
+file and one line of the reason given, drawn from the audit event in the reader's own
+language. The reason is the reviewer's own text, which the file's timeline shows the same
+reader anyway.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .enums import Action, Role, State
+from .models import Notification
+from .workflow import TABLE
+
+# What happened, as the headline of a message. A return names the level that returned the
+# file, since the resubmission goes back to it (Art. 5).
+HEADLINES = {
+    Action.SUBMIT: gettext_lazy("申报已提交，待组织单位审核"),
+    Action.RESUBMIT: gettext_lazy("申报已修改，重新提交组织单位"),
+    Action.RESUBMIT_TO_BUREAU: gettext_lazy("申报已修改，重新提交市科技局"),
+    Action.FORWARD: gettext_lazy("组织单位审核通过，已报市科技局"),
+    Action.RETURN: gettext_lazy("申报已退回修改"),
+    Action.START_REVIEW: gettext_lazy("形式审查通过，进入专家评审"),
+    Action.CLOSE_REVIEW: gettext_lazy("专家评审结束，待党组会研究"),
+    Action.APPROVE: gettext_lazy("党组会研究通过，待公示"),
+    Action.REJECT: gettext_lazy("党组会研究不予认定"),
+    Action.PUBLISH_NOTICE: gettext_lazy("已发布公示"),
+    Action.RECOGNIZE: gettext_lazy("公示期满，已认定为市级联盟"),
+    Action.UPHOLD_OBJECTION: gettext_lazy("公示异议成立，退回党组会研究"),
+    Action.ORDER_RECTIFICATION: gettext_lazy("联盟被责令限期整改"),
+    Action.ACCEPT_RECTIFICATION: gettext_lazy("整改合格，恢复市级联盟资格"),
+    Action.REVOKE: gettext_lazy("已取消市级联盟资格"),
+    Action.LAPSE: gettext_lazy("未报年度材料，视为自动放弃"),
+    Action.WITHDRAW: gettext_lazy("申报已撤回"),
+}
+RETURN_HEADLINES = {
+    State.SUBMITTED: gettext_lazy("申报被组织单位退回修改"),
+    State.FORWARDED: gettext_lazy("申报被市科技局退回修改"),
+}
+
+# The page of a file for each role that hears of it (``workflow.recipients``).
+FILE_PAGES = {
+    Role.APPLICANT: "applications:detail",
+    Role.UNIT_REVIEWER: "review:detail",
+    Role.STAFF: "review:detail",
+}
+
+PER_PAGE = 20
+EXCERPT_CHARS = 90
+
+
+def headline(event):
+    """The message's subject line: what the transition did to the file."""
+    if event.action == Action.RETURN and event.from_state in RETURN_HEADLINES:
+        return RETURN_HEADLINES[event.from_state]
+    return HEADLINES.get(event.action, event.action_label)
+
+
+def reason_label(event):
+    """What the comment of ``event`` is: the row's own label where a comment is required
+    (退回理由, 整改要求, …), else a remark."""
+    row = TABLE.get((event.from_state, event.action))
+    if row is not None and row.comment_required:
+        return row.comment_label
+    return _("说明")
+
+
+def summary(event):
+    """One line under the headline: the reason given, or else the change of state."""
+    if event.comment:
+        text = " ".join(event.comment.split())
+        return _("%(label)s：%(text)s") % {"label": reason_label(event), "text": text}
+    return _("状态由“%(from)s”变为“%(to)s”。") % {
+        "from": event.get_from_state_display(),
+        "to": event.get_to_state_display(),
+    }
+
+
+def excerpt(event):
+    """The summary cut to what fits two lines of a list."""
+    return Truncator(summary(event)).chars(EXCERPT_CHARS)
+
+
+def messages_for(user):
+    """The user's own messages, newest first, with what the list shows of each in one query."""
+    return Notification.objects.filter(recipient=user).select_related("application", "event")
+
+
+def unread_messages_for(user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def mark_read(notification):
+    """Opening a message reads it; a message read before keeps its first reading time."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+
+
+def mark_all_read(user):
+    """Every unread message of ``user`` read, in one UPDATE; returns how many."""
+    return unread_messages_for(user).update(read_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification as the list and the message page show it."""
+
+    notification: Notification
+    headline: str
+    excerpt: str
+    file_page: str | None
+
+    @property
+    def unread(self):
+        return self.notification.read_at is None
+
+
+def describe(notification, user):
+    event = notification.event
+    return Message(
+        notification=notification,
+        headline=headline(event),
+        excerpt=excerpt(event),
+        file_page=FILE_PAGES.get(user.role),
+    )

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .editions import NoEditionInForce, edition_in_force
+from .editions import NoEditionInForce, article_anchor, edition_in_force
 from .enums import DocumentKind, OrganisationType, Severity
 from .models import DocumentVersion
 from .uscc import is_legal_person, is_registered_in_shuozhou, is_valid_uscc, normalize_uscc
@@ -59,6 +59,11 @@ class Finding:
     @property
     def is_blocking(self):
         return self.severity == Severity.BLOCKING
+
+    @property
+    def article_anchor(self):
+        """Where the /policy/ page shows the article: "art-4"."""
+        return article_anchor(self.article)
 
 
 @dataclass

@@ -51,3 +51,23 @@ def next_step(application):
         numbers = {"days": edition.notice_days, "deadline": edition.annual_report_deadline_text()}
         return NextStep(str(holder), str(text) % numbers)
     return NextStep("", _("已办结。"), done=True)
+
+
+# States in which the next move is the lead unit's own (Art. 5: revise and resubmit; Art. 9:
+# answer a rectification order).
+ON_THE_LEAD_UNIT = {State.DRAFT, State.RETURNED, State.RECTIFYING}
+
+
+def dashboard_order(applications):
+    """The lead unit's files, those that wait on it first, finished ones last.
+
+    Within each group the most recently changed comes first.
+    """
+
+    def rank(application):
+        if application.state in ON_THE_LEAD_UNIT:
+            return 0
+        return 2 if next_step(application).done else 1
+
+    by_recency = sorted(applications, key=lambda a: (a.updated_at, a.pk), reverse=True)
+    return sorted(by_recency, key=rank)

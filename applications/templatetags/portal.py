@@ -1,6 +1,8 @@
 from django import template
+from django.utils.translation import pgettext
 
 from ..enums import State
+from ..steps import grouped_by_step
 
 register = template.Library()
 
@@ -37,3 +39,43 @@ def policy_basis(context):
         return edition_in_force()
     except NoEditionInForce:
         return None
+
+
+@register.filter
+def by_step(findings):
+    """Eligibility findings grouped by the step of the form where they are fixed."""
+    return grouped_by_step(findings)
+
+
+@register.simple_tag
+def count_findings(findings):
+    """``{"blocking": n, "warning": m}`` of a list of findings."""
+    blocking = sum(1 for finding in findings if finding.is_blocking)
+    return {"blocking": blocking, "warning": len(findings) - blocking}
+
+
+# Punctuation around values is the language's own: full-width in Chinese, ASCII in English.
+
+
+@register.simple_tag
+def colon():
+    """The separator after a label: "：", or ": " in English."""
+    return pgettext("label separator", "：")
+
+
+@register.simple_tag
+def paren(value):
+    """A value in brackets after a name: "（…）", or " (…)" in English."""
+    return pgettext("parenthesis", "（%(text)s）") % {"text": value}
+
+
+@register.filter
+def join_list(values):
+    """Items joined by the language's list separator: "、", or ", " in English."""
+    return pgettext("list separator", "、").join(str(value) for value in values)
+
+
+@register.filter
+def first_items(rows):
+    """The first item of each row: ``[(label, old, new), …]`` → ``[label, …]``."""
+    return [row[0] for row in rows]

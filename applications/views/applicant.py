@@ -11,7 +11,7 @@ from ..eligibility import check, edition_for_next_submission, facts_for
 from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
-from ..progress import next_step
+from ..progress import ON_THE_LEAD_UNIT, dashboard_order, next_step
 from ..submissions import application_data, declaration, latest_changes
 from . import files
 from .common import offered_actions, perform_transition, role_required
@@ -21,14 +21,14 @@ applicant_required = role_required(is_applicant)
 
 @applicant_required
 def dashboard(request):
-    applications = list(
+    applications = dashboard_order(
         applicant_applications(request.user)
         .select_related("industry", "organising_unit", "edition")
         .prefetch_related("events__actor")
-        .order_by("-updated_at", "-pk")
     )
     for application in applications:
         application.next_step = next_step(application)
+        application.needs_action = application.state in ON_THE_LEAD_UNIT
         application.timeline = list(application.events.all())
     try:
         edition = edition_in_force()

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,20 +31,11 @@ from ..forms import (
     UploadForm,
 )
 from ..models import DocumentVersion, Member
+from ..steps import STEP_KEYS, STEP_LABELS, STEPS
 from ..submissions import declaration
 from .applicant import applicant_required, own_applications
 from .common import offered_actions
 
-STEPS = (
-    ("basics", gettext_lazy("基本信息")),
-    ("goals", gettext_lazy("创新目标")),
-    ("lead", gettext_lazy("牵头单位")),
-    ("contact", gettext_lazy("联系人")),
-    ("members", gettext_lazy("成员单位")),
-    ("documents", gettext_lazy("申报材料")),
-    ("submit", gettext_lazy("核对提交")),
-)
-STEP_KEYS = [key for key, _label in STEPS]
 FORM_STEPS = {"basics": BasicsForm, "goals": GoalsForm, "lead": LeadForm, "contact": ContactForm}
 FIXED_SLOTS = (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)
 
@@ -89,7 +79,7 @@ def _page(request, application, step, **context):
         {
             "application": application,
             "step": step,
-            "step_label": dict(STEPS)[step],
+            "step_label": STEP_LABELS[step],
             "steps": [(key, label, len(per_step[key])) for key, label in STEPS],
             "findings": findings,
             "warning_count": sum(1 for f in findings if f.severity == Severity.WARNING),
@@ -155,7 +145,7 @@ def _form_step(request, application, step):
                 raise Http404 from gone
             except drafts.NotEditable:
                 return _read_only(request, application)
-            messages.success(request, _("已保存“%(step)s”。") % {"step": dict(STEPS)[step]})
+            messages.success(request, _("已保存“%(step)s”。") % {"step": STEP_LABELS[step]})
             target = _next_step(step) if "continue" in request.POST else step
             return redirect("applications:step", pk=application.pk, step=target)
         messages.error(request, _("有填写错误，请按提示修改后再保存；已填写的内容都还在。"))

@@ -1,5 +1,7 @@
 """Filling in an application step by step: each step saves on its own, nothing is lost."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -133,3 +135,61 @@ def test_step_pages_query_count_does_not_grow_with_members(world, client, step):
         page = client.get(url).content.decode()
     assert "朔州市追加成员7有限公司" in page
     assert len(many) == len(few)
+
+
+def finding_items(page):
+    """The findings listed on a page: (severity, code, message) of each <li class="finding …">."""
+    return re.findall(
+        r'<li class="finding finding-(\w+)[^"]*" data-code="(\w+)"[^>]*>'
+        r'.*?<span class="finding-message">([^<]*)',
+        page,
+        re.S,
+    )
+
+
+def test_draft_page_lists_each_finding_once_grouped_by_step_without_codes(draft, client):
+    page = client.get(reverse("applications:detail", args=[draft.pk])).content.decode()
+    findings = finding_items(page)
+    assert findings, "a bare draft has findings"
+    assert len(findings) == len(set(findings)), "no finding is listed twice"
+    assert "APPLICATION_INCOMPLETE" in {code for _severity, code, _message in findings}
+    visible = re.sub(r'(data-code|title)="[^"]*"', "", page)
+    assert "APPLICATION_INCOMPLETE" not in visible, "codes are for machines: tooltip and data attribute only"
+    # The submit form says how many and points to the panel instead of listing them again.
+    assert "项不符合申报条件，不能提交。" in page and 'href="#eligibility"' in page
+    # Grouped by step in the form's order, each group's blocking findings first.
+    groups = re.findall(
+        r'<h3 class="h6 small fw-semibold mt-3 mb-1 finding-group">\s*<a href="([^"]+)"', page
+    )
+    assert groups[0] == reverse("applications:step", args=[draft.pk, "basics"])
+    policy = reverse("policy_edition", args=[draft.edition_id])
+    assert f'href="{policy}#art-4">第四条第（三）项</a>' in page
+    assert f'{reverse("applications:step", args=[draft.pk, "members"])}">去修改</a>' in page
+
+
+def test_within_a_step_blocking_findings_come_before_warnings(world, client):
+    from applications.eligibility import Finding
+    from applications.enums import Severity
+    from applications.steps import grouped_by_step
+
+    warning = Finding("W", Severity.WARNING, "提示", "第四条", "members")
+    blocking = Finding("B", Severity.BLOCKING, "须修改", "第四条", "members")
+    early = Finding("E", Severity.WARNING, "提示", "第三条", "basics")
+    groups = grouped_by_step([early, warning, blocking])
+    assert [(g["step"], [f.code for f in g["findings"]], g["blocking"]) for g in groups] == [
+        ("members", ["B", "W"], 1),
+        ("basics", ["E"], 0),
+    ]
+
+
+def test_dashboard_puts_files_waiting_on_the_lead_unit_first_and_finished_ones_last(world, client):
+    withdrawn = world.application(State.WITHDRAWN, name="朔州市甲产业技术创新战略联盟")
+    in_review = world.application(State.FORWARDED, name="朔州市乙产业技术创新战略联盟")
+    returned = world.application(State.RETURNED, name="朔州市丙产业技术创新战略联盟")
+    draft = world.application(name="朔州市丁产业技术创新战略联盟")
+    rejected = world.application(State.REJECTED, name="朔州市戊产业技术创新战略联盟")
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:dashboard")).content.decode()
+    order = [page.index(a.name) for a in (draft, returned, in_review, rejected, withdrawn)]
+    assert order == sorted(order)
+    assert page.count("待您办理") == 2

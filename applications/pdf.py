@@ -82,6 +82,9 @@ def render_form(data, *, submission=None):
             "generated_at": timezone.localtime(),
             "cover_name": cover_line(data.get("name", "")),
             "cover_lead": cover_line(data.get("lead_unit", {}).get("name", "")),
+            "cover_basis": cover_line(
+                f"依据{data.get('edition', '')}", width_mm=160, largest=12, smallest=10
+            ),
         },
     )
 
@@ -90,15 +93,7 @@ def render_form(data, *, submission=None):
 COVER_VALUE_MM = 84
 MM_PER_PT = 25.4 / 72
 # Where a Chinese name reads well when it must go over two lines: before these words.
-NAME_BREAKS = (
-    "产业技术创新战略联盟",
-    "技术创新战略联盟",
-    "战略联盟",
-    "有限公司",
-    "股份有限公司",
-    "研究院",
-    "联盟",
-)
+NAME_BREAKS = ("产业技术创新战略联盟", "股份有限公司", "有限公司", "研究院", "（", "《")
 
 
 def _width(text):
@@ -106,35 +101,42 @@ def _width(text):
     return sum(0.55 if ord(char) < 0x2E80 else 1.0 for char in text)
 
 
-def cover_line(text, *, largest=13, smallest=10.5):
+def cover_line(text, *, width_mm=COVER_VALUE_MM, largest=13, smallest=10.5):
     """A cover value that keeps a name whole: ``{"lines": […], "size": pt}``.
 
-    The name is set on one line, shrunk as far as ``smallest``; a longer one goes over
-    balanced lines broken where the name reads well (before 产业技术创新战略联盟, 有限公司, …),
-    never mid-word as the browser's line breaking of CJK text would (…战略联/盟).
+    The name is set on one line, shrunk as far as ``smallest``; a longer one goes over as
+    few lines as fit at that size, broken where the name reads well (before
+    产业技术创新战略联盟, 有限公司, a bracket, …) and otherwise as evenly as possible — never
+    mid-word as the PDF engine's line breaking of CJK text would (…战略联/盟).
     """
     text = " ".join(text.split())
     if not text:
         return {"lines": [], "size": largest}
-    fits = COVER_VALUE_MM / (_width(text) * MM_PER_PT)
-    if fits >= smallest:
+    capacity = width_mm / (smallest * MM_PER_PT)  # ems per line at the smallest size
+    if _width(text) <= capacity:
+        fits = width_mm / (_width(text) * MM_PER_PT)
         return {"lines": [text], "size": round(min(largest, fits), 1)}
-    count = int(_width(text) * smallest * MM_PER_PT // COVER_VALUE_MM) + 1
     lines, rest = [], text
-    for remaining in range(count, 1, -1):
-        target = _width(rest) / remaining
-        cut = min(range(1, len(rest)), key=lambda i: _cut_cost(rest, i, target))
+    for remaining in range(int(_width(text) // capacity) + 1, 1, -1):
+        cut = _best_cut(rest, remaining, capacity)
         lines.append(rest[:cut])
         rest = rest[cut:]
     lines.append(rest)
-    size = COVER_VALUE_MM / (max(_width(line) for line in lines) * MM_PER_PT)
+    size = width_mm / (max(_width(line) for line in lines) * MM_PER_PT)
     return {"lines": lines, "size": round(max(min(largest, size), 7), 1)}
 
 
-def _cut_cost(text, index, target):
-    """How far a cut at ``index`` is from balanced, less a bonus where the name reads well."""
-    good = any(text.startswith(word, index) for word in NAME_BREAKS) or text[index - 1] in "市县区省）)"
-    return abs(_width(text[:index]) - target) - (3 if good else 0)
+def _best_cut(text, lines, capacity):
+    """Where the first of ``lines`` lines of ``text`` ends: at a word that reads well if one
+    leaves every line within ``capacity``, else where the lines come out most even."""
+    target = _width(text) / lines
+    possible = [
+        i
+        for i in range(1, len(text))
+        if _width(text[:i]) <= capacity and _width(text[i:]) <= capacity * (lines - 1)
+    ] or list(range(1, len(text)))
+    good = [i for i in possible if any(text.startswith(word, i) for word in NAME_BREAKS)]
+    return min(good or possible, key=lambda i: abs(_width(text[:i]) - target))
 
 
 def notice_page(title, reason):

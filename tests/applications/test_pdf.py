@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from applications.enums import State
@@ -39,6 +40,7 @@ def test_application_form_carries_the_chinese_alliance_name_and_every_member(com
         assert member.name in text
         assert member.uscc in text
     assert "申 请 书" in text and "承诺书" in text and "组织单位审核意见" in text
+    assert "草稿（尚未提交，仅供核对）" in text, "a draft's form says it is a draft"
     # A seal box for each member: "法定代表人（签字）" once per member, plus the declaration's.
     assert text.count("（单位公章）") == complete.members.count()
     fonts = {
@@ -160,3 +162,21 @@ def test_a_rounds_form_keeps_the_chinese_declaration_of_an_english_speaking_subm
     client.force_login(world.unit)
     text = pdf_text(read(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"]))))
     assert "本单位郑重承诺" in text
+
+
+def test_a_submitted_files_form_is_its_rounds_with_its_date_and_no_draft_stamp(world, client):
+    # A name long enough that the browser's line breaking would split it mid-word ("…战略联/盟").
+    name = "朔州市粉煤灰综合利用与固废资源化高值化利用产业技术创新战略联盟"
+    application = world.application(State.SUBMITTED, name=name)
+    submission = application.submissions.get()
+    client.force_login(world.applicant)
+    reader = read(client.get(reverse("applications:form_pdf", args=[application.pk])))
+    cover = reader.pages[0].extract_text()
+    assert "草稿" not in pdf_text(reader)
+    submitted = timezone.localtime(submission.submitted_at)
+    assert f"申报日期{submitted.year}年{submitted.month}月{submitted.day}日" in cover.replace(
+        " ", ""
+    ).replace("\n", "")
+    assert f"第 1 轮提交 · 提交于 {submitted:%Y-%m-%d %H:%M}" in cover
+    # The name is set whole, on lines broken where it reads well.
+    assert "朔州市粉煤灰综合利用与固废资源化高值化利用\n产业技术创新战略联盟" in cover

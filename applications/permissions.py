@@ -49,7 +49,8 @@ def is_routed_unit_reviewer(user, application):
 # Views call the predicates themselves rather than ``user.has_perm``: Django grants every
 # permission to a superuser, and the administrator is no reviewer.
 can_view_application = is_lead_unit_contact | is_routed_unit_reviewer | is_bureau_staff
-can_view_lifecycle = is_bureau_staff | is_unit_reviewer
+# The procedure is no secret: every signed-in role may read how a file moves (issue 7).
+can_view_lifecycle = rules.is_authenticated & rules.is_active
 rules.add_perm("applications.view_application", can_view_application)
 rules.add_perm("applications.view_lifecycle", can_view_lifecycle)
 

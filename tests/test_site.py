@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.enums import State
+from applications.enums import Action, State
 from applications.workflow import TRANSITIONS
 
 # A day after the 2021 edition lapsed (2026-05-27), in Shuozhou's time.
@@ -93,9 +93,31 @@ def test_lifecycle_page_is_drawn_from_the_transition_table(world, client):
     page = client.get(reverse("review:lifecycle")).content.decode()
     for state in State:
         assert f'data-state="{state.value}"' in page
-    assert page.count('class="edge ') == len({(row.source, row.target) for row in TRANSITIONS})
+    # One edge per pair of states, but the six withdrawals are one bracket.
+    withdrawals = {(row.source, row.target) for row in TRANSITIONS if row.action == Action.WITHDRAW}
+    pairs = {(row.source, row.target) for row in TRANSITIONS} - withdrawals
+    assert page.count('class="edge ') == len(pairs) + 1
+    assert page.count('class="edge bus"') == 1
+    assert "撤回申报（草稿至待党组会研究均可）" in page
     for row in TRANSITIONS:
         assert str(row.action.label) in page
+
+
+@pytest.mark.parametrize("role", ["applicant", "expert", "unit", "staff"])
+def test_every_signed_in_role_finds_the_lifecycle_in_its_menu(world, client, role):
+    client.force_login(getattr(world, role))
+    home = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("review:lifecycle")}">办理流程</a>' in home
+    page = client.get(reverse("review:lifecycle"))
+    assert page.status_code == 200
+    assert 'class="lifecycle-svg"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_is_sent_to_log_in_for_the_lifecycle(client):
+    response = client.get(reverse("review:lifecycle"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_review_detail_offers_the_units_actions_and_forwards(world, client):

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import pgettext
 
-from ..enums import State
+from ..enums import DocumentKind, OrganisationType, State
 from ..steps import grouped_by_step
 
 register = template.Library()
@@ -79,3 +79,14 @@ def join_list(values):
 def first_items(rows):
     """The first item of each row: ``[(label, old, new), …]`` → ``[label, …]``."""
     return [row[0] for row in rows]
+
+
+# A snapshot keeps codes; their labels are shown in the reader's language.
+@register.filter
+def document_kind(code):
+    return DocumentKind(code).label if code in DocumentKind.values else code
+
+
+@register.filter
+def organisation_type(code):
+    return OrganisationType(code).label if code in OrganisationType.values else (code or "")

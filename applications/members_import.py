@@ -222,7 +222,7 @@ def import_members(application, uploaded):
         return Member.objects.bulk_create(members) if members else []
 
 
-def template_xlsx():
+def template_xlsx(edition):
     """The members template as .xlsx bytes, with drop-down lists for the type and core columns."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -255,7 +255,8 @@ def template_xlsx():
         "每行填写一家成员单位，从第 2 行起；不要修改第 1 行表头。牵头单位已自动列入，无需填写。",
         "统一社会信用代码：18 位，按营业执照或法人证书填写。个体工商户（92 开头）不能作为成员。",
         "单位类型：企业、高等院校、科研机构、金融机构、科技中介、营销机构、其他。",
-        "是否核心成员：填“是”或“否”。核心成员不能少于 6 家（含牵头单位）；成员总数一般不超过 15 家。",
+        f"是否核心成员：填“是”或“否”。核心成员不能少于 {edition.min_core_members} 家（含牵头单位）；"
+        f"成员总数一般不超过 {edition.member_ceiling} 家。",
         "承担的任务分工：与联盟协议中的任务分工一致（第五条第（二）项）。",
         "导入时任何一行有误，整个文件都不会导入，页面会列出每一行的错误。",
     ):

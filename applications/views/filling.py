@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import documents as document_store
 from .. import drafts, members_import
+from ..editions import NoEditionInForce, edition_in_force
 from ..eligibility import check, edition_for_next_submission, facts_for
 from ..enums import DocumentKind, Severity
 from ..forms import (
@@ -30,7 +31,7 @@ from ..forms import (
     MemberForm,
     UploadForm,
 )
-from ..models import DocumentVersion, Member
+from ..models import DocumentVersion, Member, PolicyEdition
 from ..steps import STEP_KEYS, STEP_LABELS, STEPS
 from ..submissions import declaration
 from .applicant import applicant_required, own_applications
@@ -264,7 +265,12 @@ def _member_import(request, application, limit):
 @applicant_required
 def members_template(request, extension):
     if extension == "xlsx":
-        content = members_import.template_xlsx()
+        # The numbers of the edition in force (a new file is judged under it).
+        try:
+            edition = edition_in_force()
+        except NoEditionInForce:
+            edition = PolicyEdition.objects.first() or PolicyEdition()
+        content = members_import.template_xlsx(edition)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         content = members_import.template_csv()

@@ -14,6 +14,10 @@ DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn \
 
 .PHONY: run test setup setup-dev messages bench clean
 
+# System packages are the machine's owner's business: nothing here runs apt. The PDFs want
+# fonts-noto-cjk and libharfbuzz-subset0 (README); without the latter, every manage.py
+# command, and so `make run` and `make test`, starts with a warning naming the apt-get command.
+
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -48,8 +52,9 @@ messages: setup-dev
 	$(PY) manage.py compilemessages --locale en --ignore '.venv/*'
 
 # Figures for the generated PDFs (form, 15-member dossier with 20 scans of 2 MB); no asserts.
+# `make bench BENCH_ARGS=--fonttools` measures as if libharfbuzz-subset0 were missing.
 bench: setup
-	$(PY) scripts/benchmark.py
+	$(PY) scripts/benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -1,16 +1,19 @@
 """Benchmark of the generated PDFs (issue 3): prints figures, asserts nothing.
 
     make bench        (or: .venv/bin/python scripts/benchmark.py)
+    make bench BENCH_ARGS=--fonttools    as on a machine without libharfbuzz-subset0
 
 Builds, in a throw-away SQLite database and storage directory, an application with 15
 members and 20 scanned pages of about 2 MB each (a JPEG per member's licence, plus the
 signed form, the agreement, the charter and two other materials), then prints:
+- which font subsetter WeasyPrint used (HarfBuzz, or the slow fontTools) and which font;
 - the time to generate the application form (first call, and warm);
 - the time to build the full dossier, and its peak memory (Python heap by tracemalloc,
   and the process's resident high-water mark).
 The target for the dossier is under 3 s on the project's machines.
 """
 
+import argparse
 import io
 import os
 import resource
@@ -44,6 +47,7 @@ from applications.demo import FIELDS  # noqa: E402
 from applications.enums import DocumentKind, OrganisationType, Role  # noqa: E402
 from applications.models import Industry, Member, Organisation, OrganisingUnit, PolicyEdition, User  # noqa: E402
 from applications.pdf import build_dossier, render_form  # noqa: E402
+from applications.pdf_fonts import harfbuzz_subset_available, warn_if_slow_subsetter  # noqa: E402
 from applications.submissions import application_data  # noqa: E402
 from applications.uscc import make_uscc  # noqa: E402
 
@@ -120,7 +124,31 @@ def timed(function, repeat):
     return result, times
 
 
+def pdf_fonts(pdf):
+    """The fonts embedded in a PDF, without their subset prefix ("ABCDEF+")."""
+    return sorted(
+        {
+            str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
+            for page in PdfReader(io.BytesIO(pdf)).pages
+            for font in page["/Resources"]["/Font"].values()
+        }
+    )
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--fonttools",
+        action="store_true",
+        help="make WeasyPrint believe libharfbuzz-subset0 is missing, so that it subsets with fontTools",
+    )
+    arguments = parser.parse_args()
+    import weasyprint.pdf.fonts
+
+    if arguments.fonttools:
+        # What WeasyPrint 70 checks before subsetting (weasyprint/pdf/fonts.py, Font.subset).
+        weasyprint.pdf.fonts.harfbuzz_subset = None
+        warn_if_slow_subsetter()  # what the start-up of such a machine says
     application, scans, upload_seconds = build_application()
     data = application_data(application)
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -131,10 +159,19 @@ def main():
     )
     print(f"upload checks (type, Pillow verify, preview) for the 20 scans: {upload_seconds:.2f} s in all")
 
+    cpu_started = time.process_time()
     form, form_times = timed(lambda: render_form(data), 4)
+    # CPU time too: on a shared machine the wall-clock time also counts other processes' turns.
+    form_cpu = (time.process_time() - cpu_started) / len(form_times)
+    subsetter = "HarfBuzz" if harfbuzz_subset_available() else "fontTools (libharfbuzz-subset0 missing)"
+    print(
+        f"font subsetter: {subsetter}{' [simulated by --fonttools]' if arguments.fonttools else ''}; "
+        f"form fonts: {', '.join(pdf_fonts(form))}"
+    )
     print(
         f"application form: first {form_times[0]:.2f} s (fonts loaded), then "
-        f"median {statistics.median(form_times[1:]):.2f} s; {len(PdfReader(io.BytesIO(form)).pages)} pages, "
+        f"median {statistics.median(form_times[1:]):.2f} s ({form_cpu:.2f} s of CPU time on average); "
+        f"{len(PdfReader(io.BytesIO(form)).pages)} pages, "
         f"{len(form) / 1024:.0f} KB"
     )
 

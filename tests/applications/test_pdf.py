@@ -83,21 +83,37 @@ def test_reviewers_get_the_dossier_of_the_submitted_round(world, client):
     assert "第 1 轮提交" in text
 
 
-def test_form_renders_chinese_with_the_shipped_font_where_the_system_has_none(world, monkeypatch):
+def test_form_renders_chinese_with_the_shipped_font_where_fonttools_subsets(world, monkeypatch):
+    """Without libharfbuzz-subset0 WeasyPrint subsets with fontTools, and the PDFs use the
+    shipped font prepared for it, even where the system has Noto CJK (issue 7, item 13)."""
+    from fontTools.subset import Subsetter
+
     from applications import pdf
     from applications.submissions import application_data
 
-    monkeypatch.setattr(pdf, "system_has_cjk_font", lambda: False)
+    # What WeasyPrint found when it loaded, on a machine without the library.
+    monkeypatch.setattr("weasyprint.pdf.fonts.harfbuzz_subset", None)
+    subset_by_fonttools = []
+    subset = Subsetter.subset
+
+    def counted(subsetter, font):
+        subset_by_fonttools.append(font)
+        return subset(subsetter, font)
+
+    monkeypatch.setattr(Subsetter, "subset", counted)
     application = world.application(complete=True)
     reader = PdfReader(io.BytesIO(pdf.render_form(application_data(application))))
     text = pdf_text(reader)
     assert application.name in text and application.lead_unit.name in text
+    for member in application.members.all():
+        assert member.name in text
     fonts = {
-        str(font.get_object()["/BaseFont"])
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
         for page in reader.pages
         for font in page["/Resources"]["/Font"].values()
     }
-    assert any("Portal-CJK-Fallback" in font for font in fonts), fonts
+    assert fonts == {"Portal-CJK-Fallback", "Portal-CJK-Fallback-Bold"}, fonts
+    assert subset_by_fonttools
 
 
 def test_dossier_still_builds_when_a_stored_file_is_missing(complete, client, private_media):

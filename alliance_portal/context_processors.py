@@ -1,12 +1,12 @@
 from django.conf import settings
-from django.utils.translation import get_language
 
 from applications.enums import Role
+from applications.models import in_english
 
 
 def frame_constants():
     """What the site frame shows of the bureau, in the active language."""
-    english = (get_language() or "").startswith("en")
+    english = in_english()
     return {
         "PORTAL_BUREAU_NAME": settings.PORTAL_BUREAU_NAME,
         "PORTAL_CONTACT_PHONE": settings.PORTAL_CONTACT_PHONE,

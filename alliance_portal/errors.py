@@ -94,5 +94,6 @@ class DebugNotFoundMiddleware:
         response = self.get_response(request)
         ours = getattr(response, "portal_error_page", False)
         if settings.DEBUG and response.status_code == 404 and not ours:
+            response.close()
             return page_not_found(request)
         return response

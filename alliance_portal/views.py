@@ -6,7 +6,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from applications.editions import NoEditionInForce, edition_in_force, measure_document
+from applications.editions import (
+    NoEditionInForce,
+    edition_describing_the_rules,
+    edition_in_force,
+    measure_document,
+)
 from applications.enums import Role
 from applications.models import PolicyEdition
 
@@ -30,7 +35,7 @@ def home(request):
     """What the measure is, who may apply, what to submit and how a file moves."""
     edition, closed_reason = _current_edition()
     # With no edition in force, the conditions and periods of the latest one are described.
-    rules = edition or PolicyEdition.objects.first() or PolicyEdition()
+    rules = edition or edition_describing_the_rules()
     return render(
         request, "public/home.html", {"edition": edition, "closed_reason": closed_reason, "rules": rules}
     )

@@ -16,9 +16,9 @@ class NoEditionInForce(Exception):
         self.last = last
         if last is not None and last.effective_until:
             message = _(
-                "《%(name)s》（%(number)s）已于 %(until)s 到期（第十条：有效期五年），"
+                "%(citation)s已于 %(until)s 到期（第十条：有效期五年），"
                 "新的办法施行前暂不受理新的申报。请关注市科技局发布的通知。"
-            ) % {"name": last.name, "number": last.document_number, "until": last.effective_until}
+            ) % {"citation": last.citation, "until": last.effective_until}
         else:
             message = _("目前没有施行中的政策版本，暂不受理新的申报。请关注市科技局发布的通知。")
         super().__init__(message)
@@ -27,10 +27,21 @@ class NoEditionInForce(Exception):
 def edition_in_force(on=None):
     """The edition in force on ``on`` (today in Asia/Shanghai); raises NoEditionInForce."""
     on = on or timezone.localdate()
-    edition = PolicyEdition.objects.in_force(on).order_by("-effective_from").first()
+    # The full text is for the /policy/ page only: a few pages of it are not read elsewhere.
+    editions = PolicyEdition.objects.defer("full_text")
+    edition = editions.in_force(on).order_by("-effective_from").first()
     if edition is None:
-        raise NoEditionInForce(PolicyEdition.objects.filter(effective_from__lte=on).first())
+        raise NoEditionInForce(editions.filter(effective_from__lte=on).first())
     return edition
+
+
+def edition_describing_the_rules(on=None):
+    """The edition whose numbers public texts quote: the one in force, else the latest one
+    on record, else the defaults of the 2021 measure."""
+    try:
+        return edition_in_force(on)
+    except NoEditionInForce as closed:
+        return closed.last or PolicyEdition.objects.defer("full_text").first() or PolicyEdition()
 
 
 def suggested_organising_unit(uscc):

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -172,7 +173,7 @@ class PolicyEdition(EnglishName):
         """Art. 8's deadline in words, from this edition's numbers ("2 月底" in 2021)."""
         month, day = self.annual_report_due_month, self.annual_report_due_day
         if in_english():
-            name = datetime.date(2000, month, 1).strftime("%B")
+            name = MONTHS.get(month, month)  # translated month names, not the process locale's
             return f"{name} {day}" if day else f"the end of {name}"
         return f"{month} 月 {day} 日" if day else f"{month} 月底"
 

@@ -59,15 +59,10 @@ ON_THE_LEAD_UNIT = {State.DRAFT, State.RETURNED, State.RECTIFYING}
 
 
 def dashboard_order(applications):
-    """The lead unit's files, those that wait on it first, finished ones last.
-
-    Within each group the most recently changed comes first.
-    """
-
-    def rank(application):
-        if application.state in ON_THE_LEAD_UNIT:
-            return 0
-        return 2 if next_step(application).done else 1
-
-    by_recency = sorted(applications, key=lambda a: (a.updated_at, a.pk), reverse=True)
-    return sorted(by_recency, key=rank)
+    """The lead unit's files, each with its ``next_step`` and ``needs_action``: those that
+    wait on it first, finished ones last, the most recently changed first within each."""
+    applications = sorted(applications, key=lambda a: (a.updated_at, a.pk), reverse=True)
+    for application in applications:
+        application.next_step = next_step(application)
+        application.needs_action = application.state in ON_THE_LEAD_UNIT
+    return sorted(applications, key=lambda a: 0 if a.needs_action else 2 if a.next_step.done else 1)

@@ -7,12 +7,12 @@ changed since the previous round.
 """
 
 from django.utils import timezone
-from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from .eligibility import Finding, check, edition_for_next_submission, facts_for
 from .enums import DocumentKind, OrganisationType, Severity
-from .models import DocumentVersion, Submission
+from .models import DocumentVersion, Submission, in_english
 
 DECLARATION = _(
     "本单位郑重承诺：所提交的申报材料及附件内容真实、准确、完整，联盟成员单位均为独立法人单位并已"
@@ -65,7 +65,6 @@ def application_data(application, facts=None):
     edition = facts.judged_under or edition_cited(application)
     with override("zh-hans"):
         data["edition"] = edition.citation
-    data["edition_id"] = edition.pk
     data["declaration"] = official_declaration(edition)
     data["members"] = [
         {
@@ -178,7 +177,7 @@ def snapshot_findings(data):
     """A round's findings as :class:`Finding` s in the reader's language (None if not kept)."""
     if "findings" not in data:
         return None
-    language = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    language = "en" if in_english() else "zh-hans"
     return [
         Finding(
             code=item["code"],

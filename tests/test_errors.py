@@ -1,7 +1,7 @@
 """Error pages: the portal's own frame, both languages, a way back, nothing internal."""
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -55,14 +55,20 @@ def test_another_applicants_file_is_the_same_404_page(world, client):
     assert "Application" not in page, "Http404's own message is never shown"
 
 
-@pytest.mark.parametrize(("language", "title"), [("zh-hans", "无权进行此项操作"), ("en", "Not allowed")])
-def test_refused_action_answers_403_in_the_frame_with_the_reason(world, client, language, title):
+@pytest.mark.parametrize(
+    ("language", "title", "reason"),
+    [
+        ("zh-hans", "无权进行此项操作", "您的角色不能对该申报执行“审核通过，报市科技局”。"),
+        ("en", "Not allowed", "Your role"),
+    ],
+)
+def test_refused_action_answers_403_in_the_frame_with_the_reason(world, client, language, title, reason):
     application = world.application(State.SUBMITTED)
     client.force_login(world.applicant)
     client.cookies["django_language"] = language
     response = client.post(reverse("applications:act", args=[application.pk, "forward"]))
     page = assert_portal_error_page(response, 403, title)
-    assert 'class="text-secondary"' in page, "the refusal says why"
+    assert f'<p class="text-secondary">{reason}' in page, "the refusal says why"
     application.refresh_from_db()
     assert application.state == State.SUBMITTED
 
@@ -86,12 +92,13 @@ def test_a_failing_view_answers_the_portals_500(language, title):
 
 @pytest.mark.django_db
 def test_500_page_renders_even_when_the_database_is_down():
-    def unreachable():
+    def unreachable(*args, **kwargs):
         raise DatabaseError("the database is down")
 
     request = RequestFactory().get("/")
     request.user = SimpleLazyObject(unreachable)
-    with translation.override("zh-hans"):
+    # Every query fails: the session's user, the unread count, the footer's edition.
+    with translation.override("zh-hans"), connection.execute_wrapper(unreachable):
         response = server_error(request)
     assert response.status_code == 500
     page = response.content.decode()

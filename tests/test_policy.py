@@ -14,6 +14,7 @@ from applications.editions import article_anchor, chinese_numeral, measure_docum
 from applications.enums import State
 from applications.models import PolicyEdition
 from applications.progress import next_step
+from applications.steps import STEP_KEYS
 
 from .factories import PolicyEditionFactory
 
@@ -23,6 +24,10 @@ CITED_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 
 def cited_numbers(text):
     return set(CITED_NUMBER.findall(text))
+
+
+def lead_member_pk(application):
+    return application.members.get(is_lead=True).pk
 
 
 def pdf_text(body):
@@ -47,7 +52,10 @@ def test_a_files_pages_and_pdfs_cite_the_files_own_edition(world, client):
     client.force_login(world.applicant)
     pages = {
         "detail": client.get(reverse("applications:detail", args=[application.pk])),
-        "step": client.get(reverse("applications:step", args=[application.pk, "submit"])),
+        **{step: client.get(reverse("applications:step", args=[application.pk, step])) for step in STEP_KEYS},
+        "member": client.get(
+            reverse("applications:member_edit", args=[application.pk, lead_member_pk(application)])
+        ),
     }
     client.force_login(world.unit)
     pages["review"] = client.get(reverse("review:detail", args=[application.pk]))
@@ -56,12 +64,15 @@ def test_a_files_pages_and_pdfs_cite_the_files_own_edition(world, client):
         assert response.status_code == 200, name
         assert cited_numbers(page) == {own}, name
         assert f'data-policy-citation="{own}"' in page, name
-    assert "规定的处理" in pages["step"].content.decode(), "the declaration cites it too"
+    assert "规定的处理" in pages["submit"].content.decode(), "the declaration cites it too"
 
-    form = client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"]))
-    text = pdf_text(form.content)
-    assert cited_numbers(text) == {own}
-    assert f"依据《{world.edition.name}》" in text.replace("\n", "")
+    client.force_login(world.applicant)
+    draft_form = pdf_text(client.get(reverse("applications:form_pdf", args=[application.pk])).content)
+    client.force_login(world.unit)
+    form = pdf_text(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"])).content)
+    for text in (draft_form, form):
+        assert cited_numbers(text) == {own}
+        assert f"依据《{world.edition.name}》" in text.replace("\n", "")
 
     # Public pages cite the edition in force today.
     home = client.get("/").content.decode()
@@ -72,8 +83,12 @@ def test_a_drafts_pages_cite_the_edition_it_will_be_submitted_under(world, clien
     application = world.application(State.DRAFT)
     newer = newer_edition()
     client.force_login(world.applicant)
-    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
-    assert cited_numbers(page) == {newer.document_number}
+    for url in (
+        reverse("applications:detail", args=[application.pk]),
+        reverse("applications:step", args=[application.pk, "members"]),
+        reverse("applications:member_edit", args=[application.pk, lead_member_pk(application)]),
+    ):
+        assert cited_numbers(client.get(url).content.decode()) == {newer.document_number}, url
 
 
 def test_progress_texts_take_their_numbers_from_the_edition(world):
@@ -91,11 +106,12 @@ def test_progress_texts_take_their_numbers_from_the_edition(world):
 def test_home_page_states_the_numbers_of_the_edition_in_force(client, edition):
     edition.min_core_members = 8
     edition.notice_days = 5
+    edition.annual_report_due_month = 3
     edition.save()
     page = client.get("/").content.decode()
     assert "核心成员不少于 8 家" in page
     assert "公示 5 天" in page
-    assert "每年 2 月底前" in page
+    assert "每年 3 月底前" in page
     assert f"现行依据：{edition.citation}" in page
 
 

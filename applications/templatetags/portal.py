@@ -1,8 +1,11 @@
 from django import template
+from django.db import DatabaseError
 from django.utils.translation import pgettext
 
+from ..editions import NoEditionInForce, edition_in_force
 from ..enums import DocumentKind, OrganisationType, State
 from ..steps import grouped_by_step
+from ..submissions import edition_cited
 
 register = template.Library()
 
@@ -28,17 +31,23 @@ def state_badge(state):
 
 @register.simple_tag(takes_context=True)
 def policy_basis(context):
-    """The edition a page cites: the file's own on its pages, else the edition in force."""
-    from ..editions import NoEditionInForce, edition_in_force
-
+    """The edition a page cites: on a file's pages the file's own (for a draft, the one it
+    will be submitted under); elsewhere the edition in force. None where there is none, or
+    where the database cannot say (the 500 page must render without it)."""
     application = context.get("application")
-    cited = context.get("cited_edition") or getattr(application, "edition", None)
-    if cited is not None:
-        return cited
+    # The footer and the findings panel both ask: look it up once per request.
+    request = context.get("request")
+    key = ("policy_basis", getattr(application, "pk", None))
+    cache = getattr(request, "_portal_cache", None) if request is not None else None
+    if cache is not None and key in cache:
+        return cache[key]
     try:
-        return edition_in_force()
-    except NoEditionInForce:
-        return None
+        basis = edition_cited(application) if application is not None else edition_in_force()
+    except (NoEditionInForce, DatabaseError):
+        basis = None
+    if request is not None:
+        request._portal_cache = {**(cache or {}), key: basis}
+    return basis
 
 
 @register.filter

@@ -11,7 +11,7 @@ from ..eligibility import check, edition_for_next_submission, facts_for
 from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
-from ..progress import ON_THE_LEAD_UNIT, dashboard_order, next_step
+from ..progress import dashboard_order, next_step
 from ..submissions import application_data, declaration, latest_changes
 from . import files
 from .common import offered_actions, perform_transition, role_required
@@ -24,11 +24,10 @@ def dashboard(request):
     applications = dashboard_order(
         applicant_applications(request.user)
         .select_related("industry", "organising_unit", "edition")
+        .defer("edition__full_text")
         .prefetch_related("events__actor")
     )
     for application in applications:
-        application.next_step = next_step(application)
-        application.needs_action = application.state in ON_THE_LEAD_UNIT
         application.timeline = list(application.events.all())
     try:
         edition = edition_in_force()
@@ -78,11 +77,12 @@ def own_applications(user):
 
 def detail(request, pk):
     application = get_object_or_404(
-        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
+        own_applications(request.user)
+        .select_related("industry", "organising_unit", "edition", "lead_unit")
+        .defer("edition__full_text"),
         pk=pk,
     )
     facts = facts_for(application, edition_for_next_submission(application))
-    cited = facts.edition
     events = list(application.events.select_related("actor"))
     returns = [event for event in events if event.action == "return"]
     return render(
@@ -100,8 +100,7 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "next_step": next_step(application),
             "file_url": "applications:file",
-            "cited_edition": cited,
-            "declaration": declaration(cited),
+            "declaration": declaration(facts.edition),
         },
     )
 
@@ -129,7 +128,9 @@ def dossier_pdf(request, pk):
 
 def _generated_pdf(request, pk, serve):
     application = get_object_or_404(
-        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
+        own_applications(request.user)
+        .select_related("industry", "organising_unit", "edition", "lead_unit")
+        .defer("edition__full_text"),
         pk=pk,
     )
     latest = None if application.is_editable else application.submissions.last()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import documents as document_store
 from .. import drafts, members_import
-from ..editions import NoEditionInForce, edition_in_force
+from ..editions import edition_describing_the_rules
 from ..eligibility import check, edition_for_next_submission, facts_for
 from ..enums import DocumentKind, Severity
 from ..forms import (
@@ -31,7 +31,7 @@ from ..forms import (
     MemberForm,
     UploadForm,
 )
-from ..models import DocumentVersion, Member, PolicyEdition
+from ..models import DocumentVersion, Member
 from ..steps import STEP_KEYS, STEP_LABELS, STEPS
 from ..submissions import declaration
 from .applicant import applicant_required, own_applications
@@ -43,7 +43,9 @@ FIXED_SLOTS = (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)
 
 def _application(request, pk):
     return get_object_or_404(
-        own_applications(request.user).select_related("industry", "organising_unit", "edition", "lead_unit"),
+        own_applications(request.user)
+        .select_related("industry", "organising_unit", "edition", "lead_unit")
+        .defer("edition__full_text"),
         pk=pk,
     )
 
@@ -86,7 +88,6 @@ def _page(request, application, step, **context):
             "warning_count": sum(1 for f in findings if f.severity == Severity.WARNING),
             "members": members,
             "edition": facts.edition,
-            "cited_edition": facts.edition,
             "declaration": declaration(facts.edition),
             "member_count": len(facts.members),
             "core_count": sum(1 for m in facts.members if m.is_core),
@@ -266,11 +267,7 @@ def _member_import(request, application, limit):
 def members_template(request, extension):
     if extension == "xlsx":
         # The numbers of the edition in force (a new file is judged under it).
-        try:
-            edition = edition_in_force()
-        except NoEditionInForce:
-            edition = PolicyEdition.objects.first() or PolicyEdition()
-        content = members_import.template_xlsx(edition)
+        content = members_import.template_xlsx(edition_describing_the_rules())
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         content = members_import.template_csv()

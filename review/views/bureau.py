@@ -62,9 +62,9 @@ def reviewed_applications(user):
 
 def detail(request, pk):
     application = get_object_or_404(
-        reviewed_applications(request.user).select_related(
-            "industry", "organising_unit", "edition", "lead_unit"
-        ),
+        reviewed_applications(request.user)
+        .select_related("industry", "organising_unit", "edition", "lead_unit")
+        .defer("edition__full_text"),
         pk=pk,
     )
     submissions = list(application.submissions.select_related("submitted_by"))

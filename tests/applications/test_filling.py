@@ -167,7 +167,7 @@ def test_draft_page_lists_each_finding_once_grouped_by_step_without_codes(draft,
     assert f'{reverse("applications:step", args=[draft.pk, "members"])}">去修改</a>' in page
 
 
-def test_within_a_step_blocking_findings_come_before_warnings(world, client):
+def test_within_a_step_blocking_findings_come_before_warnings():
     from applications.eligibility import Finding
     from applications.enums import Severity
     from applications.steps import grouped_by_step

@@ -12,9 +12,8 @@ def row_counts():
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
-@pytest.mark.django_db
-def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
-    call_command("seed_demo")
+def test_seed_demo_twice_leaves_the_same_row_counts(demo, capsys):
+    # The `demo` fixture made the first run (once for the tests of this module); this is the second.
     first = row_counts()
     call_command("seed_demo")
     assert row_counts() == first
@@ -22,9 +21,7 @@ def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
     assert "shuozhou-demo" in capsys.readouterr().out
 
 
-@pytest.mark.django_db
-def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
-    call_command("seed_demo")
+def test_seed_demo_has_every_role_and_every_state_in_both_worlds(demo):
     for username, role in [
         ("applicant", Role.APPLICANT),
         ("applicant2", Role.APPLICANT),
@@ -51,9 +48,7 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
             assert application.events.count() == len(demo_route(application.state))
 
 
-@pytest.mark.django_db
-def test_seed_demo_worlds_are_separate():
-    call_command("seed_demo")
+def test_seed_demo_worlds_are_separate(demo):
     shuocheng = applications_for_user(User.objects.get(username="unit-shuocheng"))
     pinglu = applications_for_user(User.objects.get(username="unit-pinglu"))
     assert shuocheng.exists() and pinglu.exists()
@@ -69,11 +64,9 @@ def test_seed_demo_refuses_production_mode(settings):
     assert not Application.objects.exists()
 
 
-@pytest.mark.django_db
-def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(edition):
+def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(demo):
     from applications.submissions import latest_changes
 
-    call_command("seed_demo")
     for application in Application.objects.filter(state=State.FORWARDED):
         changes = latest_changes(application)["changes"]
         assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]

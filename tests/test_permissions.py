@@ -151,10 +151,11 @@ def test_every_url_pattern_has_a_row():
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_url_answers_each_role_as_expected(world, client, name):
+def test_url_answers_each_role_as_expected(shared_world, client, name):
+    world = shared_world
     method, kwargs, expected = MATRIX[name]
     # A file of `applicant`, routed to `unit` (朔城区), waiting for the unit.
-    application = world.application(State.SUBMITTED)
+    application = world.submitted
     url = reverse(name, kwargs=kwargs(application) if kwargs else None)
     seen = {}
     for role in ROLES:

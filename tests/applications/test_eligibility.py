@@ -9,12 +9,27 @@ from applications.eligibility import blocking_findings, check
 from applications.enums import DocumentKind, OrganisationType, Severity
 from applications.models import Member
 from applications.uscc import make_uscc
-from tests.factories import OrganisationFactory
+from tests.conftest import World, shared_state
+from tests.factories import OrganisationFactory, PolicyEditionFactory
+
+
+@shared_state
+def eligible_world():
+    """The World of this module, built once, with one complete file: ``.eligible``."""
+    world = World(PolicyEditionFactory())
+    world.eligible = world.application(complete=True)
+    return world
+
+
+@pytest.fixture
+def world(eligible_world):
+    # Every test here gets that World (as built): most change its complete file in one way.
+    return eligible_world
 
 
 @pytest.fixture
 def eligible(world):
-    application = world.application(complete=True)
+    application = world.eligible
     assert blocking_findings(check(application)) == []
     return application
 

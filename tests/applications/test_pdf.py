@@ -17,11 +17,13 @@ def pdf_text(reader):
 
 
 def read(response):
-    body = (
-        response.content
-        if hasattr(response, "content") and not response.streaming
-        else b"".join(response.streaming_content)
-    )
+    """The PDF of a response, or of the bytes a view gave ``rendered_pdfs`` (conftest)."""
+    if isinstance(response, bytes):
+        body = response
+    elif hasattr(response, "content") and not response.streaming:
+        body = response.content
+    else:
+        body = b"".join(response.streaming_content)
     assert body.startswith(b"%PDF-")
     return PdfReader(io.BytesIO(body))
 
@@ -32,8 +34,10 @@ def complete(world, client):
     return world.application(complete=True)
 
 
-def test_application_form_carries_the_chinese_alliance_name_and_every_member(complete, client):
-    reader = read(client.get(reverse("applications:form_pdf", args=[complete.pk])))
+# The form and the dossier are rendered once, for the tests that only read them.
+def test_application_form_carries_the_chinese_alliance_name_and_every_member(rendered_pdfs):
+    complete = rendered_pdfs.draft
+    reader = read(rendered_pdfs.form)
     text = pdf_text(reader)
     assert complete.name in text
     for member in complete.members.all():
@@ -52,13 +56,14 @@ def test_application_form_carries_the_chinese_alliance_name_and_every_member(com
     assert any("CJK" in font for font in fonts), fonts
 
 
-def test_dossier_merges_the_form_and_every_document_with_bookmarks(complete, client):
-    reader = read(client.get(reverse("applications:dossier_pdf", args=[complete.pk])))
+def test_dossier_merges_the_form_and_every_document_with_bookmarks(rendered_pdfs):
+    complete = rendered_pdfs.draft
+    reader = read(rendered_pdfs.dossier)
     text = pdf_text(reader)
     assert complete.name in text
     for member in complete.members.all():
         assert member.name in text
-    form_pages = len(read(client.get(reverse("applications:form_pdf", args=[complete.pk]))).pages)
+    form_pages = len(read(rendered_pdfs.form).pages)
     versions = DocumentVersion.objects.filter(document__application=complete)
     assert len(reader.pages) == form_pages + sum(v.page_count for v in versions)
     outline = reader.outline
@@ -74,10 +79,9 @@ def test_dossier_merges_the_form_and_every_document_with_bookmarks(complete, cli
     assert [item.title for item in licences] == [m.name for m in complete.members.all()]
 
 
-def test_reviewers_get_the_dossier_of_the_submitted_round(world, client):
-    application = world.application(State.SUBMITTED)
-    client.force_login(world.unit)
-    reader = read(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])))
+def test_reviewers_get_the_dossier_of_the_submitted_round(rendered_pdfs):
+    application = rendered_pdfs.submitted
+    reader = read(rendered_pdfs.round_dossier)
     text = pdf_text(reader)
     assert application.name in text
     assert "第 1 轮提交" in text

@@ -44,8 +44,9 @@ def file_urls(application):
 
 
 @pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_outsiders_get_404_for_every_page_and_document_of_a_file(world, client, outsider):
-    application = world.application(State.SUBMITTED)
+def test_outsiders_get_404_for_every_page_and_document_of_a_file(shared_world, client, outsider):
+    world = shared_world
+    application = world.submitted
     if outsider != "anonymous":
         client.force_login(getattr(world, outsider))
     urls = file_urls(application)

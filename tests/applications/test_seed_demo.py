@@ -16,9 +16,8 @@ def unread_messages():
     return set(Notification.objects.filter(read_at__isnull=True).values_list("pk", flat=True))
 
 
-@pytest.mark.django_db
-def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
-    call_command("seed_demo")
+def test_seed_demo_twice_leaves_the_same_row_counts(demo, capsys):
+    # The `demo` fixture made the first run (once for the tests of this module); this is the second.
     first, unread = row_counts(), unread_messages()
     call_command("seed_demo")
     assert row_counts() == first
@@ -27,9 +26,7 @@ def test_seed_demo_twice_leaves_the_same_row_counts(capsys):
     assert "shuozhou-demo" in capsys.readouterr().out
 
 
-@pytest.mark.django_db
-def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
-    call_command("seed_demo")
+def test_seed_demo_has_every_role_and_every_state_in_both_worlds(demo):
     for username, role in [
         ("applicant", Role.APPLICANT),
         ("applicant2", Role.APPLICANT),
@@ -63,9 +60,7 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds():
         assert all(m.read_at == m.created_at for m in messages[DEMO_UNREAD_MESSAGES:])
 
 
-@pytest.mark.django_db
-def test_seed_demo_worlds_are_separate():
-    call_command("seed_demo")
+def test_seed_demo_worlds_are_separate(demo):
     shuocheng = applications_for_user(User.objects.get(username="unit-shuocheng"))
     pinglu = applications_for_user(User.objects.get(username="unit-pinglu"))
     assert shuocheng.exists() and pinglu.exists()
@@ -81,11 +76,9 @@ def test_seed_demo_refuses_production_mode(settings):
     assert not Application.objects.exists()
 
 
-@pytest.mark.django_db
-def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(edition):
+def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(demo):
     from applications.submissions import latest_changes
 
-    call_command("seed_demo")
     for application in Application.objects.filter(state=State.FORWARDED):
         changes = latest_changes(application)["changes"]
         assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]

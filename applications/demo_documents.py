@@ -35,10 +35,11 @@ from django.utils.translation import override
 from PIL import Image, ImageDraw, ImageFont
 
 from .enums import OrganisationType
+from .pdf import FALLBACK_FONT
 from .submissions import official_declaration
 from .uscc import SHUOZHOU_DIVISIONS
 
-FONT = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-GB2312.otf"
+FONT = settings.BASE_DIR / "static" / FALLBACK_FONT  # the font the PDF form falls back to
 MISSING = "□"  # in GB 2312, so always drawable
 WATERMARK = "演示材料 · 非真实文件"
 
@@ -90,18 +91,34 @@ def _font(size):
     return ImageFont.truetype(str(FONT), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-@functools.lru_cache(maxsize=16384)
-def _glyph(char, size, bold=False):
-    """One character as (mask, left, top, advance), relative to the pen on the ascender line."""
+def _draw_glyph(char, size, bold):
     font = _font(size)
     stroke = 1 if bold else 0
     left, top, right, bottom = font.getbbox(char, stroke_width=stroke)
-    if top >= bottom and not char.isspace() and char != MISSING:
-        # The GB 2312 subset draws nothing for a character it lacks: show that one is there.
-        return _glyph(MISSING, size, bold)
     mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)))
     ImageDraw.Draw(mask).text((-left, -top), char, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
     return mask, left, top, font.getlength(char)
+
+
+@functools.lru_cache(maxsize=16384)
+def _glyph(char, size, bold=False):
+    """One character as (mask, left, top, advance), relative to the pen on the ascender line.
+
+    A character the GB 2312 font lacks comes out as its .notdef glyph (blank in this font):
+    □ is drawn instead, so that the reader sees that something is there.
+    """
+    mask, left, top, advance = _draw_glyph(char, size, bold)
+    if char.isspace() or char == MISSING:
+        return mask, left, top, advance
+    if mask.getbbox() is None or (left, top, mask.tobytes()) == _notdef(size, bold):
+        return _glyph(MISSING, size, bold)
+    return mask, left, top, advance
+
+
+@functools.cache
+def _notdef(size, bold):
+    mask, left, top, _advance = _draw_glyph("\uffff", size, bold)  # a noncharacter: never in a font
+    return left, top, mask.tobytes()
 
 
 @functools.lru_cache(maxsize=16384)
@@ -860,7 +877,7 @@ def signed_form(application):
         y += (len(lines) - 1) * round(size * 1.4)
         cover.rule(value_x, y + round(size * 1.45), right, y + round(size * 1.45), 1.5)
         if label == "牵头单位（盖章）":
-            place_centred(cover, seal(lead.name), right - round(30 * MM), y + size * 0.7)
+            place_centred(cover, seal(lead.name), right - round(25 * MM), y + size * 1.3)
         if label == "申报日期":
             cover.place(pen(chinese_date(date)), value_x + 20, y - 8)
         y += round(15 * MM)
@@ -872,7 +889,7 @@ def signed_form(application):
     declaration.gap(round(10 * MM))
     declaration.lines(["承　诺　书"], 34, bold=True, align="center")
     declaration.gap(BODY)
-    declaration.paragraph(official_declaration())
+    declaration.paragraph(official_declaration(edition))
     declaration.gap(round(25 * MM))
     page, y = declaration.page, declaration.y
     x, step = A4[0] // 2 - round(10 * MM), round(BODY * 1.6)

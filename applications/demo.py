@@ -9,6 +9,7 @@ import functools
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import prefetch_related_objects
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
@@ -136,7 +137,9 @@ def complete_application(application, user, *, members=SAMPLE_MEMBERS):
                 "legal_representative": REPRESENTATIVES[index % len(REPRESENTATIVES)],
             },
         )
-    # Drawn after the members are in: the agreement lists them, each with its task.
+    # Drawn after the members are in: the agreement lists them, each with its task. One query
+    # for the members that the drawings and the licences read (refresh_from_db drops it).
+    prefetch_related_objects([application], "members")
     for kind, name, drawn in (
         (DocumentKind.FORM, "联盟申请书（签字盖章）.pdf", demo_documents.signed_form(application)),
         (DocumentKind.AGREEMENT, "联盟协议（全体成员签署）.pdf", demo_documents.agreement(application)),

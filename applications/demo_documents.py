@@ -202,7 +202,7 @@ class Mark:
 GREY_LEVELS = [3 - round(alpha * 3 / 255) for alpha in range(256)]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=2048)
 def text_block(segments):
     """Printed text as one opaque raster, four grey levels packed two bits a pixel.
 
@@ -371,7 +371,7 @@ def _digest(*parts):
     return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "big")
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def seal_mask(name, diameter, below="演示"):
     """A round seal: ``name`` along the rim, a five-pointed star, ``below`` under it.
 
@@ -596,14 +596,17 @@ class Unit:
 
     @property
     def type_label(self):
-        with override("zh-hans"):
-            return (
-                str(OrganisationType(self.org_type).label) if self.org_type in OrganisationType.values else ""
-            )
+        return _type_labels().get(self.org_type, "")
 
     @property
     def role(self):
         return "牵头单位" if self.is_lead else "核心成员" if self.is_core else "一般成员"
+
+
+@functools.cache
+def _type_labels():
+    with override("zh-hans"):
+        return {value: str(label) for value, label in OrganisationType.choices}
 
 
 @dataclass(frozen=True)
@@ -995,7 +998,7 @@ def _qr(draw, x, y, uscc, module=5):
                 draw.rectangle((left, top, left + module - 1, top + module - 1), fill=(20, 20, 20))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _licence(unit):
     title = licence_title(unit.uscc)
     business = title == "营业执照"

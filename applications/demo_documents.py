@@ -304,7 +304,7 @@ def _stream(entries, data):
 def write_pdf(pages, title):
     """The pages as a PDF file; a raster used on several pages is written once.
 
-    Every page gets the watermark last, on top of everything.
+    Every page gets the watermark, on top of everything.
     """
     objects = [b"", b"", b""]  # 1 catalog, 2 page tree, 3 document information
     numbers = {}
@@ -327,17 +327,24 @@ def write_pdf(pages, title):
     tiles = [(watermark, x, y) for x, y in _watermark_positions((watermark.width, watermark.height))]
     kids = []
     for page in pages:
-        operators = ["0 0 0 RG", *page.paths]
-        used = {}
-        for raster, x, y in [*page.marks, *tiles]:
-            reference = number(raster)
-            used[reference] = raster
-            operators.append(
-                f"q {raster.width * POINT:.2f} 0 0 {raster.height * POINT:.2f} "
-                f"{x * POINT:.2f} {(A4[1] - y - raster.height) * POINT:.2f} cm /I{reference} Do Q"
-            )
+        # Printed text is opaque (white around the letters), so the rules go over it, and the
+        # ink (seals, pen) over both, as on paper; the watermark over everything.
+        printed = [mark for mark in page.marks if mark[0].smask is None]
+        inked = [mark for mark in page.marks if mark[0].smask is not None]
+        used, operators = [], []
+        for layer in (printed, page.paths, inked, tiles):
+            for item in layer:
+                if isinstance(item, str):
+                    operators.append(item)
+                    continue
+                raster, x, y = item
+                used.append(number(raster))
+                operators.append(
+                    f"q {raster.width * POINT:.2f} 0 0 {raster.height * POINT:.2f} "
+                    f"{x * POINT:.2f} {(A4[1] - y - raster.height) * POINT:.2f} cm /I{used[-1]} Do Q"
+                )
         content = add(_stream("", "\n".join(operators).encode()))
-        xobjects = " ".join(f"/I{reference} {reference} 0 R" for reference in used)
+        xobjects = " ".join(f"/I{reference} {reference} 0 R" for reference in dict.fromkeys(used))
         kids.append(
             add(
                 f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {A4[0] * POINT:.2f} {A4[1] * POINT:.2f}] "

@@ -1,17 +1,19 @@
 """A complete, eligible application's content: for the demo data and for the tests.
 
 Everything goes through the real domain functions (``drafts``), uploads included, so that a
-file completed here passes the same checks as one filled in by hand.
+file completed here passes the same checks as one filled in by hand. The uploads look like
+what they stand for, each marked 演示 (:mod:`applications.demo_documents`).
 """
 
 import functools
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import prefetch_related_objects
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
-from . import drafts
+from . import demo_documents, drafts
 from .enums import DocumentKind, OrganisationType
 from .models import Member
 from .uscc import make_uscc
@@ -69,6 +71,9 @@ SAMPLE_MEMBERS = (
     ),
 )
 
+# Who signs for each member: the demo's agreement shows their signatures.
+REPRESENTATIVES = ("刘志刚", "陈淑芬", "杨建军", "赵永强", "孙丽华", "周海涛")
+
 FIELDS = {
     "purpose": "围绕本市产业发展需求，整合产学研创新资源，提升产业核心技术竞争力。",
     "main_tasks": "开展联合攻关和技术研发；推进科技成果转化；开展行业服务与标准化工作。",
@@ -88,7 +93,7 @@ FIELDS = {
 
 @functools.cache
 def sample_pdf(pages=1):
-    """A small, valid PDF of blank A4 pages."""
+    """A small, valid PDF of blank A4 pages: an upload whose content does not matter."""
     writer = PdfWriter()
     for _page in range(pages):
         writer.add_blank_page(595, 842)
@@ -119,7 +124,7 @@ def complete_application(application, user, *, members=SAMPLE_MEMBERS):
     lead.task = lead.task or "牵头组织联盟运行，统筹技术攻关方向与资源配置。"
     lead.legal_representative = lead.legal_representative or "王建国"
     lead.save()
-    for name, prefix, body, org_type, core, task in members:
+    for index, (name, prefix, body, org_type, core, task) in enumerate(members):
         Member.objects.get_or_create(
             application=application,
             uscc=make_uscc(prefix, body),
@@ -129,15 +134,23 @@ def complete_application(application, user, *, members=SAMPLE_MEMBERS):
                 "is_core": core,
                 "task": task,
                 "registered_address": "山西省朔州市",
-                "legal_representative": "李明",
+                "legal_representative": REPRESENTATIVES[index % len(REPRESENTATIVES)],
             },
         )
-    for kind in (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER):
-        drafts.upload(application, SimpleUploadedFile(f"{kind}.pdf", sample_pdf(2)), user, kind=kind)
+    # Drawn after the members are in: the agreement lists them, each with its task. One query
+    # for the members that the drawings and the licences read (refresh_from_db drops it).
+    prefetch_related_objects([application], "members")
+    for kind, name, drawn in (
+        (DocumentKind.FORM, "联盟申请书（签字盖章）.pdf", demo_documents.signed_form(application)),
+        (DocumentKind.AGREEMENT, "联盟协议（全体成员签署）.pdf", demo_documents.agreement(application)),
+        (DocumentKind.CHARTER, "联盟章程.pdf", demo_documents.charter(application)),
+    ):
+        drafts.upload(application, SimpleUploadedFile(name, drawn.data), user, kind=kind)
     for member in application.members.all():
+        title = demo_documents.licence_title(member.uscc)
         drafts.upload(
             application,
-            SimpleUploadedFile("licence.png", sample_png()),
+            SimpleUploadedFile(f"{title}（加盖公章）.jpg", demo_documents.licence(member).data),
             user,
             kind=DocumentKind.LICENCE,
             member=member,

@@ -18,6 +18,7 @@ from applications.demo import complete_application
 from applications.drafts import lead_member
 from applications.enums import Role, State
 from applications.models import User
+from applications.uscc import make_uscc
 from applications.workflow import route, transition
 
 from .factories import ApplicationFactory, OrganisationFactory, PolicyEditionFactory, UserFactory, unit
@@ -90,7 +91,11 @@ class World:
 
     def __init__(self, edition):
         self.edition = edition
-        self.organisation = OrganisationFactory(name="朔州市晋北新材料科技有限公司")
+        # The demo's code: the demo documents drawn for this lead unit (its licence, the
+        # agreement's member table) are then drawn once per test session, not once per test.
+        self.organisation = OrganisationFactory(
+            name="朔州市晋北新材料科技有限公司", uscc=make_uscc("91140602", "MA0K3A1B")
+        )
         self.other_organisation = OrganisationFactory(name="平鲁区煤电装备制造股份有限公司")
         self.applicant = UserFactory(
             username="applicant", role=Role.APPLICANT, organisation=self.organisation

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.test.utils import override_settings
 
-from applications import drafts
-from applications.demo import complete_application, sample_pdf
+from applications import demo_documents, drafts
+from applications.demo import complete_application
 from applications.drafts import start_application
 from applications.enums import Action, DocumentKind, OrganisationType, Role, State
 from applications.models import (
@@ -153,9 +153,10 @@ def revise_after_return(application, applicant):
     """What a lead unit does with a return: it fixes the agreement and sharpens its goals."""
     application.innovation_goals += "\n（补充）明确各成员单位在三项关键技术攻关中的分工与考核节点。"
     application.save(update_fields=["innovation_goals"])
+    revised = demo_documents.agreement(application, revision="补充各成员单位任务分工与考核节点")
     drafts.upload(
         application,
-        SimpleUploadedFile("联盟协议（补充任务分工）.pdf", sample_pdf(3)),
+        SimpleUploadedFile("联盟协议（补充任务分工）.pdf", revised.data),
         applicant,
         kind=DocumentKind.AGREEMENT,
     )

@@ -193,7 +193,7 @@ class SharedStates:
     def __init__(self, blocker, tmp_path_factory):
         self.blocker = blocker
         self.tmp_path_factory = tmp_path_factory
-        self.key = self.atomic = self.value = self.media = None
+        self.key = self.atomic = self.connection = self.value = self.media = None
 
     def prepare(self, item):
         key, build = shared_state_of(item)
@@ -208,6 +208,7 @@ class SharedStates:
                 return
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
+            self.connection = transaction.get_connection()
             try:
                 # A transactional test before may have flushed the data migration's rows.
                 restore_reference_data()
@@ -222,12 +223,15 @@ class SharedStates:
     def close(self):
         if self.atomic is not None:
             with self.blocker.unblock():
-                # A test that closed the connection (a live server's flush, a simulated
-                # outage) has already ended the transaction, and with it the state.
-                if transaction.get_connection().in_atomic_block:
+                if transaction.get_connection() is self.connection:
                     transaction.set_rollback(True)
                     self.atomic.__exit__(None, None, None)
-        self.key = self.atomic = self.value = self.media = None
+                else:
+                    # Django's connections are context-local, and the end of Playwright's
+                    # session (tests/browser) brings back the context it started in: the
+                    # transaction is then another connection's, which closing rolls back.
+                    self.connection.close()
+        self.key = self.atomic = self.connection = self.value = self.media = None
 
     def value_for(self, request, private_media):
         key, _build = shared_state_of(request.node)

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from applications.enums import Role
 from applications.models import in_english
+from applications.notifications import unread_messages_for
 
 
 def frame_constants():
@@ -24,8 +25,6 @@ def portal(request):
     return {
         **frame_constants(),
         # Lazy: one query, and only on pages that show the badge.
-        "unread_notifications": (lambda: user.notifications.filter(read_at__isnull=True).count())
-        if signed_in
-        else 0,
+        "unread_notifications": (lambda: unread_messages_for(user).count()) if signed_in else 0,
         "user_role": user.role if signed_in else None,
     }

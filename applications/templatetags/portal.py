@@ -37,17 +37,14 @@ def policy_basis(context):
     application = context.get("application")
     # The footer and the findings panel both ask: look it up once per request.
     request = context.get("request")
-    key = ("policy_basis", getattr(application, "pk", None))
-    cache = getattr(request, "_portal_cache", None) if request is not None else None
-    if cache is not None and key in cache:
-        return cache[key]
-    try:
-        basis = edition_cited(application) if application is not None else edition_in_force()
-    except (NoEditionInForce, DatabaseError):
-        basis = None
-    if request is not None:
-        request._portal_cache = {**(cache or {}), key: basis}
-    return basis
+    cache = request.__dict__.setdefault("_policy_basis", {}) if request is not None else {}
+    key = getattr(application, "pk", None)
+    if key not in cache:
+        try:
+            cache[key] = edition_cited(application) if application is not None else edition_in_force()
+        except (NoEditionInForce, DatabaseError):
+            cache[key] = None
+    return cache[key]
 
 
 @register.filter

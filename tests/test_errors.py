@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from alliance_portal.errors import server_error
+from alliance_portal.errors import bad_request, server_error
 from applications.enums import State
 
 from .test_settings import run_django
@@ -91,7 +91,10 @@ def test_a_failing_view_answers_the_portals_500(language, title):
 
 
 @pytest.mark.django_db
-def test_500_page_renders_even_when_the_database_is_down():
+@pytest.mark.parametrize(
+    ("handler", "status", "title"), [(server_error, 500, "系统暂时出错"), (bad_request, 400, "请求有误")]
+)
+def test_500_and_400_pages_render_even_when_the_database_is_down(handler, status, title):
     def unreachable(*args, **kwargs):
         raise DatabaseError("the database is down")
 
@@ -99,10 +102,10 @@ def test_500_page_renders_even_when_the_database_is_down():
     request.user = SimpleLazyObject(unreachable)
     # Every query fails: the session's user, the unread count, the footer's edition.
     with translation.override("zh-hans"), connection.execute_wrapper(unreachable):
-        response = server_error(request)
-    assert response.status_code == 500
+        response = handler(request)
+    assert response.status_code == status
     page = response.content.decode()
-    assert "系统暂时出错" in page and 'class="portal-header"' in page
+    assert title in page and 'class="portal-header"' in page
     assert "the database is down" not in page
 
 

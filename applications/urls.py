@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/files/<int:version_pk>/", applicant.file, name="file"),
     path("<int:pk>/files/<int:version_pk>/delete/", filling.version_delete, name="version_delete"),
     path("<int:pk>/files/<int:version_pk>/preview/", applicant.file, {"preview": True}, name="preview"),
+    path("<int:pk>/files/<int:version_pk>/original/", applicant.file, {"original": True}, name="original"),
     path("<int:pk>/form.pdf", applicant.form_pdf, name="form_pdf"),
     path("<int:pk>/dossier.pdf", applicant.dossier_pdf, name="dossier_pdf"),
     re_path(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ..enums import Action
 from ..forms import TransitionForm
+from ..throttles import client_ip
 from ..workflow import NotPermitted, TransitionError, available_transitions, transition
 
 
@@ -29,11 +30,6 @@ def role_required(predicate):
         return wrapped
 
     return decorator
-
-
-def client_ip(request):
-    """The address recorded in the audit trail (REMOTE_ADDR; the proxy must set it)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def offered_actions(application, user):

@@ -4,24 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0005_edition_text_and_english_names'),
+        ("applications", "0005_edition_text_and_english_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TwoFactorPolicy',
+            name="TwoFactorPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('staff_required', models.BooleanField(default=False, verbose_name='市科技局账号必须使用两步验证')),
-                ('unit_reviewer_required', models.BooleanField(default=False, verbose_name='组织单位账号必须使用两步验证')),
-                ('admin_required', models.BooleanField(default=False, verbose_name='系统管理员账号必须使用两步验证')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "staff_required",
+                    models.BooleanField(default=False, verbose_name="市科技局账号必须使用两步验证"),
+                ),
+                (
+                    "unit_reviewer_required",
+                    models.BooleanField(default=False, verbose_name="组织单位账号必须使用两步验证"),
+                ),
+                (
+                    "admin_required",
+                    models.BooleanField(default=False, verbose_name="系统管理员账号必须使用两步验证"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
             ],
             options={
-                'verbose_name': '两步验证要求',
-                'verbose_name_plural': '两步验证要求',
+                "verbose_name": "两步验证要求",
+                "verbose_name_plural": "两步验证要求",
             },
         ),
     ]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -216,7 +216,7 @@ def two_factor_settings(request):
     return render(request, "accounts/two_factor.html", context)
 
 
-WRONG_CODE = _lazy("验证码不正确，请核对手机上当前显示的数字（每 30 秒更新）后重新输入。")
+WRONG_CODE = gettext_lazy("验证码不正确，请核对手机上当前显示的数字（每 30 秒更新）后重新输入。")
 
 
 def too_soon(device):

@@ -301,6 +301,8 @@ SILENCED_SYSTEM_CHECKS = [
 # Two-factor log-in with TOTP (django-otp; applications/two_factor.py): the name the
 # authenticator app shows. Whether a role must use it is TwoFactorPolicy, in the admin.
 OTP_TOTP_ISSUER = "朔州市联盟管理平台"
+# The admin lists and deletes users' authenticators (a lost phone) but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

@@ -250,3 +250,14 @@ def test_the_administrator_sets_the_requirement_and_removes_a_lost_device_in_the
     client = Client()
     log_in(client, "staff")
     assert client.get("/review/")["Location"].startswith(reverse("accounts:two_factor"))
+
+
+@pytest.mark.django_db
+def test_the_admin_never_shows_a_users_secret(client):
+    administrator = UserFactory(username="admin", role=Role.ADMIN)
+    device = with_device(UserFactory(username="staff", role=Role.STAFF))
+    client.force_login(administrator)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    assert str(device.user) in page
+    assert device.key not in page
+    assert "otpauth://" not in page

@@ -4,7 +4,6 @@ with the throttles and the two-factor step of issue 8 (applications.throttles, .
 import math
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth import views as auth_views
@@ -46,8 +45,8 @@ email_confirmation_token = EmailConfirmationTokenGenerator()
 def send_confirmation(request, user):
     """Mail the confirmation link, unless this address or this client had too many (issue 8).
 
-    Returns whether it went. Past a limit nothing is said here: the page after registration
-    offers to resend the mail, which says when to try again.
+    Returns whether it went. Past a limit the registration still succeeds and says nothing of
+    it; the page after it links to /accounts/confirm/resend/ for when no mail arrives.
     """
     if not throttles.allow_account_mail(request, user.email).allowed:
         return False
@@ -159,10 +158,7 @@ def locked_out(request, original_response=None, credentials=None):
     right password does not open it sooner), and whom to ask to lift it earlier.
     """
     return render(
-        request,
-        "accounts/locked_out.html",
-        {"lock": throttles.login_lock(request, credentials), "failure_limit": settings.AXES_FAILURE_LIMIT},
-        status=429,
+        request, "accounts/locked_out.html", {"lock": throttles.login_lock(request, credentials)}, status=429
     )
 
 

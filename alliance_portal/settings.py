@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session has passed the two-factor step.
     "django_otp.middleware.OTPMiddleware",
+    "alliance_portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A user between the password and the code (or the enrolment) reaches nothing else.
     "alliance_portal.middleware.TwoFactorMiddleware",

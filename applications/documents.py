@@ -18,10 +18,11 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 from pypdf import PdfReader
 
 from .models import DocumentVersion
+from .plain_text import download_name
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 SIGNATURES = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
@@ -180,6 +181,11 @@ def _pdf_pages(uploaded, name):
     return pages
 
 
+# The image classes themselves read only the header: Image.open() would first refuse a
+# decompression bomb without saying how large it claims to be.
+HEADER_READERS = {JPEG: JpegImagePlugin.JpegImageFile, PNG: PngImagePlugin.PngImageFile}
+
+
 def _inspect_image(uploaded, name, inspection):
     limit = settings.PORTAL_IMAGE_MAX_PIXELS
     damaged = _("图片“%(name)s”已损坏或不完整，无法打开。请重新扫描或导出后上传。") % {"name": name}
@@ -188,12 +194,14 @@ def _inspect_image(uploaded, name, inspection):
         "请降低扫描分辨率（建议 200–300 dpi）后上传。"
     )
     try:
+        with HEADER_READERS[inspection.content_type](uploaded) as header:
+            width, height = header.size
+        if width * height > limit:
+            raise UploadRefused(
+                too_big % {"name": name, "width": width, "height": height, "limit": limit // 10000}
+            )
+        uploaded.seek(0)
         with Image.open(uploaded) as image:
-            width, height = image.size
-            if width * height > limit:
-                raise UploadRefused(
-                    too_big % {"name": name, "width": width, "height": height, "limit": limit // 10000}
-                )
             image.verify()
         uploaded.seek(0)
         with Image.open(uploaded) as image:
@@ -203,11 +211,7 @@ def _inspect_image(uploaded, name, inspection):
             image.convert("RGB").save(preview, "JPEG", quality=80)
     except UploadRefused:
         raise
-    except Image.DecompressionBombError as error:
-        raise UploadRefused(
-            too_big % {"name": name, "width": 0, "height": 0, "limit": limit // 10000}
-        ) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise UploadRefused(damaged) from error
     inspection.width, inspection.height = width, height
     inspection.preview = preview.getvalue()
@@ -220,7 +224,7 @@ def store(document, uploaded, user, inspection):
     """
     version = DocumentVersion(
         document=document,
-        original_name=os.path.basename(uploaded.name)[:255],
+        original_name=download_name(os.path.basename(uploaded.name), fallback="upload")[:255],
         content_type=inspection.content_type,
         size=inspection.size,
         sha256=inspection.sha256,
@@ -276,7 +280,9 @@ def file_response(version, *, preview=False):
         return private(FileResponse(version.preview.open("rb"), content_type=JPEG))
     # The original name's extension matches the content: inspect() refused any other.
     response = FileResponse(
-        version.file.open("rb"), content_type=version.content_type, filename=version.original_name
+        version.file.open("rb"),
+        content_type=version.content_type,
+        filename=download_name(version.original_name, fallback="document"),
     )
     return private(response)
 

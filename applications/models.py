@@ -17,7 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .enums import SYSTEM_LABEL, Action, DocumentKind, IndustryGroup, OrganisationType, Role, State
+from .plain_text import refuse_invisible_characters
 from .uscc import normalize_uscc, validate_uscc
+
+# One-line names, codes and telephone numbers: no invisible control characters.
+PLAIN = [refuse_invisible_characters]
 
 
 def in_english():
@@ -201,7 +205,7 @@ class Organisation(models.Model):
     """A legal person identified by its unified social credit code (Art. 4)."""
 
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
-    name = models.CharField(_("单位名称"), max_length=200)
+    name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
     registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -249,8 +253,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="reviewers",
     )
-    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True, validators=PLAIN)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
 
     class Meta:
@@ -290,7 +294,7 @@ class Application(models.Model):
     Its ``state`` changes only through :func:`applications.workflow.transition`.
     """
 
-    name = models.CharField(_("联盟名称"), max_length=200)
+    name = models.CharField(_("联盟名称"), max_length=200, validators=PLAIN)
     lead_unit = models.ForeignKey(
         Organisation, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -350,9 +354,9 @@ class Application(models.Model):
     patents = models.PositiveIntegerField(_("有效专利数（件）"), null=True, blank=True)
     standards = models.PositiveIntegerField(_("主持或参与制定的标准数（项）"), null=True, blank=True)
     rd_staff = models.PositiveIntegerField(_("研发人员数（人）"), null=True, blank=True)
-    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
-    contact_title = models.CharField(_("职务"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True, validators=PLAIN)
+    contact_title = models.CharField(_("职务"), max_length=60, blank=True, validators=PLAIN)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
     # Art. 4(3): "一般不超过 15 家" — more needs a written justification.
     ceiling_justification = models.TextField(_("成员超过上限的书面说明"), blank=True)
@@ -407,15 +411,15 @@ class Member(models.Model):
     application = models.ForeignKey(
         Application, verbose_name=_("联盟申报"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("单位名称"), max_length=200)
+    name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18)
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
     is_core = models.BooleanField(_("核心成员"), default=False)
     is_lead = models.BooleanField(_("牵头单位"), default=False, editable=False)
     registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
-    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
-    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True, validators=PLAIN)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True, validators=PLAIN)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     task = models.TextField(_("承担的任务分工"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -489,7 +493,7 @@ class Document(models.Model):
         on_delete=models.SET_NULL,
         related_name="documents",
     )
-    title = models.CharField(_("材料名称"), max_length=200, blank=True)
+    title = models.CharField(_("材料名称"), max_length=200, blank=True, validators=PLAIN)
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

@@ -26,7 +26,7 @@ urlpatterns = [
     path("<int:pk>/form.pdf", applicant.form_pdf, name="form_pdf"),
     path("<int:pk>/dossier.pdf", applicant.dossier_pdf, name="dossier_pdf"),
     re_path(
-        r"^(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
+        r"^(?P<pk>[0-9]+)/rounds/(?P<number>[0-9]+)/(?P<kind>form|dossier)\.pdf$",
         applicant.submission_pdf,
         name="submission_pdf",
     ),

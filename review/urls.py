@@ -16,7 +16,7 @@ urlpatterns = [
         name="preview",
     ),
     re_path(
-        r"^applications/(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
+        r"^applications/(?P<pk>[0-9]+)/rounds/(?P<number>[0-9]+)/(?P<kind>form|dossier)\.pdf$",
         bureau.submission_pdf,
         name="submission_pdf",
     ),

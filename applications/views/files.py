@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from .. import documents
 from ..models import DocumentVersion
 from ..pdf import dossier_file, render_form, submission_dossier
+from ..plain_text import download_name
 
 
 def serve_version(versions, version_pk, *, preview=False):
@@ -26,7 +27,7 @@ def serve_version(versions, version_pk, *, preview=False):
 
 
 def _filename(data, suffix, submission=None):
-    name = (data.get("name") or "").replace("/", "-").replace("\\", "-").strip() or "application"
+    name = download_name(data.get("name") or "", fallback="application")
     round_part = f"-第{submission.number}轮" if submission else ""
     return f"{name}{round_part}-{suffix}.pdf"
 

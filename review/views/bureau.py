@@ -51,6 +51,12 @@ def dashboard(request):
             "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
             "selected_state": state,
             "waiting_states": waiting_on_me,
+            # Drafts are the applicants' own (DESIGN.md "People"): the bureau sees a count only.
+            "drafts_in_preparation": (
+                Application.objects.filter(state=State.DRAFT, submitted_at__isnull=True).count()
+                if is_bureau_staff(request.user)
+                else None
+            ),
         },
     )
 

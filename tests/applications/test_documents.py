@@ -89,6 +89,37 @@ def test_image_over_the_pixel_limit_is_refused(draft, client, settings):
     assert len(versions(draft)) == 1
 
 
+def claiming(image_bytes, width, height):
+    """``image_bytes`` (a small PNG or JPEG) with a header that claims ``width``×``height``."""
+    import struct
+    import zlib
+
+    if image_bytes.startswith(b"\x89PNG"):
+        ihdr = b"IHDR" + struct.pack(">II", width, height) + image_bytes[24:29]
+        return (
+            image_bytes[:8]
+            + struct.pack(">I", 13)
+            + ihdr
+            + struct.pack(">I", zlib.crc32(ihdr))
+            + image_bytes[33:]
+        )
+    start = image_bytes.index(b"\xff\xc0")  # baseline SOF: length, precision, height, width
+    return image_bytes[: start + 5] + struct.pack(">HH", height, width) + image_bytes[start + 9 :]
+
+
+@pytest.mark.parametrize("name", ["scan.png", "scan.jpg"])
+def test_a_decompression_bomb_is_refused_with_the_size_it_claims(draft, client, name):
+    if name.endswith(".png"):
+        small = sample_png()
+    else:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "#f5efe0").save(buffer, "JPEG")
+        small = buffer.getvalue()
+    page = upload(client, draft, name, claiming(small, 65000, 65000)).content.decode()
+    assert "为 65000×65000 像素，超过 5000 万像素的上限" in page
+    assert versions(draft) == []
+
+
 def test_truncated_image_is_refused(draft, client):
     page = upload(client, draft, "scan.png", sample_png()[:300]).content.decode()
     assert "已损坏或不完整" in page

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0005_edition_text_and_english_names"),
+        ("applications", "0006_lead_invisible_characters"),
     ]
 
     operations = [

@@ -8,6 +8,6 @@ def create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("applications", "0006_auth_two_factor_policy")]
+    dependencies = [("applications", "0007_auth_two_factor_policy")]
 
     operations = [migrations.RunPython(create, migrations.RunPython.noop)]

@@ -20,6 +20,7 @@ DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn \
 
 run: setup
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	@echo "朔州市产业技术创新战略联盟管理平台: http://127.0.0.1:$(PORT)/"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from applications import two_factor
 from applications.enums import Role
 from applications.models import in_english
 from applications.notifications import unread_messages_for
@@ -22,9 +23,14 @@ def portal(request):
     """The bureau's name and contact for the site frame, and the user's role for the menu."""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    # Between the password and the second factor the frame shows no menu of the account.
+    pending = signed_in and bool(two_factor.pending_step(request))
+    signed_in = signed_in and not pending
     return {
         **frame_constants(),
         # Lazy: one query, and only on pages that show the badge.
         "unread_notifications": (lambda: unread_messages_for(user).count()) if signed_in else 0,
         "user_role": user.role if signed_in else None,
+        "two_factor_pending": pending,
+        "two_factor_available": signed_in and two_factor.can_use(user),
     }

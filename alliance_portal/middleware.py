@@ -1,7 +1,14 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+
+from applications import two_factor
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -36,3 +43,38 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class TwoFactorMiddleware:
+    """Between the password and the second factor a session reaches only that step's page.
+
+    ``applications.two_factor`` puts the step still owed (a code to enter, or an authenticator
+    to set up) into the session at log-in; every other page redirects there, GET or POST,
+    until it is done. Log-out and the language switch stay open.
+    """
+
+    OPEN = {
+        two_factor.VERIFY: {"accounts:two_factor_verify", "accounts:logout", "set_language"},
+        two_factor.ENROL: {"accounts:two_factor", "accounts:logout", "set_language"},
+    }
+    STEP_PAGE = {two_factor.VERIFY: "accounts:two_factor_verify", two_factor.ENROL: "accounts:two_factor"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Only a session cookie can hold a step: anonymous visitors cost no session query.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        step = two_factor.pending_step(request)
+        if step not in self.OPEN or not request.user.is_authenticated:
+            return None
+        if request.resolver_match.view_name in self.OPEN[step]:
+            return None
+        target = reverse(self.STEP_PAGE[step])
+        if request.method == "GET":
+            target += "?" + urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+        return redirect(target)

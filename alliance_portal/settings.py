@@ -6,6 +6,7 @@ the allowed hosts are required, cookies are secure, HSTS is on, and ``manage.py 
 --deploy`` passes with zero warnings.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def env_list(name, default=""):
 
 
 PRODUCTION = env_bool("PORTAL_PRODUCTION")
+# Behind the bureau's reverse proxy, which terminates TLS and appends the client's address
+# to X-Forwarded-For (applications.throttles.client_ip reads it from there, and only then).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+# How many proxies of ours append to X-Forwarded-For: the client is the entry before theirs.
+PORTAL_TRUSTED_PROXY_COUNT = int(os.environ.get("PORTAL_TRUSTED_PROXY_COUNT", "1"))
 # DEBUG only when asked for (`make run` sets DJANGO_DEBUG=1): its pages show tracebacks.
 DEBUG = False if PRODUCTION else env_bool("DJANGO_DEBUG", False)
 
@@ -52,7 +58,8 @@ else:
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that asks administrators for a two-factor code when required.
+    "alliance_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +69,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # Failed log-ins counted per account and per address, on the database (see "Log-in" below).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_ratelimit",
     "alliance_portal",
     "applications",
     "review",
@@ -74,11 +86,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session has passed the two-factor step.
+    "django_otp.middleware.OTPMiddleware",
     "alliance_portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A user between the password and the code (or the enrolment) reaches nothing else.
+    "alliance_portal.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "alliance_portal.errors.DebugNotFoundMiddleware",
+    # Last, as django-axes asks: turns a refused (locked-out) log-in into the portal's page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -125,6 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "applications.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt of a locked account or address, the right password included.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -240,9 +260,65 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     # Behind the bureau's reverse proxy, which terminates TLS.
-    if env_bool("DJANGO_BEHIND_PROXY"):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Log-in (issue 8) --------------------------------------------------------------------------
+# django-axes counts failed log-ins (and wrong two-factor codes) in the database, so that every
+# gunicorn worker sees the same count. An account is locked after AXES_FAILURE_LIMIT failures,
+# an address after PORTAL_LOGIN_FAILURES_PER_ADDRESS (several people may share one, behind
+# a county office's NAT), each for AXES_COOLOFF_TIME after the last failure; a try during the
+# lock counts again. The administrator lifts a lock in the admin (访问尝试) or with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AXES_HANDLER = "applications.throttles.PortalAxesHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+PORTAL_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("PORTAL_LOGIN_FAILURES_PER_ADDRESS", "20"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "30")))
+AXES_CLIENT_IP_CALLABLE = "applications.throttles.client_ip"
+AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
+# Never written into the attempt records (axes masks "password" itself).
+# Its start-up line on every manage.py command says nothing the settings do not.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+
+# Account mails (password reset, registration confirmation) per address and per client
+# address, counted by django-ratelimit in Django's cache: "3/h" is three an hour.
+PORTAL_MAIL_RATE_PER_ADDRESS = os.environ.get("PORTAL_MAIL_RATE_PER_ADDRESS", "3/h")
+PORTAL_MAIL_RATE_PER_IP = os.environ.get("PORTAL_MAIL_RATE_PER_IP", "10/h")
+RATELIMIT_IP_META_KEY = "applications.throttles.address_for_rate_limits"
+# The cache's counters are shared by all workers with no extra service: a table of the
+# portal's own database (`manage.py createcachetable`, run by `make run`; Django's test
+# database creation runs it too), whose increment is made atomic by alliance_portal.cache.
+# PORTAL_CACHE_URL=redis://host:6379/0 moves it to Redis (pip install redis) instead.
+if os.environ.get("PORTAL_CACHE_URL", "").startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["PORTAL_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "alliance_portal.cache.AtomicDatabaseCache",
+            "LOCATION": "portal_cache",
+            # Counters of many clients: culling would forget some of them (and lift their limit).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows only its listed backends: ours increments atomically (a row lock
+    # on PostgreSQL, SQLite's write lock), and Django's RedisCache with INCRBY.
+    "django_ratelimit.W001",
+]
+
+# Two-factor log-in with TOTP (django-otp; applications/two_factor.py): the name the
+# authenticator app shows. Whether a role must use it is TwoFactorPolicy, in the admin.
+OTP_TOTP_ISSUER = "朔州市联盟管理平台"
+# The admin lists and deletes users' authenticators (a lost phone) but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from .models import (
     Organisation,
     OrganisingUnit,
     PolicyEdition,
+    TwoFactorPolicy,
     User,
 )
 
@@ -85,6 +86,25 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ["last_login", "date_joined", "email_confirmed_at"]
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(admin.ModelAdmin):
+    """One row of three switches: which roles must log in with a second factor (issue 8).
+
+    A user of such a role without an authenticator sets one up right after the password at
+    the next log-in. A lost phone: delete the user's device under "TOTP devices"; a locked
+    log-in: delete its row under "Access attempts" (django-axes).
+    """
+
+    list_display = ["__str__", "staff_required", "unit_reviewer_required", "admin_required", "updated_at"]
+    fields = ["staff_required", "unit_reviewer_required", "admin_required"]
+
+    def has_add_permission(self, request):
+        return not TwoFactorPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -294,3 +294,26 @@ class UploadForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("成员名单文件"), help_text=_("按模板填写的 .xlsx 或 .csv 文件。"))
+
+
+class ResendConfirmationForm(forms.Form):
+    email = forms.EmailField(label=_("注册时填写的电子邮箱"), max_length=254)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (spaces typed between the digits are dropped)."""
+
+    otp_token = forms.CharField(
+        label=_("验证码"),
+        max_length=12,
+        help_text=_("打开手机上的身份验证器应用，输入显示的 6 位数字。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_otp_token(self):
+        token = "".join(self.cleaned_data["otp_token"].split())
+        if not (token.isascii() and token.isdigit() and len(token) == 6):
+            raise forms.ValidationError(_("验证码是 6 位数字，请重新输入。"))
+        return token

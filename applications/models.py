@@ -653,3 +653,36 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class TwoFactorPolicy(models.Model):
+    """Whether the administrator requires two-factor log-in (TOTP) of a role (issue 8).
+
+    One row, edited in the admin: three switches read once per log-in. Only the roles that may
+    use two-factor log-in have one (applications.two_factor.ROLES); a user of a role that
+    requires it and has no authenticator yet enrols right after the password.
+    """
+
+    staff_required = models.BooleanField(_("市科技局账号必须使用两步验证"), default=False)
+    unit_reviewer_required = models.BooleanField(_("组织单位账号必须使用两步验证"), default=False)
+    admin_required = models.BooleanField(_("系统管理员账号必须使用两步验证"), default=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("两步验证要求")
+        verbose_name_plural = _("两步验证要求")
+
+    def __str__(self):
+        return str(_("两步验证要求"))
+
+    @classmethod
+    def current(cls):
+        """The row, or the defaults (nothing required) where there is none."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    def requires(self, role):
+        return {
+            Role.STAFF: self.staff_required,
+            Role.UNIT_REVIEWER: self.unit_reviewer_required,
+            Role.ADMIN: self.admin_required,
+        }.get(role, False)

@@ -62,6 +62,16 @@ MATRIX = {
     "accounts:logout": ("post", None, answers(302)),
     "accounts:register": ("get", None, answers(302, anonymous=200)),
     "accounts:confirm": ("get", lambda app: {"uidb64": "MQ", "token": "bad-token"}, answers(400)),
+    # Answers the same whatever the address; a signed-in user goes to the dashboard.
+    "accounts:resend_confirmation": ("get", None, answers(302, anonymous=200)),
+    # Two-factor log-in is for the bureau, the organising units and the administrator.
+    "accounts:two_factor": (
+        "get",
+        None,
+        answers(403, anonymous=302, unit=200, other_unit=200, staff=200, admin=200),
+    ),
+    # The second step of a log-in: with no code owed, straight on to the dashboard.
+    "accounts:two_factor_verify": ("get", None, answers(302)),
     "accounts:notifications": ("get", None, answers(200, anonymous=302)),
     # The submitted file told its organising unit: the message is the unit's alone.
     "accounts:notification": (

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ..enums import Action
 from ..forms import TransitionForm
 from ..models import COMMENT_MAX_CHARS
+from ..throttles import client_ip
 from ..workflow import NotPermitted, TransitionError, available_transitions, transition
 
 
@@ -30,11 +31,6 @@ def role_required(predicate):
         return wrapped
 
     return decorator
-
-
-def client_ip(request):
-    """The address recorded in the audit trail (REMOTE_ADDR; the proxy must set it)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # A comment refused for its length comes back in its box on the next page (issue 8).

@@ -94,3 +94,17 @@ def test_seed_demo_texts_fit_their_lengths(demo):
         for row in model.objects.all():
             for field in bounded:
                 assert len(str(getattr(row, field.attname) or "")) <= field.max_length, (row, field.name)
+
+
+def test_demo_users_log_in_with_the_demo_password_and_no_second_factor(demo, client):
+    """The log-in page (django-axes counts it) with `shuozhou-demo`: no demo user has an authenticator."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not TOTPDevice.objects.exists()
+    for username, landing in [("staff", "/review/"), ("unit-shuocheng", "/review/"), ("admin", "/admin/")]:
+        client.logout()
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": "shuozhou-demo"}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == landing, username
+        assert response.status_code == 200

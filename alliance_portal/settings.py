@@ -125,7 +125,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "applications.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, also taking the e-mail address (applicants have no chosen name).
+    "applications.backends.EmailOrUsernameBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,6 +242,11 @@ LOGGING = {
         **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf", "pypdf")},
     },
 }
+
+# 单位注册审核: a sign-up whose address is not confirmed within this many days is deleted
+# (``manage.py expire_signups``, and lazily on registration) and holds nothing any more. At
+# least as long as a confirmation link is valid (PASSWORD_RESET_TIMEOUT, 3 days).
+PORTAL_UNCONFIRMED_SIGNUP_DAYS = int(os.environ.get("PORTAL_UNCONFIRMED_SIGNUP_DAYS", "7"))
 
 # The bureau's contact shown in the footer (and later on notices for objections).
 PORTAL_BUREAU_NAME = _("朔州市科学技术局")

@@ -218,27 +218,30 @@ def store(document, uploaded, user, inspection):
 
     Earlier versions stay: a refused upload changes nothing, an accepted one is added.
     """
-    version = DocumentVersion(
-        document=document,
-        original_name=os.path.basename(uploaded.name)[:255],
-        content_type=inspection.content_type,
-        size=inspection.size,
-        sha256=inspection.sha256,
-        page_count=inspection.page_count,
-        width=inspection.width,
-        height=inspection.height,
-        uploaded_by=user,
-    )
-    version.file.save("upload", uploaded, save=False)
+    return save_checked(DocumentVersion(document=document), uploaded, user, inspection)
+
+
+def save_checked(record, uploaded, user, inspection):
+    """Fill and save ``record`` (a DocumentVersion, or a model with the same file fields, such
+    as a registration's documents) with ``uploaded``, checked by :func:`inspect`."""
+    record.original_name = os.path.basename(uploaded.name)[:255]
+    record.content_type = inspection.content_type
+    record.size = inspection.size
+    record.sha256 = inspection.sha256
+    record.page_count = inspection.page_count
+    record.width = inspection.width
+    record.height = inspection.height
+    record.uploaded_by = user
+    record.file.save("upload", uploaded, save=False)
     if inspection.preview:
-        version.preview.save("preview", ContentFile(inspection.preview), save=False)
+        record.preview.save("preview", ContentFile(inspection.preview), save=False)
     try:
         with transaction.atomic():
-            version.save()
+            record.save()
     except Exception:
-        _remove_files(version)
+        _remove_files(record)
         raise
-    return version
+    return record
 
 
 def _remove_files(version):

@@ -290,3 +290,14 @@ def _keep(name, marker, output):
         default_storage.save(marker, ContentFile(b""))
     except OSError:
         logger.exception("dossier cache: could not keep %s; served without keeping it", name)
+
+
+def render_authorisation_letter(organisation, delegate, addressee):
+    """The authorisation letter (法人授权委托书) of 单位注册审核, filled in from the registration.
+
+    Always Chinese: it is signed and sealed, then uploaded with the business licence.
+    """
+    return _render_pdf(
+        "pdf/authorisation_letter.html",
+        {"organisation": organisation, "delegate": delegate, "addressee": addressee},
+    )

@@ -3,7 +3,7 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory, Password
 
-from applications.enums import OrganisationType, Role
+from applications.enums import OrganisationType, RegistrationStatus, Role
 from applications.models import Application, Industry, Organisation, OrganisingUnit, PolicyEdition, User
 from applications.uscc import make_uscc
 
@@ -36,6 +36,8 @@ class OrganisationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"朔州市测试科技{n}有限公司")
     org_type = OrganisationType.ENTERPRISE
     registered_address = "山西省朔州市朔城区民福东街 1 号"
+    # Approved (单位注册审核) unless a test says otherwise: most tests are about its files.
+    registration_status = RegistrationStatus.APPROVED
 
 
 class UserFactory(DjangoModelFactory):

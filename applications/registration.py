@@ -359,7 +359,7 @@ def sent_documents(organisation):
     latest = organisation.registration_events.filter(action=RegistrationAction.SEND).last()
     if latest is None:
         return RegistrationDocument.objects.none()
-    return latest.documents.all()
+    return latest.documents.order_by("-kind")  # the licence, then the letter
 
 
 # The reviewer's side ------------------------------------------------------------------------

@@ -300,12 +300,13 @@ def registration_guard(application, row, actor):
     organisation = application.lead_unit
     if organisation.is_approved:
         return []
-    return [
-        _("单位注册尚待%(unit)s审核通过，审核通过前可以填写草稿，但不能提交申报。")
-        % {"unit": approver_name(deciding_unit(organisation))}
-        + " "
-        + status_message(organisation)
-    ]
+    waiting = _("单位注册尚待%(unit)s审核通过，审核通过前可以填写草稿，但不能提交申报。") % {
+        "unit": approver_name(deciding_unit(organisation))
+    }
+    if organisation.registration_status == PENDING:
+        return [waiting]
+    # Not sent, or rejected: also what to do about it.
+    return [f"{waiting} {status_message(organisation)}"]
 
 
 def _event(organisation, actor, action, source, target, *, comment="", ip_address=None):

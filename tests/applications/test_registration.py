@@ -396,3 +396,22 @@ def test_registration_asks_for_no_user_name_and_the_address_logs_in(world, clien
     assert client.login(username="QIAN@example.com", password=PASSWORD)
     client.logout()
     assert not client.login(username="qian@example.com", password="wrong")
+
+
+def test_registration_list_queries_do_not_grow_with_its_rows(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world.claimant(username="first")
+    client.force_login(world.unit)
+    url = reverse("review:registrations") + "?status=all"
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(4):
+        world.claimant(
+            username=f"more{n}", uscc=make_uscc("91140602", f"MB0K{n:04d}"), name=f"朔州市测试{n}有限公司"
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('href="/review/registrations/') == 5
+    assert len(many) == len(one)

@@ -146,7 +146,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt of a locked account or address, the right password included.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, also taking the e-mail address (applicants have no chosen name).
+    "applications.backends.EmailOrUsernameBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -205,6 +206,7 @@ PORTAL_DOCUMENT_MAX_PAGES = {
     "charter": 30,
     "licence": 4,
     "other": 50,
+    "authorisation": 4,  # the registration's 法人授权委托书
 }
 # "Other materials" slots of one application, and members of one alliance (Art. 4(3): 一般
 # 不超过 15 家; more with a written justification, up to this hard limit): with the text
@@ -333,6 +335,11 @@ LOGGING = {
         **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf", "pypdf")},
     },
 }
+
+# 单位注册审核: a sign-up whose address is not confirmed within this many days is deleted
+# (``manage.py expire_signups``, and lazily on registration) and holds nothing any more. At
+# least as long as a confirmation link is valid (PASSWORD_RESET_TIMEOUT, 3 days).
+PORTAL_UNCONFIRMED_SIGNUP_DAYS = int(os.environ.get("PORTAL_UNCONFIRMED_SIGNUP_DAYS", "7"))
 
 # The bureau's contact shown in the footer (and later on notices for objections).
 PORTAL_BUREAU_NAME = _("朔州市科学技术局")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .enums import RegistrationStatus
 from .forms import USCCField
 from .models import (
     Application,
@@ -12,6 +13,7 @@ from .models import (
     Organisation,
     OrganisingUnit,
     PolicyEdition,
+    RegistrationEvent,
     TwoFactorPolicy,
     User,
 )
@@ -46,13 +48,51 @@ class OrganisationAdminForm(forms.ModelForm):
         model = Organisation
         fields = ["uscc", "name", "org_type", "registered_address"]
 
+    def clean_uscc(self):
+        # An unapproved claim holds nothing (单位注册审核); an approved organisation holds its code.
+        code = self.cleaned_data["uscc"]
+        approved = Organisation.objects.filter(uscc=code, registration_status=RegistrationStatus.APPROVED)
+        if approved.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("该统一社会信用代码已有审核通过的单位。"))
+        return code
+
+
+class RegistrationEventInline(admin.TabularInline):
+    """单位注册审核's record: read only, as the audit trail is."""
+
+    model = RegistrationEvent
+    fields = [
+        "created_at",
+        "actor",
+        "actor_role",
+        "action",
+        "from_status",
+        "to_status",
+        "reviewing_unit",
+        "comment",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     form = OrganisationAdminForm
-    list_display = ["name", "uscc", "org_type", "registered_address"]
-    list_filter = ["org_type"]
+    list_display = ["name", "uscc", "org_type", "registration_status", "reviewing_unit"]
+    list_filter = ["registration_status", "org_type"]
     search_fields = ["name", "uscc"]
+    readonly_fields = ["registration_status", "reviewing_unit", "registration_sent_at"]
+
+    def get_inlines(self, request, obj):
+        # A new organisation has no record yet (and the add form then needs no formset).
+        return [RegistrationEventInline] if obj is not None else []
 
 
 @admin.register(User)

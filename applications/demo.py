@@ -7,15 +7,17 @@ what they stand for, each marked 演示 (:mod:`applications.demo_documents`).
 
 import functools
 import io
+from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import prefetch_related_objects
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
-from . import demo_documents, drafts
-from .enums import DocumentKind, OrganisationType
+from . import demo_documents, drafts, registration
+from .enums import DocumentKind, OrganisationType, RegistrationDocumentKind
 from .models import Member
+from .pdf import render_authorisation_letter
 from .uscc import make_uscc
 
 # (name, USCC prefix and body, type, core, task): five more core members besides the lead
@@ -157,3 +159,33 @@ def complete_application(application, user, *, members=SAMPLE_MEMBERS):
         )
     application.refresh_from_db()
     return application
+
+
+def registration_documents(organisation, user):
+    """Upload a demo licence and the filled-in authorisation letter for ``organisation``'s
+    registration (单位注册审核), through the real checks."""
+    unit = registration.deciding_unit(organisation)
+    lead = SimpleNamespace(
+        name=organisation.name,
+        uscc=organisation.uscc,
+        org_type=organisation.org_type,
+        is_core=True,
+        is_lead=True,
+        task="",
+        legal_representative=REPRESENTATIVES[0],
+        registered_address=organisation.registered_address,
+    )
+    title = demo_documents.licence_title(organisation.uscc)
+    registration.upload(
+        organisation,
+        SimpleUploadedFile(f"{title}（加盖公章）.jpg", demo_documents.licence(lead).data),
+        user,
+        RegistrationDocumentKind.LICENCE,
+    )
+    letter = render_authorisation_letter(organisation, user, unit.name if unit else "朔州市科学技术局")
+    registration.upload(
+        organisation,
+        SimpleUploadedFile("法人授权委托书（签字盖章）.pdf", letter),
+        user,
+        RegistrationDocumentKind.AUTHORISATION,
+    )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 from pypdf import PdfReader
 
-from .enums import DocumentKind
+from .enums import DocumentKind, RegistrationDocumentKind
 from .models import DocumentVersion
 from .pdf_clean import PageCountExceeded, bounded_page_count, clean_pdf
 from .plain_text import download_name
@@ -124,8 +124,8 @@ def max_pages(kind):
 def inspect(uploaded, kind=None):
     """Check an uploaded file by its content; return what is known of it or raise UploadRefused.
 
-    ``kind`` (a :class:`DocumentKind`) sets the most pages a PDF may have; a PDF that passes
-    gets its cleaned copy (``inspection.cleaned``).
+    ``kind`` (a :class:`DocumentKind` or :class:`RegistrationDocumentKind`) sets the most pages
+    a PDF may have; a PDF that passes gets its cleaned copy (``inspection.cleaned``).
     """
     name = os.path.basename(uploaded.name or "")
     size = uploaded.size
@@ -206,7 +206,8 @@ def _pdf_pages(uploaded, name, kind):
 
 
 def _too_many_pages(name, exceeded, limit, kind):
-    label = DocumentKind(kind).label if kind in DocumentKind.values else _("申报材料")
+    labels = {**dict(DocumentKind.choices), **dict(RegistrationDocumentKind.choices)}
+    label = labels.get(kind, _("申报材料"))
     values = {"name": name, "pages": exceeded.pages, "limit": limit, "kind": label}
     if exceeded.exact:
         message = _(
@@ -273,29 +274,32 @@ def store(document, uploaded, user, inspection):
 
     Earlier versions stay: a refused upload changes nothing, an accepted one is added.
     """
-    version = DocumentVersion(
-        document=document,
-        original_name=download_name(os.path.basename(uploaded.name), fallback="upload")[:255],
-        content_type=inspection.content_type,
-        size=inspection.size,
-        sha256=inspection.sha256,
-        page_count=inspection.page_count,
-        width=inspection.width,
-        height=inspection.height,
-        uploaded_by=user,
-    )
-    version.file.save("upload", uploaded, save=False)
+    return save_checked(DocumentVersion(document=document), uploaded, user, inspection)
+
+
+def save_checked(record, uploaded, user, inspection):
+    """Fill and save ``record`` (a DocumentVersion, or another :class:`CheckedFile`, such as a
+    registration's documents) with ``uploaded``, checked by :func:`inspect`."""
+    record.original_name = download_name(os.path.basename(uploaded.name), fallback="upload")[:255]
+    record.content_type = inspection.content_type
+    record.size = inspection.size
+    record.sha256 = inspection.sha256
+    record.page_count = inspection.page_count
+    record.width = inspection.width
+    record.height = inspection.height
+    record.uploaded_by = user
+    record.file.save("upload", uploaded, save=False)
     if inspection.preview:
-        version.preview.save("preview", ContentFile(inspection.preview), save=False)
+        record.preview.save("preview", ContentFile(inspection.preview), save=False)
     if inspection.cleaned:
-        version.cleaned.save("cleaned", ContentFile(inspection.cleaned), save=False)
+        record.cleaned.save("cleaned", ContentFile(inspection.cleaned), save=False)
     try:
         with transaction.atomic():
-            version.save()
+            record.save()
     except Exception:
-        _remove_files(version)
+        _remove_files(record)
         raise
-    return version
+    return record
 
 
 def _remove_files(version):
@@ -333,7 +337,7 @@ def cleaned_file(version):
             cleaned = clean_pdf(original)
         version.cleaned.save("cleaned", ContentFile(cleaned), save=False)
         # Only this field: a frozen version is otherwise never written.
-        DocumentVersion.objects.filter(pk=version.pk, cleaned="").update(cleaned=version.cleaned.name)
+        type(version).objects.filter(pk=version.pk, cleaned="").update(cleaned=version.cleaned.name)
     return version.cleaned.open("rb")
 
 

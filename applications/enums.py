@@ -96,3 +96,28 @@ class Severity(models.TextChoices):
 
     BLOCKING = "blocking", _("不符合（须修改）")
     WARNING = "warning", _("提示（须说明或由组织单位核实）")
+
+
+class RegistrationStatus(models.TextChoices):
+    """单位注册审核: whether a lead-unit account may act for its organisation (DESIGN.md "People").
+
+    Only an approved organisation exists for others: it holds its USCC and its name.
+    """
+
+    UNSENT = "unsent", _("待提交注册审核材料")
+    PENDING = "pending", _("注册待审核")
+    REJECTED = "rejected", _("注册审核未通过")
+    APPROVED = "approved", _("注册已审核通过")
+
+
+class RegistrationAction(models.TextChoices):
+    SEND = "send", _("提交注册审核")
+    APPROVE = "approve", _("注册审核通过")
+    REJECT = "reject", _("注册审核不通过")
+
+
+class RegistrationDocumentKind(models.TextChoices):
+    """What the organising unit checks a registration against."""
+
+    LICENCE = "licence", _("营业执照或法人证书（加盖公章）")
+    AUTHORISATION = "authorisation", _("法人授权委托书（签字盖章）")

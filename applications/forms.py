@@ -1,13 +1,12 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
-from django.db import transaction
+from django.contrib.auth.forms import SetPasswordMixin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Role
 from .models import COMMENT_MAX_CHARS, Application, Industry, Member, Organisation, OrganisingUnit, User
+from .registration import claim_refusal
 from .uscc import normalize_uscc, validate_uscc
 
 
@@ -28,22 +27,32 @@ class USCCField(forms.CharField):
         return normalize_uscc(super().to_python(value))
 
 
-class RegistrationForm(UserCreationForm):
-    """A lead unit's contact registers, naming the organisation by its USCC."""
+class RegistrationForm(SetPasswordMixin, forms.Form):
+    """A lead unit's contact signs up, naming the organisation by its USCC.
 
-    full_name = forms.CharField(label=_("联系人姓名"), max_length=60)
-    email = forms.EmailField(label=_("电子邮箱"), help_text=_("用于确认账号和接收审核通知。"))
-    phone = forms.CharField(label=_("联系电话"), max_length=30)
+    The account logs in with its e-mail address: there is no user name to choose, so none
+    can be found taken. Whether the address already has an account is not said here either:
+    the page answers the same way, and the address is told by e-mail
+    (``views.accounts.register``). What is said here is what the applicant can fix, and a
+    claim the portal refuses (an approved organisation's code or name) with whom to contact.
+    """
+
     uscc = USCCField()
-    organisation_name = forms.CharField(label=_("单位名称"), max_length=200)
+    organisation_name = forms.CharField(
+        label=_("单位名称"), max_length=200, help_text=_("与营业执照或法人证书一致。")
+    )
     org_type = forms.ChoiceField(
         label=_("单位类型"), choices=Organisation._meta.get_field("org_type").choices
     )
     registered_address = forms.CharField(label=_("住所（注册地址）"), max_length=300)
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ["username", "full_name", "email", "phone"]
+    full_name = forms.CharField(label=_("联系人姓名"), max_length=60)
+    phone = forms.CharField(label=_("联系电话"), max_length=30)
+    email = forms.EmailField(
+        label=_("电子邮箱"),
+        max_length=150,
+        help_text=_("登录时使用此邮箱；用于确认账号和接收审核通知。"),
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields(label1=_("密码"), label2=_("确认密码"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,47 +60,25 @@ class RegistrationForm(UserCreationForm):
         self.helper.form_tag = False
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("该邮箱已注册。如忘记密码，请使用“找回密码”。"))
-        return email
-
-    def clean_uscc(self):
-        code = self.cleaned_data["uscc"]
-        if Organisation.objects.filter(uscc=code).exists():
-            raise forms.ValidationError(
-                _(
-                    "该单位已在本平台注册。如需增加联系人，请联系本单位已注册的联系人，"
-                    "或联系市科技局系统管理员核实后添加。"
-                )
-            )
-        return code
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
-        # The new account is an applicant of the organisation it names; the model's own
-        # checks (run after this) see both.
-        self.instance.role = Role.APPLICANT
-        self.instance.organisation = Organisation(
-            uscc=cleaned.get("uscc", ""),
-            name=cleaned.get("organisation_name", ""),
-            org_type=cleaned.get("org_type", ""),
-            registered_address=cleaned.get("registered_address", ""),
+        self.validate_passwords()
+        # The validators compare the password with what the person typed about themselves.
+        self.validate_password_for_user(
+            User(
+                username=cleaned.get("email", ""),
+                email=cleaned.get("email", ""),
+                full_name=cleaned.get("full_name", ""),
+            )
         )
+        code, name = cleaned.get("uscc"), cleaned.get("organisation_name")
+        if code and name:
+            refusal = claim_refusal(code, name)
+            if refusal:
+                raise forms.ValidationError(refusal, code="claimed")
         return cleaned
-
-    @transaction.atomic
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        user.email = self.cleaned_data["email"]
-        # Inactive until the e-mail address is confirmed.
-        user.is_active = False
-        if commit:
-            organisation = user.organisation
-            organisation.save()
-            user.organisation = organisation
-            user.save()
-        return user
 
 
 class NewApplicationForm(forms.ModelForm):

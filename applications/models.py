@@ -11,12 +11,24 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .enums import SYSTEM_LABEL, Action, DocumentKind, IndustryGroup, OrganisationType, Role, State
+from .enums import (
+    SYSTEM_LABEL,
+    Action,
+    DocumentKind,
+    IndustryGroup,
+    OrganisationType,
+    RegistrationAction,
+    RegistrationDocumentKind,
+    RegistrationStatus,
+    Role,
+    State,
+)
 from .plain_text import refuse_invisible_characters
 from .uscc import normalize_uscc, validate_uscc
 
@@ -204,18 +216,52 @@ class PolicyEdition(EnglishName):
 
 
 class Organisation(models.Model):
-    """A legal person identified by its unified social credit code (Art. 4)."""
+    """A legal person identified by its unified social credit code (Art. 4).
 
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    A row is made when a lead unit's contact signs up: it is that account's claim to act for
+    the organisation (单位注册审核, DESIGN.md "People"), and holds nothing for others until
+    the organising unit of its district (the bureau for codes outside Shuozhou) approves it.
+    Only one approved row per USCC; competing claims may wait side by side until then.
+    """
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
     name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
     registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Changed only by ``applications.registration`` (send, approve, reject), which records each.
+    registration_status = models.CharField(
+        _("注册审核状态"),
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.UNSENT,
+        editable=False,
+    )
+    # Who decides the registration, fixed when it is sent: None is the bureau (市科技局).
+    reviewing_unit = models.ForeignKey(
+        OrganisingUnit,
+        verbose_name=_("注册审核单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        editable=False,
+    )
+    registration_sent_at = models.DateTimeField(_("提交注册审核时间"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(registration_status=RegistrationStatus.APPROVED),
+                name="one_approved_organisation_per_uscc",
+                violation_error_message=_("该统一社会信用代码已有审核通过的单位。"),
+            )
+        ]
+        indexes = [models.Index(fields=["registration_status", "reviewing_unit"])]
 
     def __str__(self):
         return self.name
@@ -223,6 +269,10 @@ class Organisation(models.Model):
     def save(self, *args, **kwargs):
         self.uscc = normalize_uscc(self.uscc)
         super().save(*args, **kwargs)
+
+    @property
+    def is_approved(self):
+        return self.registration_status == RegistrationStatus.APPROVED
 
     def clean_fields(self, exclude=None):
         # Before the length, format and uniqueness checks: "9114 0602…" is "91140602…".
@@ -262,6 +312,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            # Applicants log in with their address: one account per address.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="one_account_per_email_address",
+                violation_error_message=_("该电子邮箱已被其他账号使用。"),
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.username
@@ -527,15 +586,10 @@ def private_cleaned_name(instance, filename):
     return f"cleaned/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
-class DocumentVersion(models.Model):
-    """One uploaded file, checked by content (``applications.documents``), never overwritten.
+class CheckedFile(models.Model):
+    """An uploaded file checked by content (``applications.documents.inspect``) and stored
+    privately: an application's document version, or a registration's licence or letter."""
 
-    A version frozen in a submission is never deleted; a return allows new versions.
-    """
-
-    document = models.ForeignKey(
-        Document, verbose_name=_("申报材料"), on_delete=models.PROTECT, related_name="versions"
-    )
     file = models.FileField(_("文件"), upload_to=private_upload_name, max_length=200)
     preview = models.FileField(_("预览图"), upload_to=private_preview_name, max_length=200, blank=True)
     # A PDF's copy without scripts, actions, attachments or forms (applications.pdf_clean):
@@ -556,6 +610,27 @@ class DocumentVersion(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")
+
+
+class DocumentVersion(CheckedFile):
+    """One uploaded file, checked by content (``applications.documents``), never overwritten.
+
+    A version frozen in a submission is never deleted; a return allows new versions.
+    """
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("申报材料"), on_delete=models.PROTECT, related_name="versions"
+    )
     # The submission that first froze this version; from then on it is never deleted.
     submission = models.ForeignKey(
         Submission,
@@ -570,13 +645,6 @@ class DocumentVersion(models.Model):
         ordering = ["document", "pk"]
         verbose_name = _("材料版本")
         verbose_name_plural = _("材料版本")
-
-    def __str__(self):
-        return self.original_name
-
-    @property
-    def is_image(self):
-        return self.content_type.startswith("image/")
 
     @property
     def is_frozen(self):
@@ -626,8 +694,86 @@ class AuditEvent(InsertOnly):
         return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
 
 
+class RegistrationEvent(InsertOnly):
+    """One step of a registration (单位注册审核): sent, approved or rejected; who, when, why.
+
+    Appended by ``applications.registration`` and never changed.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="registration_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("操作人角色"), max_length=20)
+    action = models.CharField(_("操作"), max_length=20, choices=RegistrationAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=RegistrationStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=RegistrationStatus.choices)
+    # The unit that decides (or decided): None is the bureau.
+    reviewing_unit = models.ForeignKey(
+        OrganisingUnit,
+        verbose_name=_("注册审核单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("意见/理由"), blank=True, max_length=2000)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
+
+    class Meta(InsertOnly.Meta):
+        ordering = ["created_at", "pk"]
+        verbose_name = _("注册审核记录")
+        verbose_name_plural = _("注册审核记录")
+
+    def __str__(self):
+        return f"{self.organisation} {self.from_status} → {self.to_status}"
+
+    @property
+    def actor_label(self):
+        if self.actor_id is None:
+            return SYSTEM_LABEL
+        role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
+        return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
+
+
+class RegistrationDocument(CheckedFile):
+    """A business licence or authorisation letter uploaded for a registration.
+
+    Checked and stored as an application's documents are (``applications.documents``); a
+    file that was sent for a decision is kept (``sent_with``), a new upload replaces it for
+    the next sending.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="registration_documents"
+    )
+    kind = models.CharField(_("材料类型"), max_length=20, choices=RegistrationDocumentKind.choices)
+    sent_with = models.ForeignKey(
+        RegistrationEvent,
+        verbose_name=_("随之提交的审核记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+
+    class Meta:
+        ordering = ["organisation", "kind", "pk"]
+        verbose_name = _("注册审核材料")
+        verbose_name_plural = _("注册审核材料")
+
+
 class Notification(models.Model):
-    """An in-portal message, queued by ``transition()`` beside the e-mail."""
+    """An in-portal message, queued beside the e-mail: by ``transition()`` about a file, or by
+    ``applications.registration`` about a registration (exactly one of the two events)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -636,10 +782,28 @@ class Notification(models.Model):
         related_name="notifications",
     )
     application = models.ForeignKey(
-        Application, verbose_name=_("联盟申报"), on_delete=models.CASCADE, related_name="notifications"
+        Application,
+        verbose_name=_("联盟申报"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     event = models.ForeignKey(
-        AuditEvent, verbose_name=_("审计记录"), on_delete=models.CASCADE, related_name="notifications"
+        AuditEvent,
+        verbose_name=_("审计记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    registration_event = models.ForeignKey(
+        RegistrationEvent,
+        verbose_name=_("注册审核记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     subject = models.CharField(_("标题"), max_length=300)
     body = models.TextField(_("内容"))
@@ -650,6 +814,15 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("站内消息")
         verbose_name_plural = _("站内消息")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(application__isnull=False, event__isnull=False, registration_event__isnull=True)
+                    | models.Q(application__isnull=True, event__isnull=True, registration_event__isnull=False)
+                ),
+                name="notification_about_a_file_or_a_registration",
+            )
+        ]
 
     def __str__(self):
         return self.subject

@@ -10,12 +10,13 @@ reader anyway.
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .enums import Action, Role, State
+from .enums import Action, RegistrationAction, Role, State
 from .models import Notification
 from .workflow import TABLE
 
@@ -50,6 +51,18 @@ FILE_PAGES = {
     Role.APPLICANT: "applications:detail",
     Role.UNIT_REVIEWER: "review:detail",
     Role.STAFF: "review:detail",
+}
+
+# A message about a registration (单位注册审核): its headline, and its page per role.
+REGISTRATION_HEADLINES = {
+    RegistrationAction.SEND: gettext_lazy("单位注册材料已提交，待审核"),
+    RegistrationAction.APPROVE: gettext_lazy("单位注册审核通过"),
+    RegistrationAction.REJECT: gettext_lazy("单位注册审核未通过"),
+}
+REGISTRATION_PAGES = {
+    Role.APPLICANT: ("applications:registration", False),
+    Role.UNIT_REVIEWER: ("review:registration", True),
+    Role.STAFF: ("review:registration", True),
 }
 
 PER_PAGE = 20
@@ -88,9 +101,22 @@ def excerpt(event):
     return Truncator(summary(event)).chars(EXCERPT_CHARS)
 
 
+def registration_summary(event):
+    if event.comment:
+        text = " ".join(event.comment.split())
+        label = _("不通过理由") if event.action == RegistrationAction.REJECT else _("说明")
+        return _("%(label)s：%(text)s") % {"label": label, "text": text}
+    return _("单位注册状态由“%(from)s”变为“%(to)s”。") % {
+        "from": event.get_from_status_display(),
+        "to": event.get_to_status_display(),
+    }
+
+
 def messages_for(user):
     """The user's own messages, newest first, with what the list shows of each in one query."""
-    return Notification.objects.filter(recipient=user).select_related("application", "event")
+    return Notification.objects.filter(recipient=user).select_related(
+        "application", "event", "registration_event__organisation"
+    )
 
 
 def unread_messages_for(user):
@@ -119,6 +145,10 @@ class Message:
     headline: str
     excerpt: str
     file_page: str | None
+    # What the message is about (a file, or an organisation's registration) and its page.
+    about: str = ""
+    link: str | None = None
+    about_label: str = ""
 
     @property
     def unread(self):
@@ -126,10 +156,30 @@ class Message:
 
 
 def describe(notification, user):
+    registration = notification.registration_event
+    if registration is not None:
+        page = REGISTRATION_PAGES.get(user.role)
+        link = None
+        if page:
+            name, with_pk = page
+            link = reverse(name, args=[registration.organisation_id] if with_pk else [])
+        return Message(
+            notification=notification,
+            headline=str(REGISTRATION_HEADLINES.get(registration.action, registration.action)),
+            excerpt=Truncator(registration_summary(registration)).chars(EXCERPT_CHARS),
+            file_page=None,
+            about=registration.organisation.name,
+            link=link,
+            about_label=_("所属单位注册"),
+        )
     event = notification.event
+    file_page = FILE_PAGES.get(user.role)
     return Message(
         notification=notification,
         headline=headline(event),
         excerpt=excerpt(event),
-        file_page=FILE_PAGES.get(user.role),
+        file_page=file_page,
+        about=notification.application.name,
+        link=reverse(file_page, args=[notification.application_id]) if file_page else None,
+        about_label=_("所属申报"),
     )

@@ -371,3 +371,14 @@ def _remove_replaced(folder, slot, name):
     old = [entry for entry in names if entry.startswith(f"{slot}-") and not entry.startswith(current)]
     for entry in sorted(old, key=lambda entry: not entry.endswith(".complete")):
         default_storage.delete(f"{folder}/{entry}")
+
+
+def render_authorisation_letter(organisation, delegate, addressee):
+    """The authorisation letter (法人授权委托书) of 单位注册审核, filled in from the registration.
+
+    Always Chinese: it is signed and sealed, then uploaded with the business licence.
+    """
+    return _render_pdf(
+        "pdf/authorisation_letter.html",
+        {"organisation": organisation, "delegate": delegate, "addressee": addressee},
+    )

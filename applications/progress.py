@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .enums import State
+from . import registration
+from .enums import RegistrationStatus, State
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,8 @@ class NextStep:
     holder: str
     text: str
     done: bool = False
+    # The step is another's (the lead unit waits for it).
+    waiting: bool = False
 
 
 _STEPS = {
@@ -36,12 +39,29 @@ _STEPS = {
 }
 
 
+def registration_step(organisation):
+    """单位注册审核 as a step: the lead unit sends its licence and letter, or waits for the unit.
+
+    Until the registration is approved the account may draft but not submit (DESIGN.md
+    "People"), so this comes before any file's own next step.
+    """
+    unit = registration.approver_name(registration.deciding_unit(organisation))
+    if organisation.registration_status == RegistrationStatus.PENDING:
+        return NextStep(
+            unit, _("审核本单位注册（营业执照、法人授权委托书）；通过后即可提交申报。"), waiting=True
+        )
+    return NextStep(_("申报单位"), registration.status_message(organisation))
+
+
 def next_step(application):
     """The holder and the next step of ``application``; closed files have none.
 
-    Periods and deadlines come from the file's own edition of the measure.
+    Periods and deadlines come from the file's own edition of the measure. A draft of a
+    lead unit whose registration is not approved waits for that first.
     """
     state = State(application.state)
+    if state in (State.DRAFT, State.RETURNED) and not application.lead_unit.is_approved:
+        return registration_step(application.lead_unit)
     if state == State.SUBMITTED:
         unit = application.organising_unit.name if application.organising_unit_id else _("组织单位")
         return NextStep(unit, _("审核材料：报市科技局，或退回修改（第五条）。"))

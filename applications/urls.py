@@ -1,12 +1,22 @@
 from django.urls import path, re_path
 
-from .views import applicant, filling
+from .views import applicant, filling, registration
 
 app_name = "applications"
 
 urlpatterns = [
     path("", applicant.dashboard, name="dashboard"),
     path("new/", applicant.new_application, name="new"),
+    # 单位注册审核: the account's registration, its files and the letter's template.
+    path("registration/", registration.page, name="registration"),
+    path("registration/upload/", registration.upload, name="registration_upload"),
+    path("registration/send/", registration.send, name="registration_send"),
+    path("registration/files/<int:document_pk>/", registration.file, name="registration_file"),
+    path(
+        "registration/authorisation-letter.pdf",
+        registration.authorisation_letter,
+        name="authorisation_letter",
+    ),
     re_path(
         r"^members-template\.(?P<extension>xlsx|csv)$", filling.members_template, name="members_template"
     ),

@@ -25,6 +25,7 @@ from .eligibility import blocking_findings, check, edition_for_next_submission, 
 from .enums import SYSTEM, Action, Role, State
 from .models import Application, AuditEvent, Notification, User
 from .permissions import acts_as
+from .registration import registration_guard
 from .submissions import freeze
 
 APPLICANT, UNIT, STAFF = Role.APPLICANT, Role.UNIT_REVIEWER, Role.STAFF
@@ -281,6 +282,9 @@ def eligibility_guard(application, row, actor):
 
 
 register_guard(State.SUBMITTED, edition_in_force_guard)
+# 单位注册审核: before the rules of the file, whether the account may act for its organisation.
+register_guard(State.SUBMITTED, registration_guard)
+register_guard(State.FORWARDED, registration_guard)
 register_guard(State.SUBMITTED, eligibility_guard)
 register_guard(State.FORWARDED, eligibility_guard)
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau
+from .views import bureau, registrations
 
 app_name = "review"
 
@@ -27,4 +27,9 @@ urlpatterns = [
         name="submission_pdf",
     ),
     path("lifecycle/", bureau.lifecycle, name="lifecycle"),
+    # 单位注册审核
+    path("registrations/", registrations.listing, name="registrations"),
+    path("registrations/<int:pk>/", registrations.detail, name="registration"),
+    path("registrations/<int:pk>/<slug:decision>/", registrations.decide, name="registration_decide"),
+    path("registrations/<int:pk>/files/<int:document_pk>/", registrations.file, name="registration_file"),
 ]

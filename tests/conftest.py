@@ -7,6 +7,7 @@ import types
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -14,9 +15,10 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from pytest_django.fixtures import validate_django_db
 
-from applications.demo import complete_application
+from applications import registration
+from applications.demo import complete_application, sample_pdf
 from applications.drafts import lead_member
-from applications.enums import Role, State
+from applications.enums import RegistrationDocumentKind, RegistrationStatus, Role, State
 from applications.models import User
 from applications.uscc import make_uscc
 from applications.workflow import route, transition
@@ -113,6 +115,23 @@ class World:
         self.expert = UserFactory(username="expert1", role=Role.EXPERT)
         self.admin = UserFactory(username="admin", role=Role.ADMIN, is_superuser=True)
         self.ahead = {}  # files built in advance by build_ahead(), by the arguments that get them
+
+    def claimant(self, *, name="朔州市恒通新能源科技有限公司", uscc=None, username="claimant", send=True):
+        """A confirmed lead-unit account whose organisation is not approved (单位注册审核):
+        its licence and letter uploaded and, if ``send``, sent to the unit of its code
+        (朔城区 by default)."""
+        organisation = OrganisationFactory(
+            name=name,
+            uscc=uscc or make_uscc("91140602", "MA0K9E3F"),
+            registration_status=RegistrationStatus.UNSENT,
+        )
+        user = UserFactory(username=username, role=Role.APPLICANT, organisation=organisation)
+        for kind in RegistrationDocumentKind:
+            registration.upload(organisation, SimpleUploadedFile(f"{kind}.pdf", sample_pdf()), user, kind)
+        if send:
+            registration.send(organisation, user)
+        user.refresh_from_db()
+        return user
 
     def actor_for(self, role):
         return {
@@ -346,9 +365,12 @@ def demo():
 
 @shared_state
 def shared_world():
-    """A ``World`` whose applicant has one complete file submitted to 朔城区: ``.submitted``."""
+    """A ``World`` whose applicant has one complete file submitted to 朔城区: ``.submitted``;
+    and ``.claimant``, an account whose registration waits for 朔城区's decision."""
     world = World(PolicyEditionFactory())
     world.submitted = world.application(State.SUBMITTED)
+    # A registration sent to 朔城区 (``unit``) and waiting for its decision.
+    world.claimant = world.claimant()
     return world
 
 

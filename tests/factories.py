@@ -1,9 +1,10 @@
 import datetime
 
 import factory
+from django.urls import reverse
 from factory.django import DjangoModelFactory, Password
 
-from applications.enums import OrganisationType, Role
+from applications.enums import OrganisationType, RegistrationStatus, Role
 from applications.models import Application, Industry, Organisation, OrganisingUnit, PolicyEdition, User
 from applications.uscc import make_uscc
 
@@ -36,6 +37,8 @@ class OrganisationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"朔州市测试科技{n}有限公司")
     org_type = OrganisationType.ENTERPRISE
     registered_address = "山西省朔州市朔城区民福东街 1 号"
+    # Approved (单位注册审核) unless a test says otherwise: most tests are about its files.
+    registration_status = RegistrationStatus.APPROVED
 
 
 class UserFactory(DjangoModelFactory):
@@ -62,3 +65,15 @@ class ApplicationFactory(DjangoModelFactory):
     edition = factory.SubFactory(PolicyEditionFactory)
     industry = factory.LazyFunction(lambda: Industry.objects.first())
     organising_unit = factory.LazyFunction(lambda: unit("shuocheng"))
+
+
+def log_in(client, username, password=PASSWORD, address="127.0.0.1", **extra):
+    """Through the log-in page, as a person does: django-axes counts each attempt and needs
+    the request, which ``client.login()`` does not give it."""
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=address, **extra
+    )
+
+
+def signed_in(client):
+    return "_auth_user_id" in client.session

@@ -46,6 +46,35 @@ def other_document(app):
     return {"pk": app.pk, "document_pk": document.pk}
 
 
+def pending_registration(app=None, **extra):
+    from applications.enums import RegistrationStatus
+    from applications.models import Organisation
+
+    return {"pk": Organisation.objects.get(registration_status=RegistrationStatus.PENDING).pk, **extra}
+
+
+def sent_registration_file(app):
+    registration = pending_registration()
+    from applications.models import RegistrationDocument
+
+    document = RegistrationDocument.objects.filter(organisation_id=registration["pk"]).first()
+    return {**registration, "document_pk": document.pk}
+
+
+def own_registration_file(app):
+    """A file of the lead unit's own (approved) registration, stored as an upload is."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications import documents
+    from applications.demo import sample_pdf
+    from applications.models import RegistrationDocument
+
+    uploaded = SimpleUploadedFile("licence.pdf", sample_pdf())
+    record = RegistrationDocument(organisation=app.lead_unit, kind="licence")
+    documents.save_checked(record, uploaded, None, documents.inspect(uploaded))
+    return {"document_pk": record.pk}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -96,6 +125,43 @@ MATRIX = {
         answers(403, anonymous=302, applicant=200, other_applicant=200),
     ),
     "applications:new": ("get", None, answers(403, anonymous=302, applicant=200, other_applicant=200)),
+    # 单位注册审核: the account's own registration. Both applicants are approved, so their
+    # uploads and sending are refused with a message (302).
+    "applications:registration": (
+        "get",
+        None,
+        answers(403, anonymous=302, applicant=200, other_applicant=200),
+    ),
+    "applications:registration_upload": (
+        "post",
+        None,
+        answers(403, anonymous=302, applicant=302, other_applicant=302),
+    ),
+    "applications:registration_send": (
+        "post",
+        None,
+        answers(403, anonymous=302, applicant=302, other_applicant=302),
+    ),
+    "applications:registration_file": ("get", own_registration_file, answers(404, applicant=200)),
+    "applications:authorisation_letter": (
+        "get",
+        None,
+        answers(403, anonymous=302, applicant=200, other_applicant=200),
+    ),
+    # The claimant's registration, sent to 朔城区: another district's unit gets 404; the bureau
+    # reads it but the decision is the unit's (403, nothing applied).
+    "review:registrations": (
+        "get",
+        None,
+        answers(403, anonymous=302, unit=200, other_unit=200, staff=200),
+    ),
+    "review:registration": ("get", pending_registration, answers(404, unit=200, staff=200)),
+    "review:registration_decide": (
+        "post",
+        lambda app: pending_registration(decision="approve"),
+        answers(404, unit=302, staff=403),
+    ),
+    "review:registration_file": ("get", sent_registration_file, answers(404, unit=200, staff=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",
@@ -177,6 +243,12 @@ def test_url_answers_each_role_as_expected(shared_world, client, name):
         data = {"language": "en", "forward-comment": "同意"} if method == "post" else {}
         seen[role] = getattr(client, method)(url, data).status_code
         application.refresh_from_db()
+        if name == "review:registration_decide":
+            # Only the unit of the claimant's district approved it.
+            from applications.models import Organisation
+
+            approved = Organisation.objects.get(pk=world.claimant.organisation_id).is_approved
+            assert approved == (seen.get("unit") == 302), role
         if name.endswith(":act"):
             # A 302 from an action must mean it was applied, anything else that it was not.
             assert (application.state != State.SUBMITTED) == (seen[role] == 302), role

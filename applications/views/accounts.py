@@ -4,6 +4,7 @@ with the throttles and the two-factor step of issue 8 (applications.throttles, .
 import math
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth import views as auth_views
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import notifications as notices
-from .. import throttles, two_factor
+from .. import registration, throttles, two_factor
 from ..forms import RegistrationForm, ResendConfirmationForm, TwoFactorCodeForm
 from ..models import User
 from .common import role_required
@@ -62,16 +63,48 @@ def mail_confirmation_link(request, user):
     send_mail(_("【朔州市联盟申报】请确认您的邮箱"), body, None, [user.email])
 
 
+def send_address_taken(request, user):
+    """Tell an address that already has an account that someone tried to register with it;
+    limited like every account mail, so that registering again and again floods no one."""
+    if not throttles.allow_account_mail(request, user.email).allowed:
+        return False
+    context = {
+        "user": user,
+        "login": request.build_absolute_uri(reverse("accounts:login")),
+        "reset": request.build_absolute_uri(reverse("accounts:password_reset")),
+    }
+    body = render_to_string("email/address_taken.txt", context)
+    send_mail(_("【朔州市联盟申报】该邮箱已有账号"), body, None, [user.email])
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
+    """Sign-up of a lead unit's contact. The answer is the same "check your mail" page whether
+    or not the address already has an account: what happened is said to the address.
+
+    Sign-ups left unconfirmed past their days are cleared first, so that they hold nothing.
+    """
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = RegistrationForm(request.POST or None)
+    if request.method == "POST":
+        registration.delete_expired_signups()
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        send_confirmation(request, user)
-        return render(request, "accounts/register_done.html", {"email": user.email})
-    return render(request, "accounts/register.html", {"form": form})
+        user, taken = registration.sign_up(form.cleaned_data)
+        if user is not None:
+            send_confirmation(request, user)
+        elif taken.is_active or taken.email_confirmed_at:
+            send_address_taken(request, taken)
+        else:
+            # Registered but never confirmed: the same confirmation again.
+            send_confirmation(request, taken)
+        return render(request, "accounts/register_done.html", {"email": form.cleaned_data["email"]})
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "unconfirmed_days": settings.PORTAL_UNCONFIRMED_SIGNUP_DAYS},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,22 +118,25 @@ def confirm_email(request, uidb64, token):
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
-    if user is None or not email_confirmation_token.check_token(user, token):
+    if user is None or not email_confirmation_token.check_token(user, token) or registration.is_expired(user):
         return render(request, "accounts/confirm_invalid.html", status=400)
     if request.method == "GET":
         return render(request, "accounts/confirm.html", {"email": user.email})
     user.is_active = True
     user.email_confirmed_at = timezone.now()
     user.save(update_fields=["is_active", "email_confirmed_at"])
-    messages.success(request, _("邮箱已确认，请登录后开始填写联盟申报。"))
+    messages.success(
+        request, _("邮箱已确认。请用邮箱地址和密码登录，上传营业执照和法人授权委托书，提交单位注册审核。")
+    )
     return redirect("accounts:login")
 
 
 def unconfirmed_accounts(email):
-    """Sign-ups waiting for this address's confirmation (never logged in, so never deactivated)."""
+    """Sign-ups waiting for this address's confirmation (never logged in, so never deactivated),
+    not yet expired: an expired one holds nothing and gets no new link."""
     return User.objects.filter(
         email__iexact=email, is_active=False, email_confirmed_at__isnull=True, last_login__isnull=True
-    )
+    ).exclude(pk__in=registration.expired_signups())
 
 
 @require_http_methods(["GET", "POST"])
@@ -317,16 +353,24 @@ def notifications(request):
 @login_required
 def notification(request, pk):
     """One message, opened: it counts as read from now on. Someone else's message is a 404."""
-    notification = get_object_or_404(notices.messages_for(request.user).select_related("event__actor"), pk=pk)
+    notification = get_object_or_404(
+        notices.messages_for(request.user).select_related("event__actor", "registration_event__actor"), pk=pk
+    )
     notices.mark_read(notification)
-    event = notification.event
+    registration_event = notification.registration_event
+    event = registration_event or notification.event
+    if registration_event is not None:
+        reason = _("不通过理由") if event.action == "reject" else _("说明")
+    else:
+        reason = notices.reason_label(event)
     return render(
         request,
         "accounts/notification.html",
         {
             "message": notices.describe(notification, request.user),
             "event": event,
-            "reason_label": notices.reason_label(event) if event.comment else "",
+            "registration_event": registration_event,
+            "reason_label": reason if event.comment else "",
         },
     )
 

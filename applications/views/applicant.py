@@ -11,7 +11,7 @@ from ..eligibility import check, edition_for_next_submission, facts_for
 from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
 from ..permissions import applicant_applications, is_applicant
-from ..progress import dashboard_order, next_step
+from ..progress import dashboard_order, next_step, registration_step
 from ..submissions import application_data, declaration, latest_changes
 from . import files
 from .common import offered_actions, perform_transition, role_required
@@ -23,7 +23,7 @@ applicant_required = role_required(is_applicant)
 def dashboard(request):
     applications = dashboard_order(
         applicant_applications(request.user)
-        .select_related("industry", "organising_unit", "edition")
+        .select_related("industry", "organising_unit", "edition", "lead_unit__reviewing_unit")
         .defer("edition__full_text")
         .prefetch_related("events__actor")
     )
@@ -34,10 +34,17 @@ def dashboard(request):
         closed_reason = ""
     except NoEditionInForce as refusal:
         edition, closed_reason = None, str(refusal)
+    organisation = request.user.organisation
     return render(
         request,
         "applications/dashboard.html",
-        {"applications": applications, "edition": edition, "closed_reason": closed_reason},
+        {
+            "applications": applications,
+            "edition": edition,
+            "closed_reason": closed_reason,
+            # 单位注册审核: until approved, sending the registration is the next step.
+            "registration_step": None if organisation.is_approved else registration_step(organisation),
+        },
     )
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
+from applications import registration
 from applications.eligibility import check
 from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
 from applications.models import Application, DocumentVersion
@@ -43,10 +44,16 @@ def dashboard(request):
     waiting_on_me = {
         row.source for row in TRANSITIONS if request.user.role in row.roles and row.action not in {"withdraw"}
     }
+    reviews_registrations = is_unit_reviewer(request.user) or is_bureau_staff(request.user)
     return render(
         request,
         "review/dashboard.html",
         {
+            # 单位注册审核: registrations waiting for this unit's (or the bureau's) decision.
+            "reviews_registrations": reviews_registrations,
+            "pending_registrations": registration.awaiting(request.user).count()
+            if reviews_registrations
+            else 0,
             "applications": listed.order_by("-state_changed_at", "-pk"),
             "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
             "selected_state": state,

@@ -22,7 +22,6 @@ def registration(**changes):
         "full_name": "钱文华",
         "phone": "0349-1234567",
         "email": "qian@example.com",
-        "username": "qianwenhua",
         "password1": "Shuozhou#2026-alliance",
         "password2": "Shuozhou#2026-alliance",
     }
@@ -38,14 +37,14 @@ def link_in(message):
 def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
     response = client.post(reverse("accounts:register"), registration())
     assert "qian@example.com" in response.content.decode()
-    user = User.objects.get(username="qianwenhua")
+    user = User.objects.get(email="qian@example.com")
     assert not user.is_active
     assert user.role == Role.APPLICANT
     assert user.organisation == Organisation.objects.get(uscc=SHUOCHENG_CODE)
     # Not before the address is confirmed. (The log-in page, not client.login(): django-axes
     # counts log-ins and needs the request that authenticate() is given.)
     refused = client.post(
-        reverse("accounts:login"), {"username": "qianwenhua", "password": "Shuozhou#2026-alliance"}
+        reverse("accounts:login"), {"username": "qian@example.com", "password": "Shuozhou#2026-alliance"}
     )
     assert refused.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -62,13 +61,18 @@ def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
     user.refresh_from_db()
     assert user.is_active and user.email_confirmed_at is not None
 
+    # The account logs in with its address, in whatever case it is typed.
     landed = client.post(
         reverse("accounts:login"),
-        {"username": "qianwenhua", "password": "Shuozhou#2026-alliance"},
+        {"username": "Qian@Example.com", "password": "Shuozhou#2026-alliance"},
         follow=True,
     )
     assert landed.redirect_chain[-1][0] == reverse("applications:dashboard")
-    assert "朔州市新注册科技有限公司" in landed.content.decode()
+    page = landed.content.decode()
+    assert "朔州市新注册科技有限公司" in page
+    # Its registration awaits approval: the dashboard says so, naming the unit, and leads to it.
+    assert "提交朔城区科技局审核（单位注册审核）" in page
+    assert reverse("applications:registration") in page
 
     # The link works once.
     client.logout()
@@ -101,9 +105,10 @@ def test_registration_accepts_full_width_uscc(client):
 
 @pytest.mark.django_db
 def test_registration_for_an_organisation_already_registered_is_refused(client):
-    OrganisationFactory(uscc=SHUOCHENG_CODE)
+    OrganisationFactory(uscc=SHUOCHENG_CODE)  # approved
     page = client.post(reverse("accounts:register"), registration()).content.decode()
-    assert "该单位已在本平台注册" in page
+    assert "已在本平台注册并通过审核，不能重复注册" in page
+    assert "请与本单位已注册的联系人联系" in page
     assert not User.objects.exists()
 
 

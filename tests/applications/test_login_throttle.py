@@ -18,20 +18,10 @@ from alliance_portal.cache import AtomicDatabaseCache
 from applications.enums import Role
 from applications.throttles import client_ip
 
-from ..factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory, log_in, signed_in
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 START = datetime.datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
-
-
-def log_in(client, username, password=PASSWORD, address="127.0.0.1", **extra):
-    return client.post(
-        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=address, **extra
-    )
-
-
-def signed_in(client):
-    return "_auth_user_id" in client.session
 
 
 # Failed log-ins -----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from applications.management.commands.seed_demo import DEMO_UNREAD_MESSAGES, dem
 from applications.models import Application, Notification, User
 from applications.permissions import applications_for_user
 
+from ..factories import log_in, signed_in
+
 
 def row_counts():
     return {model._meta.label: model.objects.count() for model in apps.get_models()}
@@ -22,7 +24,8 @@ def test_seed_demo_twice_leaves_the_same_row_counts(demo, capsys):
     call_command("seed_demo")
     assert row_counts() == first
     assert unread_messages() == unread
-    assert first["applications.Application"] == 2 * len(State)
+    # Every state in each of the two worlds, and the pending registration's one draft.
+    assert first["applications.Application"] == 2 * len(State) + 1
     assert "shuozhou-demo" in capsys.readouterr().out
 
 
@@ -58,6 +61,29 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds(demo):
             n < DEMO_UNREAD_MESSAGES for n in range(len(messages))
         ]
         assert all(m.read_at == m.created_at for m in messages[DEMO_UNREAD_MESSAGES:])
+
+
+def test_seed_demo_applicants_are_approved_and_shuocheng_has_one_registration_to_decide(demo, client):
+    from applications.enums import RegistrationAction, RegistrationStatus
+
+    for username in ("applicant", "applicant2"):
+        organisation = User.objects.get(username=username).organisation
+        assert organisation.registration_status == RegistrationStatus.APPROVED
+        # Approved through the real steps: sent with its two files, decided by its unit.
+        actions = list(organisation.registration_events.values_list("action", "actor__role"))
+        assert actions == [
+            (RegistrationAction.SEND, Role.APPLICANT),
+            (RegistrationAction.APPROVE, Role.UNIT_REVIEWER),
+        ]
+        assert organisation.registration_documents.filter(sent_with__isnull=False).count() == 2
+    pending = User.objects.get(username="applicant3").organisation
+    assert pending.registration_status == RegistrationStatus.PENDING
+    assert pending.reviewing_unit.code == "shuocheng"
+
+    log_in(client, "unit-shuocheng", "shuozhou-demo")
+    assert signed_in(client)
+    page = client.get("/review/").content.decode()
+    assert "单位注册待审核：<strong>1</strong> 家" in page
 
 
 def test_seed_demo_worlds_are_separate(demo):

@@ -122,13 +122,16 @@ def test_admin_normalises_the_uscc_before_checking_it_is_unique(client):
     from ..factories import UserFactory
 
     client.force_login(UserFactory(role=Role.ADMIN))
-    Organisation.objects.create(uscc="91350100M000100Y43", name="甲", org_type="enterprise")
+    # Only an approved organisation holds its code (单位注册审核).
+    Organisation.objects.create(
+        uscc="91350100M000100Y43", name="甲", org_type="enterprise", registration_status="approved"
+    )
     page = client.post(
         reverse("admin:applications_organisation_add"),
         {"uscc": "9135 0100-m000 100y43", "name": "乙", "org_type": "enterprise", "registered_address": ""},
     ).content.decode()
     assert Organisation.objects.count() == 1
-    assert "已存在" in page
+    assert "该统一社会信用代码已有审核通过的单位" in page
     client.post(
         reverse("admin:applications_organisation_add"),
         {"uscc": "9144 0300 1922 0382 16", "name": "丙", "org_type": "enterprise", "registered_address": ""},

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.test.utils import override_settings
 
-from applications import demo_documents, drafts
-from applications.demo import complete_application
+from applications import demo_documents, drafts, registration
+from applications.demo import complete_application, registration_documents
 from applications.drafts import start_application
-from applications.enums import Action, DocumentKind, OrganisationType, Role, State
+from applications.enums import Action, DocumentKind, OrganisationType, RegistrationStatus, Role, State
 from applications.models import (
     Application,
     Industry,
@@ -107,6 +107,18 @@ WORLDS = [
     },
 ]
 
+# A lead unit that has signed up and sent its licence and letter: 朔城区 has it to decide.
+PENDING_REGISTRATION = {
+    "applicant": ("applicant3", "孙宏伟", "sun.hongwei@example.com"),
+    "organisation": {
+        "uscc": make_uscc("91140602", "MA0K9E3F"),
+        "name": "朔州市恒通新能源科技有限公司",
+        "org_type": OrganisationType.ENTERPRISE,
+        "registered_address": "山西省朔州市朔城区文远路 16 号",
+    },
+    "draft": ("朔州市新型储能产业技术创新战略联盟", "equipment"),
+}
+
 STAFF = ("staff", "陈卫东", "staff@example.com", Role.STAFF)
 EXPERTS = [
     ("expert1", "刘振华", "expert1@example.com"),
@@ -183,6 +195,7 @@ class Command(BaseCommand):
             self._user("admin", "系统管理员", "admin@example.com", Role.ADMIN, superuser=True)
             for world in WORLDS:
                 self._world(world, edition, staff)
+            self._pending_registration(PENDING_REGISTRATION, edition)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
@@ -199,17 +212,52 @@ class Command(BaseCommand):
             user = User(username=username, full_name=full_name, email=email, role=role, **links)
             user.is_superuser = superuser
             user.set_password(DEMO_PASSWORD)
+            user.email_confirmed_at = user.date_joined
             user.save()
         return user
 
+    def _organisation(self, data):
+        organisation = Organisation.objects.filter(uscc=data["uscc"], name=data["name"]).first()
+        return organisation or Organisation.objects.create(**data)
+
+    def _registration(self, organisation, applicant, reviewer=None):
+        """单位注册审核 through the real steps: sent, and approved by ``reviewer`` if given."""
+        if organisation.registration_status == RegistrationStatus.UNSENT:
+            registration_documents(organisation, applicant)
+            registration.send(organisation, applicant, ip_address="127.0.0.1")
+        if reviewer is not None and organisation.registration_status == RegistrationStatus.PENDING:
+            registration.decide(
+                organisation,
+                reviewer,
+                approve=True,
+                comment="营业执照和法人授权委托书核对无误。",
+                ip_address="127.0.0.1",
+            )
+
+    def _pending_registration(self, world, edition):
+        organisation = self._organisation(world["organisation"])
+        username, name, email = world["applicant"]
+        applicant = self._user(username, name, email, Role.APPLICANT, organisation=organisation)
+        self._registration(organisation, applicant)
+        name, industry_code = world["draft"]
+        if not Application.objects.filter(lead_unit=organisation, name=name).exists():
+            start_application(
+                organisation=organisation,
+                user=applicant,
+                edition=edition,
+                name=name,
+                industry=Industry.objects.get(code=industry_code),
+                organising_unit=registration.approver_unit(organisation.uscc),
+            )
+
     def _world(self, world, edition, staff):
-        data = world["organisation"]
-        organisation, _ = Organisation.objects.get_or_create(uscc=data["uscc"], defaults=data)
+        organisation = self._organisation(world["organisation"])
         unit = OrganisingUnit.objects.get(code=world["unit"])
         username, name, email = world["applicant"]
         applicant = self._user(username, name, email, Role.APPLICANT, organisation=organisation)
         username, name, email = world["unit_user"]
         reviewer = self._user(username, name, email, Role.UNIT_REVIEWER, organising_unit=unit)
+        self._registration(organisation, applicant, reviewer)
         actors = {Role.APPLICANT: applicant, Role.UNIT_REVIEWER: reviewer, Role.STAFF: staff}
         industries = {industry.code: industry for industry in Industry.objects.all()}
         for state, (topic, industry_code) in zip(State, world["topics"], strict=True):
@@ -254,6 +302,7 @@ class Command(BaseCommand):
         rows = [
             ("applicant", "申报单位（朔州市晋北新材料科技有限公司，组织单位：朔城区）"),
             ("applicant2", "申报单位（平鲁区煤电装备制造股份有限公司，组织单位：平鲁区）"),
+            ("applicant3", "申报单位（朔州市恒通新能源科技有限公司，单位注册待朔城区审核）"),
             ("unit-shuocheng", "组织单位：朔城区科技局"),
             ("unit-pinglu", "组织单位：平鲁区科技局"),
             ("staff", "市科技局"),

@@ -175,6 +175,8 @@ PORTAL_UPLOAD_MAX_BYTES = int(os.environ.get("PORTAL_UPLOAD_MAX_MB", "20")) * 10
 # A 300 dpi A3 scan is about 17 million pixels; a decompression bomb is far above this.
 PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "50000000"))
 PORTAL_IMPORT_MAX_ROWS = 200
+# The member import's own upload limit (issue 8): a filled 200-row template is tens of KB.
+PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_KB", "2048")) * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 

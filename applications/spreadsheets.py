@@ -46,9 +46,12 @@ RELATIONSHIP = f"{PACKAGE_RELATIONSHIPS}{SEPARATOR}Relationship"
 RELATIONSHIP_ID = f"{RELATIONSHIPS}{SEPARATOR}id"
 
 CHUNK = 64 * 1024
-# Bytes expat may hold back for one unfinished token (a tag, an attribute, a comment):
-# no part of a real workbook comes near it, and it bounds expat's own buffer.
-MAX_PENDING_BYTES = 1024 * 1024
+# Bytes expat may hold back for one unfinished token (a tag, an attribute, a comment): no
+# tag of a real workbook comes near it. It bounds expat's buffer and the attributes of one
+# element (the dict of 256 KB of short attributes takes about 8 MB).
+MAX_PENDING_BYTES = 256 * 1024
+# Elements within elements: a worksheet needs about eight levels, its extensions a few more.
+MAX_DEPTH = 64
 # The compression ratio is judged only on parts at least this large: small ones are harmless.
 RATIO_FLOOR = 256 * 1024
 EXCEL_MAX_ROW = 1_048_576
@@ -292,10 +295,26 @@ def _parser(handler):
 
 
 class _Handler:
+    """Receives one part's elements (``open``, ``close``) and text, no deeper than MAX_DEPTH."""
+
+    depth = 0
+
     def start(self, name, attributes):
-        pass
+        # expat keeps a record of every open element: a part of nothing but "<a>" would
+        # hold a million of them.
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ValueError(f"elements nested over {MAX_DEPTH} deep")
+        self.open(name, attributes)
 
     def end(self, name):
+        self.depth -= 1
+        self.close(name)
+
+    def open(self, name, attributes):
+        pass
+
+    def close(self, name):
         pass
 
     def characters(self, data):
@@ -309,7 +328,7 @@ class _RelationshipsHandler(_Handler):
         self.folder, self.kinds, self.limit = folder, kinds, limit
         self.found = []
 
-    def start(self, name, attributes):
+    def open(self, name, attributes):
         kind = attributes.get("Type")
         if name != RELATIONSHIP or kind not in self.kinds or attributes.get("TargetMode") == "External":
             return
@@ -330,7 +349,7 @@ class _WorkbookHandler(_Handler):
         self.limit = limit
         self.sheet_ids = []
 
-    def start(self, name, attributes):
+    def open(self, name, attributes):
         if name == SHEET:
             if len(self.sheet_ids) >= self.limit:
                 raise ValueError("more sheets than parts")
@@ -349,7 +368,7 @@ class _SharedStringsHandler(_Handler):
         self.collecting = False
         self.phonetic = 0
 
-    def start(self, name, attributes):
+    def open(self, name, attributes):
         if name == STRING_ITEM:
             if len(self.strings) >= self.limits.shared_strings:
                 raise SheetRefused(
@@ -365,7 +384,7 @@ class _SharedStringsHandler(_Handler):
         elif name == TEXT and self.pieces is not None and not self.phonetic:
             self.collecting = True
 
-    def end(self, name):
+    def close(self, name):
         if name == TEXT:
             self.collecting = False
         elif name == PHONETIC_RUN:
@@ -402,7 +421,7 @@ class _SharedStringsHandler(_Handler):
 class _SheetHandler(_Handler):
     """A worksheet's rows, collected into ``ready`` as (row number, values) as they end.
 
-    ``start`` and ``end`` run for every element of the sheet: the common case (a cell) is
+    ``open`` and ``close`` run for every element of the sheet: the common case (a cell) is
     tested first and kept short, as it bounds the time a sheet of many cells takes.
     """
 
@@ -426,7 +445,7 @@ class _SheetHandler(_Handler):
         self.chars = 0
         self.phonetic = 0
 
-    def start(self, name, attributes):
+    def open(self, name, attributes):
         if name == CELL:
             if self.cells is None:
                 return  # not in a row: not data
@@ -471,7 +490,7 @@ class _SheetHandler(_Handler):
             self.row += 1
         self.cells, self.count, self.column = {}, 0, 0
 
-    def end(self, name):
+    def close(self, name):
         if name == CELL:
             if self.kind is not None:
                 if self.keep:

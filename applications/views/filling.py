@@ -105,6 +105,10 @@ def _members_page(request, application, **context):
     context.setdefault("member_form", MemberForm(application=application))
     context.setdefault("ceiling_form", CeilingForm(instance=application))
     context.setdefault("import_form", ImportForm())
+    context["import_limits"] = {
+        "rows": settings.PORTAL_IMPORT_MAX_ROWS,
+        "size": document_store.human_size(settings.PORTAL_IMPORT_MAX_BYTES),
+    }
     return _page(request, application, "members", **context)
 
 

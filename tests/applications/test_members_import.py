@@ -305,3 +305,8 @@ def test_excel_file_with_shared_strings_imports_like_the_template(draft, client)
     university = draft.members.get(name="朔州职业技术学院")
     assert (university.uscc, university.is_core, university.contact_phone) == (GOOD[0][1], True, "0349-1")
     assert draft.members.count() == 1 + len(GOOD)
+
+
+def test_members_page_states_the_import_limits(draft, client):
+    page = client.get(reverse("applications:step", args=[draft.pk, "members"])).content.decode()
+    assert "一次最多导入 200 家成员单位，文件不超过 2.0 MB。" in page

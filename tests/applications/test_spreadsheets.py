@@ -2,6 +2,7 @@
 
 import io
 import re
+import tracemalloc
 import zipfile
 from datetime import datetime
 
@@ -159,7 +160,7 @@ def test_a_part_compressed_otherwise_than_excel_does_is_not_inflated():
         our_rows(buffer.getvalue())
 
 
-def test_an_endless_tag_is_refused_once_past_a_megabyte():
+def test_an_endless_tag_is_refused_once_past_the_bound():
     huge = b'<row r="1"><c r="A1" s="' + b"1" * (3 * 1024 * 1024) + b'"/></row>'
     content = xlsx_files.claim_small(workbook([SHEET_START, huge, SHEET_END]), xlsx_files.SHEET)
     with pytest.raises(spreadsheets.SheetRefused, match=UNREADABLE):
@@ -188,3 +189,18 @@ def test_shared_strings_longer_in_all_than_the_bound_are_refused():
     content = xlsx_files.claim_small(excel_like(strings=strings), xlsx_files.SHARED_STRINGS)
     with pytest.raises(spreadsheets.SheetRefused, match="文件中的文字合计超过 500000 个字"):
         our_rows(content)
+
+
+def test_elements_nested_without_end_are_refused_early():
+    # Unbounded, expat would keep a record of each of the million open elements (over 100 MB).
+    content = xlsx_files.claim_small(
+        workbook([SHEET_START, *xlsx_files.repeated(b"<a>", 1_000_000)]), xlsx_files.SHEET
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(spreadsheets.SheetRefused, match=UNREADABLE):
+            our_rows(content)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024

@@ -49,7 +49,8 @@ def error_page(request, status, detail="", template=None, kind=None):
 
 
 def bad_request(request, exception=None):
-    return error_page(request, 400)
+    # A body Django cannot decode (UTF-16, say) is one cause: the page must not read it again.
+    return _framed_or_bare(request, 400)
 
 
 def permission_denied(request, exception=None):
@@ -68,16 +69,21 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request):
-    """500 in the frame; if the frame itself fails (the database is down), without the request."""
+    return _framed_or_bare(request, 500)
+
+
+def _framed_or_bare(request, status):
+    """The page in the frame; if the frame itself fails (the database is down, the request
+    cannot be read), the same page without the request, which cannot fail the same way."""
     try:
-        return error_page(request, 500)
+        return error_page(request, status)
     except Exception:
-        logger.exception("The 500 page could not be rendered with the request; rendering it without.")
-    title, text = _texts(500)
-    html = loader.get_template("500.html").render(
-        {"status_code": 500, "error_title": title, "error_text": text, **frame_constants()}
+        logger.exception("The %s page could not be rendered with the request; rendering it without.", status)
+    title, text = _texts(status)
+    html = loader.get_template(f"{status}.html").render(
+        {"status_code": status, "error_title": title, "error_text": text, **frame_constants()}
     )
-    return HttpResponse(html, status=500)
+    return HttpResponse(html, status=status)
 
 
 class DebugNotFoundMiddleware:

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alliance_portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -177,6 +178,21 @@ PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "5000000
 PORTAL_IMPORT_MAX_ROWS = 200
 # The member import's own upload limit (issue 8): a filled 200-row template is tens of KB.
 PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_KB", "2048")) * 1024
+# Pages of an uploaded PDF, per document kind (applications.enums.DocumentKind) and by default:
+# a licence has a page or two, an agreement tens. Reading the count is itself bounded.
+PORTAL_DOCUMENT_MAX_PAGES = {
+    "default": int(os.environ.get("PORTAL_DOCUMENT_MAX_PAGES", "50")),
+    "form": 100,  # the signed and sealed form: the generated one runs to tens of pages
+    "agreement": 60,
+    "charter": 30,
+    "licence": 4,
+    "other": 50,
+}
+# "Other materials" slots of one application, and members of one alliance (Art. 4(3): 一般
+# 不超过 15 家; more with a written justification, up to this hard limit): with the text
+# lengths of the models, they bound what the generated form and the dossier cost to build.
+PORTAL_OTHER_DOCUMENTS_MAX = 10
+PORTAL_MEMBERS_MAX = 30
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 

@@ -2,8 +2,13 @@
 
 DESIGN.md "Documents": PDF, JPEG and PNG only, judged from the bytes and not the name; a size
 limit enforced while the upload streams in (:class:`SizeLimitUploadHandler`); images opened
-with Pillow under a pixel limit and verified; PDFs parsed, encrypted ones refused; random
-names in the private storage; a version once submitted is never overwritten or deleted.
+with Pillow under a pixel limit and verified; PDFs parsed, encrypted ones refused, their pages
+limited per document kind (counted without walking a huge page tree); random names in the
+private storage; a version once submitted is never overwritten or deleted.
+
+A PDF is stored twice (issue 8, item 5): as uploaded, for the record, served only as a
+download; and cleaned of scripts, actions, attachments and forms (:mod:`.pdf_clean`), which
+is what opens in the browser and what the dossier merges.
 """
 
 import hashlib
@@ -18,10 +23,13 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 from pypdf import PdfReader
 
+from .enums import DocumentKind
 from .models import DocumentVersion
+from .pdf_clean import PageCountExceeded, bounded_page_count, clean_pdf
+from .plain_text import download_name
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 SIGNATURES = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
@@ -103,14 +111,25 @@ class Inspection:
     width: int | None = None
     height: int | None = None
     preview: bytes | None = None
+    cleaned: bytes | None = None
 
 
 def sniff(head):
     return next((content_type for signature, content_type in SIGNATURES if head.startswith(signature)), None)
 
 
-def inspect(uploaded):
-    """Check an uploaded file by its content; return what is known of it or raise UploadRefused."""
+def max_pages(kind):
+    """The most pages a PDF of ``kind`` may have (``PORTAL_DOCUMENT_MAX_PAGES``)."""
+    limits = settings.PORTAL_DOCUMENT_MAX_PAGES
+    return limits.get(str(kind or ""), limits["default"])
+
+
+def inspect(uploaded, kind=None):
+    """Check an uploaded file by its content; return what is known of it or raise UploadRefused.
+
+    ``kind`` (a :class:`DocumentKind`) sets the most pages a PDF may have; a PDF that passes
+    gets its cleaned copy (``inspection.cleaned``).
+    """
     name = os.path.basename(uploaded.name or "")
     size = uploaded.size
     if size > max_upload_bytes():
@@ -154,18 +173,24 @@ def inspect(uploaded):
     uploaded.seek(0)
     inspection = Inspection(content_type=actual, size=size, sha256=digest.hexdigest())
     if actual == PDF:
-        inspection.page_count = _pdf_pages(uploaded, name)
+        inspection.page_count = _pdf_pages(uploaded, name, kind)
+        uploaded.seek(0)
+        inspection.cleaned = _cleaned(uploaded, name)
     else:
         _inspect_image(uploaded, name, inspection)
     uploaded.seek(0)
     return inspection
 
 
-def _pdf_pages(uploaded, name):
+def _pdf_pages(uploaded, name, kind):
+    limit = max_pages(kind)
     try:
         reader = PdfReader(uploaded, strict=False)
         encrypted = reader.is_encrypted
-        pages = 0 if encrypted else len(reader.pages)
+        # Counted first within the limit: pypdf lists every page of the tree it is given.
+        pages = 0 if encrypted else bounded_page_count(reader, limit) and len(reader.pages)
+    except PageCountExceeded as exceeded:
+        raise UploadRefused(_too_many_pages(name, exceeded, limit, kind)) from exceeded
     except Exception as error:  # pypdf raises many kinds on a damaged file
         raise UploadRefused(
             _("无法读取 PDF 文件“%(name)s”：文件可能已损坏或不完整。请重新导出后上传。") % {"name": name}
@@ -183,6 +208,38 @@ def _pdf_pages(uploaded, name):
     return pages
 
 
+def _too_many_pages(name, exceeded, limit, kind):
+    label = DocumentKind(kind).label if kind in DocumentKind.values else _("申报材料")
+    values = {"name": name, "pages": exceeded.pages, "limit": limit, "kind": label}
+    if exceeded.exact:
+        message = _(
+            "PDF 文件“%(name)s”有 %(pages)d 页，超过“%(kind)s”最多 %(limit)d 页的限制，未保存。"
+            "请只保留所需页面后重新上传。"
+        )
+    else:
+        message = _(
+            "PDF 文件“%(name)s”的页数超过“%(kind)s”最多 %(limit)d 页的限制，未保存。"
+            "请只保留所需页面后重新上传。"
+        )
+    return message % values
+
+
+def _cleaned(uploaded, name):
+    """The copy reviewers open: the pages without scripts, actions, attachments or forms."""
+    try:
+        return clean_pdf(uploaded)
+    except Exception as error:  # a PDF pypdf reads but cannot copy
+        raise UploadRefused(
+            _("PDF 文件“%(name)s”的结构无法处理，未保存。请用“打印为 PDF”或扫描软件重新生成后上传。")
+            % {"name": name}
+        ) from error
+
+
+# The image classes themselves read only the header: Image.open() would first refuse a
+# decompression bomb without saying how large it claims to be.
+HEADER_READERS = {JPEG: JpegImagePlugin.JpegImageFile, PNG: PngImagePlugin.PngImageFile}
+
+
 def _inspect_image(uploaded, name, inspection):
     limit = settings.PORTAL_IMAGE_MAX_PIXELS
     damaged = _("图片“%(name)s”已损坏或不完整，无法打开。请重新扫描或导出后上传。") % {"name": name}
@@ -191,12 +248,14 @@ def _inspect_image(uploaded, name, inspection):
         "请降低扫描分辨率（建议 200–300 dpi）后上传。"
     )
     try:
+        with HEADER_READERS[inspection.content_type](uploaded) as header:
+            width, height = header.size
+        if width * height > limit:
+            raise UploadRefused(
+                too_big % {"name": name, "width": width, "height": height, "limit": limit // 10000}
+            )
+        uploaded.seek(0)
         with Image.open(uploaded) as image:
-            width, height = image.size
-            if width * height > limit:
-                raise UploadRefused(
-                    too_big % {"name": name, "width": width, "height": height, "limit": limit // 10000}
-                )
             image.verify()
         uploaded.seek(0)
         with Image.open(uploaded) as image:
@@ -206,11 +265,7 @@ def _inspect_image(uploaded, name, inspection):
             image.convert("RGB").save(preview, "JPEG", quality=80)
     except UploadRefused:
         raise
-    except Image.DecompressionBombError as error:
-        raise UploadRefused(
-            too_big % {"name": name, "width": 0, "height": 0, "limit": limit // 10000}
-        ) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise UploadRefused(damaged) from error
     inspection.width, inspection.height = width, height
     inspection.preview = preview.getvalue()
@@ -223,7 +278,7 @@ def store(document, uploaded, user, inspection):
     """
     version = DocumentVersion(
         document=document,
-        original_name=os.path.basename(uploaded.name)[:255],
+        original_name=download_name(os.path.basename(uploaded.name), fallback="upload")[:255],
         content_type=inspection.content_type,
         size=inspection.size,
         sha256=inspection.sha256,
@@ -235,6 +290,8 @@ def store(document, uploaded, user, inspection):
     version.file.save("upload", uploaded, save=False)
     if inspection.preview:
         version.preview.save("preview", ContentFile(inspection.preview), save=False)
+    if inspection.cleaned:
+        version.cleaned.save("cleaned", ContentFile(inspection.cleaned), save=False)
     try:
         with transaction.atomic():
             version.save()
@@ -245,7 +302,7 @@ def store(document, uploaded, user, inspection):
 
 
 def _remove_files(version):
-    for field_file in (version.file, version.preview):
+    for field_file in (version.file, version.preview, version.cleaned):
         if field_file:
             field_file.storage.delete(field_file.name)
 
@@ -271,15 +328,33 @@ def discard_version(version):
     transaction.on_commit(lambda: _remove_files(version))
 
 
-def file_response(version, *, preview=False):
-    """The file (or its preview image) for a view that has already checked permission."""
+def cleaned_file(version):
+    """The cleaned copy of a PDF version, opened for reading; made now for a version stored
+    before cleaned copies were kept (the original is never changed)."""
+    if not version.cleaned:
+        with version.file.open("rb") as original:
+            cleaned = clean_pdf(original)
+        version.cleaned.save("cleaned", ContentFile(cleaned), save=False)
+        # Only this field: a frozen version is otherwise never written.
+        DocumentVersion.objects.filter(pk=version.pk, cleaned="").update(cleaned=version.cleaned.name)
+    return version.cleaned.open("rb")
+
+
+def file_response(version, *, preview=False, original=False):
+    """The file for a view that has already checked permission: an image, or a PDF's cleaned
+    copy, to open in the browser; the upload as it is (``original``) only as a download; or
+    the preview image."""
     if preview:
         if not version.preview:
             raise FileNotFoundError(version.pk)
         return private(FileResponse(version.preview.open("rb"), content_type=JPEG))
     # The original name's extension matches the content: inspect() refused any other.
+    stream = version.file.open("rb") if original or version.is_image else cleaned_file(version)
     response = FileResponse(
-        version.file.open("rb"), content_type=version.content_type, filename=version.original_name
+        stream,
+        content_type=version.content_type,
+        filename=download_name(version.original_name, fallback="document"),
+        as_attachment=original,
     )
     return private(response)
 

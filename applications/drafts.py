@@ -7,12 +7,17 @@ lock, so an edit can never slip in between the eligibility check and the snapsho
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import documents as document_store
 from .enums import DocumentKind
 from .models import Application, Document, Member
+
+
+class TooMany(Exception):
+    """An alliance has as many members as it may have."""
 
 
 class NotEditable(Exception):
@@ -89,6 +94,27 @@ def save_form(application, *forms):
             form.instance = target
 
 
+def ensure_member_room(application, adding=1):
+    """Art. 4(3) allows more than 15 members with a justification, up to a hard limit
+    (``PORTAL_MEMBERS_MAX``) that keeps the form and the dossier bounded."""
+    limit = settings.PORTAL_MEMBERS_MAX
+    count = application.members.count()
+    if count + adding > limit:
+        raise TooMany(
+            _("一个联盟最多 %(limit)d 家成员单位，现有 %(count)d 家，不能再添加。确有需要请联系市科技局。")
+            % {"limit": limit, "count": count}
+        )
+
+
+def ensure_other_document_room(application):
+    limit = settings.PORTAL_OTHER_DOCUMENTS_MAX
+    if application.documents.filter(kind=DocumentKind.OTHER, removed_at__isnull=True).count() >= limit:
+        raise document_store.UploadRefused(
+            _("其他材料最多 %(limit)d 项。请把相关材料合并为一个文件，或在已有的材料下上传新版本。")
+            % {"limit": limit}
+        )
+
+
 def remove_member(application, member):
     """Remove a member (never the lead unit) and its licence slot."""
     if member.is_lead:
@@ -114,7 +140,9 @@ def slot(application, kind, *, member=None, title=""):
 
 def upload(application, uploaded, user, *, kind, member=None, document=None, title=""):
     """Check and store ``uploaded`` as a new version in its slot; the earlier versions stay."""
-    inspection = document_store.inspect(uploaded)
+    inspection = document_store.inspect(uploaded, kind)
     with editing(application) as locked:
+        if kind == DocumentKind.OTHER and document is None:
+            ensure_other_document_room(locked)
         target = document or slot(locked, kind, member=member, title=title)
         return document_store.store(target, uploaded, user, inspection)

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Role
-from .models import Application, Industry, Member, Organisation, OrganisingUnit, User
+from .models import COMMENT_MAX_CHARS, Application, Industry, Member, Organisation, OrganisingUnit, User
 from .uscc import normalize_uscc, validate_uscc
 
 
@@ -115,8 +115,26 @@ class NewApplicationForm(forms.ModelForm):
         self.helper.form_tag = False
 
 
+# Every text has a length that fits its purpose (issue 8); a longer one is refused with this,
+# and the form comes back with the text as typed.
+TOO_LONG = _("最多 %(limit_value)d 字，现为 %(show_value)d 字。请精简后再保存，已填写的内容都还在。")
+
+
+def say_how_long(form):
+    """Give the text fields of ``form`` the message that says how long they may be."""
+    for field in form.fields.values():
+        if getattr(field, "max_length", None):
+            field.error_messages["max_length"] = TOO_LONG
+
+
 class TransitionForm(forms.Form):
-    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("意见"),
+        required=False,
+        max_length=COMMENT_MAX_CHARS,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     declared = forms.BooleanField(label=_("我已阅读并同意承诺书"), required=False)
 
 
@@ -130,6 +148,7 @@ class StepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        say_how_long(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
 

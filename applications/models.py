@@ -17,7 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .enums import SYSTEM_LABEL, Action, DocumentKind, IndustryGroup, OrganisationType, Role, State
+from .plain_text import refuse_invisible_characters
 from .uscc import normalize_uscc, validate_uscc
+
+# One-line names, codes and telephone numbers: no invisible control characters.
+PLAIN = [refuse_invisible_characters]
 
 
 def in_english():
@@ -84,6 +88,8 @@ class Industry(EnglishName):
 
 # A measure runs to a few pages; the /policy/ page parses it on each view.
 FULL_TEXT_MAX_CHARS = 100_000
+# An opinion, a reason for a return or a rejection: a page of text at most.
+COMMENT_MAX_CHARS = 1000
 
 
 class PolicyEditionQuerySet(models.QuerySet):
@@ -201,7 +207,7 @@ class Organisation(models.Model):
     """A legal person identified by its unified social credit code (Art. 4)."""
 
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
-    name = models.CharField(_("单位名称"), max_length=200)
+    name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
     registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -249,8 +255,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="reviewers",
     )
-    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True, validators=PLAIN)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
 
     class Meta:
@@ -290,7 +296,7 @@ class Application(models.Model):
     Its ``state`` changes only through :func:`applications.workflow.transition`.
     """
 
-    name = models.CharField(_("联盟名称"), max_length=200)
+    name = models.CharField(_("联盟名称"), max_length=200, validators=PLAIN)
     lead_unit = models.ForeignKey(
         Organisation, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -335,12 +341,14 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True, editable=False)
 
     # Art. 3: what the alliance is for and what it will do.
-    purpose = models.TextField(_("组建目的与宗旨"), blank=True)
-    main_tasks = models.TextField(_("主要任务"), blank=True)
+    # The text lengths fit the form's boxes (templates/pdf/application_form.html), so that
+    # the form PDF stays within a bounded number of pages (issue 8).
+    purpose = models.TextField(_("组建目的与宗旨"), blank=True, max_length=500)
+    main_tasks = models.TextField(_("主要任务"), blank=True, max_length=1000)
     # Art. 5(2): the technical innovation goals, also stated in the agreement.
-    innovation_goals = models.TextField(_("技术创新目标"), blank=True)
+    innovation_goals = models.TextField(_("技术创新目标"), blank=True, max_length=1500)
     # Art. 4(1): the lead unit's qualifications, stated with indicators, judged by experts.
-    lead_qualification = models.TextField(_("牵头单位资质说明"), blank=True)
+    lead_qualification = models.TextField(_("牵头单位资质说明"), blank=True, max_length=1000)
     rd_spending = models.DecimalField(
         _("上年度研发投入（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -350,12 +358,12 @@ class Application(models.Model):
     patents = models.PositiveIntegerField(_("有效专利数（件）"), null=True, blank=True)
     standards = models.PositiveIntegerField(_("主持或参与制定的标准数（项）"), null=True, blank=True)
     rd_staff = models.PositiveIntegerField(_("研发人员数（人）"), null=True, blank=True)
-    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
-    contact_title = models.CharField(_("职务"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True, validators=PLAIN)
+    contact_title = models.CharField(_("职务"), max_length=60, blank=True, validators=PLAIN)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
     # Art. 4(3): "一般不超过 15 家" — more needs a written justification.
-    ceiling_justification = models.TextField(_("成员超过上限的书面说明"), blank=True)
+    ceiling_justification = models.TextField(_("成员超过上限的书面说明"), blank=True, max_length=500)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -407,16 +415,16 @@ class Member(models.Model):
     application = models.ForeignKey(
         Application, verbose_name=_("联盟申报"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("单位名称"), max_length=200)
+    name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18)
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
     is_core = models.BooleanField(_("核心成员"), default=False)
     is_lead = models.BooleanField(_("牵头单位"), default=False, editable=False)
     registered_address = models.CharField(_("住所（注册地址）"), max_length=300, blank=True)
-    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
-    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
-    task = models.TextField(_("承担的任务分工"), blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True, validators=PLAIN)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True, validators=PLAIN)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
+    task = models.TextField(_("承担的任务分工"), blank=True, max_length=200)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -489,7 +497,7 @@ class Document(models.Model):
         on_delete=models.SET_NULL,
         related_name="documents",
     )
-    title = models.CharField(_("材料名称"), max_length=200, blank=True)
+    title = models.CharField(_("材料名称"), max_length=200, blank=True, validators=PLAIN)
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -515,6 +523,10 @@ def private_preview_name(instance, filename):
     return f"previews/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.jpg"
 
 
+def private_cleaned_name(instance, filename):
+    return f"cleaned/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
 class DocumentVersion(models.Model):
     """One uploaded file, checked by content (``applications.documents``), never overwritten.
 
@@ -526,6 +538,9 @@ class DocumentVersion(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=private_upload_name, max_length=200)
     preview = models.FileField(_("预览图"), upload_to=private_preview_name, max_length=200, blank=True)
+    # A PDF's copy without scripts, actions, attachments or forms (applications.pdf_clean):
+    # what reviewers open and what the dossier merges. ``file`` stays as uploaded.
+    cleaned = models.FileField(_("净化副本"), upload_to=private_cleaned_name, max_length=200, blank=True)
     original_name = models.CharField(_("原文件名"), max_length=255)
     content_type = models.CharField(_("文件类型"), max_length=50)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
@@ -586,7 +601,7 @@ class AuditEvent(InsertOnly):
     action = models.CharField(_("操作"), max_length=30)
     from_state = models.CharField(_("原状态"), max_length=30, choices=State.choices)
     to_state = models.CharField(_("新状态"), max_length=30, choices=State.choices)
-    comment = models.TextField(_("意见/理由"), blank=True)
+    comment = models.TextField(_("意见/理由"), blank=True, max_length=COMMENT_MAX_CHARS)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 

@@ -4,17 +4,21 @@ The form is rendered with WeasyPrint from :func:`applications.submissions.applic
 (the live draft, or a round's frozen snapshot), in Chinese with the CJK font installed by the
 set-up. The dossier is that form followed by every uploaded document — PDFs as they are,
 images as pages (``img2pdf`` embeds the JPEG bytes without re-encoding them) — in one PDF
-with bookmarks, written to a temporary file rather than built in memory.
+with bookmarks, written to a temporary file rather than built in memory. Both are kept per
+content version (:func:`cached_pdf`): asking again for the same PDF costs a file read.
 """
 
 import functools
+import hashlib
 import io
+import json
 import logging
 import shutil
 import subprocess
 import tempfile
 
 import img2pdf
+import pypdf
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -26,8 +30,10 @@ from django.utils.translation import override
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
+from .documents import cleaned_file
 from .enums import DocumentKind
 from .models import DocumentVersion
+from .pdf_clean import scrub
 from .pdf_fonts import harfbuzz_subset_available
 
 logger = logging.getLogger(__name__)
@@ -186,27 +192,32 @@ def image_pdf(stream):
 
 
 def _document_reader(version):
-    """The pages of one stored version. Each is read into memory and kept until the dossier
-    is written (pypdf holds its readers): the dossier's peak memory grows with its files."""
-    with version.file.open("rb") as stream:
-        if version.is_image:
+    """The pages of one stored version: an image as a page, a PDF's cleaned copy (never the
+    upload as it is). Each is read into memory and kept until the dossier is written (pypdf
+    holds its readers): the dossier's peak memory grows with its files, which are bounded
+    in size and pages (applications.documents)."""
+    if version.is_image:
+        with version.file.open("rb") as stream:
             return PdfReader(io.BytesIO(image_pdf(stream)))
+    with cleaned_file(version) as stream:
         reader = PdfReader(io.BytesIO(stream.read()), strict=False)
-        len(reader.pages)  # parse the page tree now, so that a broken one fails here
-        return reader
+    len(reader.pages)  # parse the page tree now, so that a broken one fails here
+    return reader
 
 
-def build_dossier(data, output, *, submission=None):
+def build_dossier(data, output, *, submission=None, form=None):
     """Write the full dossier for ``data`` to the binary file ``output``.
 
-    Bookmarks: the generated form, then one per document kind, with a child per member's
-    licence and per other material. A document that cannot be read (missing from storage,
-    unmergeable) becomes a page that says so, and is logged: the rest still reaches the
-    reviewers. Returns the number of documents left out that way.
+    Bookmarks: the generated form (``form``, its PDF bytes, if already made), then one per
+    document kind, with a child per member's licence and per other material. A document that
+    cannot be read (missing from storage, unmergeable) becomes a page that says so, and is
+    logged: the rest still reaches the reviewers. Returns the number of documents left out
+    that way. What is merged is the documents' cleaned copies, and the whole is cleaned once
+    more before it is written (issue 8, item 5).
     """
     writer = PdfWriter()
     left_out = 0
-    form = render_form(data, submission=submission)
+    form = form or render_form(data, submission=submission)
     with override("zh-hans"):
         writer.append(PdfReader(io.BytesIO(form)), import_outline=False)
         writer.add_outline_item(title=_("联盟申请书（系统生成）"), page_number=0)
@@ -238,55 +249,125 @@ def build_dossier(data, output, *, submission=None):
         writer.add_metadata(
             {"/Title": data.get("name", ""), "/Producer": "朔州市产业技术创新战略联盟管理平台"}
         )
+        scrub(writer.root_object)
         writer.write(output)
     return left_out
 
 
-def dossier_file(data, *, submission=None):
-    """The dossier in a temporary file (deleted when closed), positioned at its start.
+# Generated PDFs, kept per content version -------------------------------------------------
+#
+# A PDF is built once for what goes into it and kept in the private storage under
+# pdf-cache/<application>/<slot>-<key>.pdf: the key is a digest of the data (fields, members,
+# document versions, edition), of the round, and of the code that makes it (templates, this
+# module, the font). A change of any makes a new key, so a new PDF, which replaces the old
+# one of the same slot (a draft's form, round 2's dossier, ...). A submitted round never
+# changes, so neither does its PDF. A marker written after the PDF says it is whole.
 
-    Returns ``(file, left_out)``: the number of documents that could not be merged.
-    """
-    output = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
-    try:
-        left_out = build_dossier(data, output, submission=submission)
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return output, left_out
+CACHE_PREFIX = "pdf-cache"
+CODE_FILES = (
+    "templates/pdf/application_form.html",
+    "templates/pdf/missing_document.html",
+    "applications/pdf.py",
+    "applications/pdf_clean.py",
+)
 
 
-def submission_dossier(submission):
-    """The dossier of a submitted round: built once, then kept in the private storage.
+@functools.cache
+def code_version():
+    """A digest of what makes the PDFs besides their data: templates, code, font, libraries."""
+    digest = hashlib.sha256()
+    for path in CODE_FILES:
+        digest.update((settings.BASE_DIR / path).read_bytes())
+    digest.update(f"{cjk_font()}|{weasyprint_version()}|{pypdf.__version__}".encode())
+    return digest.hexdigest()
 
-    A round never changes, so neither does its dossier; reviewers open it again and again.
-    The key names the application, the round and its audit event, so that a database
-    rebuilt beside an old storage never serves another file's dossier. A marker is written
-    after the PDF, so that a dossier still being written (or cut off) is never served. One
-    with a document left out is not kept: it is rebuilt once the file is back.
-    """
-    name = f"dossiers/{submission.application_id}-{submission.number}-{submission.event_id}.pdf"
+
+def weasyprint_version():
+    from weasyprint import __version__  # imported here, as in _render_pdf
+
+    return __version__
+
+
+def content_key(what, data, submission=None):
+    """The digest of everything that goes into the PDF ``what`` ("form", "dossier") of ``data``."""
+    round_ = None
+    if submission:
+        round_ = [submission.pk, submission.number, submission.event_id, submission.declaration]
+        round_.append(submission.submitted_at)
+    payload = {"what": what, "data": data, "round": round_, "language": "zh-hans", "code": code_version()}
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def cached_pdf(application_pk, what, data, build, *, submission=None):
+    """The PDF ``what`` of ``data``, as a binary file positioned at its start: the kept one
+    when its key matches, else built by ``build(output)`` (which returns whether it may be
+    kept) and kept, replacing the slot's earlier one."""
+    slot = f"round{submission.number}-{what}" if submission else f"draft-{what}"
+    folder = f"{CACHE_PREFIX}/{application_pk}"
+    name = f"{folder}/{slot}-{content_key(what, data, submission)}.pdf"
     marker = f"{name}.complete"
     if default_storage.exists(marker):
         try:
             return default_storage.open(name, "rb")
         except FileNotFoundError:
-            logger.warning("dossier cache: %s has a marker but no file; rebuilding", name)
-    output, left_out = dossier_file(submission.data, submission=submission)
-    if not left_out:
-        _keep(name, marker, output)
+            logger.warning("pdf cache: %s has a marker but no file; rebuilding", name)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the caller, which closes it
+    try:
+        keep = build(output)
         output.seek(0)
+        if keep and _keep(name, marker, output):
+            _remove_replaced(folder, slot, name)
+        output.seek(0)
+    except BaseException:
+        output.close()
+        raise
     return output
 
 
+def form_file(application_pk, data, *, submission=None):
+    """The application form of ``data`` (a draft's, or a round's) as a binary file."""
+
+    def build(output):
+        output.write(render_form(data, submission=submission))
+        return True
+
+    return cached_pdf(application_pk, "form", data, build, submission=submission)
+
+
+def dossier_file(application_pk, data, *, submission=None):
+    """The full dossier of ``data`` as a binary file; one with a document left out is not
+    kept, so that it is built again once the file is back."""
+
+    def build(output):
+        with form_file(application_pk, data, submission=submission) as form:
+            return build_dossier(data, output, submission=submission, form=form.read()) == 0
+
+    return cached_pdf(application_pk, "dossier", data, build, submission=submission)
+
+
 def _keep(name, marker, output):
+    """Store ``output`` as ``name``, then its marker; False if it was not kept."""
     try:
         saved = default_storage.save(name, File(output, name=name))
         if saved != name:
-            # Another request built the same dossier at the same time and kept its copy.
+            # Another request built the same PDF at the same time and kept its copy.
             default_storage.delete(saved)
-            return
+            return False
         default_storage.save(marker, ContentFile(b""))
     except OSError:
-        logger.exception("dossier cache: could not keep %s; served without keeping it", name)
+        logger.exception("pdf cache: could not keep %s; served without keeping it", name)
+        return False
+    return True
+
+
+def _remove_replaced(folder, slot, name):
+    """Delete the slot's earlier PDFs (marker first, so that none is served half-deleted)."""
+    try:
+        _directories, names = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    current = name.rsplit("/", 1)[-1]
+    old = [entry for entry in names if entry.startswith(f"{slot}-") and not entry.startswith(current)]
+    for entry in sorted(old, key=lambda entry: not entry.endswith(".complete")):
+        default_storage.delete(f"{folder}/{entry}")

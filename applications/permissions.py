@@ -37,18 +37,25 @@ def is_lead_unit_contact(user, application):
 
 
 @rules.predicate
+def is_submitted(user, application):
+    """A draft is the applicant's own until its first submission (DESIGN.md "People");
+    a draft withdrawn before it was ever submitted stays so."""
+    return application.submitted_at is not None
+
+
+@rules.predicate
 def is_routed_unit_reviewer(user, application):
     """Art. 5: the organising unit the file was routed to, once it has been submitted."""
     return (
         is_unit_reviewer(user)
         and application.organising_unit_id == user.organising_unit_id
-        and application.submitted_at is not None
+        and is_submitted(user, application)
     )
 
 
 # Views call the predicates themselves rather than ``user.has_perm``: Django grants every
 # permission to a superuser, and the administrator is no reviewer.
-can_view_application = is_lead_unit_contact | is_routed_unit_reviewer | is_bureau_staff
+can_view_application = is_lead_unit_contact | is_routed_unit_reviewer | (is_bureau_staff & is_submitted)
 # The procedure is no secret: every signed-in role may read how a file moves (issue 7).
 can_view_lifecycle = rules.is_authenticated & rules.is_active
 rules.add_perm("applications.view_application", can_view_application)
@@ -62,12 +69,17 @@ def applicant_applications(user):
     return Application.objects.filter(lead_unit_id=user.organisation_id)
 
 
+def submitted_applications():
+    """Files submitted at least once: the only ones a reviewer may see."""
+    return Application.objects.filter(submitted_at__isnull=False)
+
+
 def unit_applications(user):
-    return Application.objects.filter(organising_unit_id=user.organising_unit_id, submitted_at__isnull=False)
+    return submitted_applications().filter(organising_unit_id=user.organising_unit_id)
 
 
 def staff_applications(user):
-    return Application.objects.all()
+    return submitted_applications()
 
 
 def expert_applications(user):
@@ -98,5 +110,5 @@ def acts_as(user, application, role):
     if role == Role.UNIT_REVIEWER:
         return is_routed_unit_reviewer(user, application)
     if role == Role.STAFF:
-        return is_bureau_staff(user)
+        return is_bureau_staff(user) and is_submitted(user, application)
     return False

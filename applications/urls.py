@@ -23,10 +23,11 @@ urlpatterns = [
     path("<int:pk>/files/<int:version_pk>/", applicant.file, name="file"),
     path("<int:pk>/files/<int:version_pk>/delete/", filling.version_delete, name="version_delete"),
     path("<int:pk>/files/<int:version_pk>/preview/", applicant.file, {"preview": True}, name="preview"),
+    path("<int:pk>/files/<int:version_pk>/original/", applicant.file, {"original": True}, name="original"),
     path("<int:pk>/form.pdf", applicant.form_pdf, name="form_pdf"),
     path("<int:pk>/dossier.pdf", applicant.dossier_pdf, name="dossier_pdf"),
     re_path(
-        r"^(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
+        r"^(?P<pk>[0-9]+)/rounds/(?P<number>[0-9]+)/(?P<kind>form|dossier)\.pdf$",
         applicant.submission_pdf,
         name="submission_pdf",
     ),

@@ -15,8 +15,14 @@ urlpatterns = [
         {"preview": True},
         name="preview",
     ),
+    path(
+        "applications/<int:pk>/files/<int:version_pk>/original/",
+        bureau.file,
+        {"original": True},
+        name="original",
+    ),
     re_path(
-        r"^applications/(?P<pk>\d+)/rounds/(?P<number>\d+)/(?P<kind>form|dossier)\.pdf$",
+        r"^applications/(?P<pk>[0-9]+)/rounds/(?P<number>[0-9]+)/(?P<kind>form|dossier)\.pdf$",
         bureau.submission_pdf,
         name="submission_pdf",
     ),

@@ -15,6 +15,12 @@ signed form, the agreement, the charter and two other materials), then prints:
   longest) as .xlsx and .csv, and the worst hostile files it refuses, each with its time and
   peak memory (tracemalloc); the bound is 50 MB and a few seconds.
 The target for the dossier is under 3 s on the project's machines.
+
+Then the worst allowed input (issue 8): a draft at every limit (each text at its longest,
+PORTAL_MEMBERS_MAX members with every field at its longest, each document at its kind's
+page limit, every "other material" slot used), and for its form and its dossier, each
+asked for through the view in a forked child: the time and the child's resident high-water
+mark of the first GET (built and kept) and of the next (the kept copy).
 """
 
 import argparse
@@ -217,6 +223,7 @@ def main():
         f"dossier peak memory: {peak / 1024 / 1024:.1f} MB of Python heap (tracemalloc); "
         f"process high-water mark {rss_after:.0f} MB (was {rss_before:.0f} MB before this build)"
     )
+    worst_allowed()
     import_figures(application)
     shutil.rmtree(WORK, ignore_errors=True)
 
@@ -343,6 +350,152 @@ def empty_cells_bomb():
         yield xlsx_files.SHEET_END
 
     return xlsx_files.claim_small(xlsx_files.workbook(rows()), xlsx_files.SHEET)
+
+
+# The worst allowed input (issue 8, item 2) ------------------------------------------------
+
+
+def longest_text(model, field):
+    """A Chinese text at the longest ``model.field`` allows."""
+    length = model._meta.get_field(field).max_length
+    sentence = "联盟围绕产业共性关键技术开展协同攻关，推进成果转化、标准制定与人才培养。"
+    return (sentence * (length // len(sentence) + 1))[:length]
+
+
+def build_worst_application():
+    """A draft at every limit: each text at its longest, the most members (each field at its
+    longest), and each document at its most pages (a licence per member, the form, the
+    agreement, the charter and every "other material" slot)."""
+    from django.conf import settings
+
+    from applications.demo import sample_pdf
+    from applications.documents import max_pages
+    from applications.models import Application
+
+    user = User.objects.get(username="bench")
+    edition = PolicyEdition.objects.get(document_number="基准〔2026〕1号")
+    application = drafts.start_application(
+        organisation=user.organisation,
+        user=user,
+        edition=edition,
+        name="朔州市最长输入基准测试产业技术创新战略联盟",
+        industry=Industry.objects.first(),
+        organising_unit=OrganisingUnit.objects.first(),
+    )
+    texts = ("purpose", "main_tasks", "innovation_goals", "lead_qualification", "ceiling_justification")
+    for field in (*texts, "contact_name", "contact_title", "contact_phone"):
+        setattr(application, field, longest_text(Application, field))
+    application.save()
+    for number in range(1, settings.PORTAL_MEMBERS_MAX):
+        Member.objects.create(
+            application=application,
+            uscc=make_uscc("91140602", f"MW{number:06d}"),
+            org_type=OrganisationType.ENTERPRISE,
+            is_core=number < 6,
+            name="x",
+        )
+    for member in application.members.all():
+        for field in (
+            "name",
+            "registered_address",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "task",
+        ):
+            if not (member.is_lead and field == "name"):
+                setattr(member, field, longest_text(Member, field))
+        member.save()
+    slots = [(DocumentKind.LICENCE, member, "") for member in application.members.all()]
+    slots += [(kind, None, "") for kind in (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)]
+    slots += [(DocumentKind.OTHER, None, f"其他材料{n}") for n in range(settings.PORTAL_OTHER_DOCUMENTS_MAX)]
+    for kind, member, title in slots:
+        content = sample_pdf(max_pages(kind))
+        drafts.upload(
+            application, SimpleUploadedFile("max.pdf", content), user, kind=kind, member=member, title=title
+        )
+    return application
+
+
+def measured_in_child(function, then=None):
+    """Wall time and peak memory of ``function()`` in a forked child (its ru_maxrss is its
+    own, not this process's), and ``then(result)`` computed afterwards, untimed."""
+    import json
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        started = time.perf_counter()
+        result = function()
+        seconds = time.perf_counter() - started
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with os.fdopen(write_end, "w") as pipe:
+            json.dump({"result": then(result) if then else None, "seconds": seconds, "rss": rss}, pipe)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        figures = json.load(pipe)
+    os.waitpid(pid, 0)
+    return figures
+
+
+def worst_allowed():
+    """The worst allowed form and dossier: first build, then asked for again (kept copy)."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    application = build_worst_application()
+    pages = sum(
+        version.page_count
+        for version in DocumentVersionModel().objects.filter(document__application=application)
+    )
+    print(
+        f"worst allowed input: {application.members.count()} members (PORTAL_MEMBERS_MAX), every text at its "
+        f"longest, {pages} pages of uploaded PDFs at the page limits "
+        f"(licence {settings.PORTAL_DOCUMENT_MAX_PAGES['licence']}, other materials "
+        f"{settings.PORTAL_OTHER_DOCUMENTS_MAX} x {settings.PORTAL_DOCUMENT_MAX_PAGES['other']})"
+    )
+    settings.ALLOWED_HOSTS = ["*"]
+    user = User.objects.get(username="bench")
+
+    def get(name):
+        def fetch():
+            client = Client()
+            client.force_login(user)
+            response = client.get(reverse(name, args=[application.pk]))
+            return b"".join(response.streaming_content) if response.streaming else response.content
+
+        return fetch
+
+    def described(content):
+        return {"bytes": len(content), "pages": len(PdfReader(io.BytesIO(content)).pages)}
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process, which forks each GET, is at {rss:.0f} MB resident before them)")
+    runs = (
+        ("form", "applications:form_pdf", "first GET (built)"),
+        ("form", "applications:form_pdf", "second GET (kept copy)"),
+        ("dossier", "applications:dossier_pdf", "first GET (built; the form kept)"),
+        ("dossier", "applications:dossier_pdf", "second GET (kept copy)"),
+        ("dossier", "applications:dossier_pdf", "from nothing kept (form and dossier built)"),
+    )
+    for label, name, when in runs:
+        if when.startswith("from nothing"):
+            shutil.rmtree(WORK / "private" / "pdf-cache", ignore_errors=True)
+        figures = measured_in_child(get(name), described)
+        result = figures["result"]
+        print(
+            f"worst allowed {label}, {when}: {figures['seconds']:.2f} s; {result['pages']} pages, "
+            f"{result['bytes'] / 2**20:.1f} MB; child's resident high-water mark {figures['rss']:.0f} MB"
+        )
+
+
+def DocumentVersionModel():
+    from applications.models import DocumentVersion
+
+    return DocumentVersion
 
 
 if __name__ == "__main__":

@@ -360,6 +360,7 @@ def rendered_pdfs():
     them. ``submitted`` (round 1, waiting for 朔城区): ``round_dossier`` as its organising
     unit gets it; the copy the view kept is removed again, so that a test asking for it
     builds it. Each rendering costs about a second: add one here when a test reads it.
+    (The PDFs kept per content version are removed too, so that a test asking builds them.)
     """
     world = World(PolicyEditionFactory())
     draft = world.application(complete=True)
@@ -381,5 +382,5 @@ def rendered_pdfs():
         dossier=fetch(world.applicant, "applications:dossier_pdf", draft.pk),
         round_dossier=fetch(world.unit, "review:submission_pdf", submitted.pk, 1, "dossier"),
     )
-    shutil.rmtree(default_storage.path("dossiers"), ignore_errors=True)
+    shutil.rmtree(default_storage.path("pdf-cache"), ignore_errors=True)
     return pdfs

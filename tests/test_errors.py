@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from alliance_portal.errors import server_error
+from alliance_portal.errors import bad_request, server_error
 from applications.enums import State
 
 from .test_settings import run_django
@@ -91,7 +91,10 @@ def test_a_failing_view_answers_the_portals_500(language, title):
 
 
 @pytest.mark.django_db
-def test_500_page_renders_even_when_the_database_is_down():
+@pytest.mark.parametrize(
+    ("handler", "status", "title"), [(server_error, 500, "系统暂时出错"), (bad_request, 400, "请求有误")]
+)
+def test_500_and_400_pages_render_even_when_the_database_is_down(handler, status, title):
     def unreachable(*args, **kwargs):
         raise DatabaseError("the database is down")
 
@@ -99,10 +102,10 @@ def test_500_page_renders_even_when_the_database_is_down():
     request.user = SimpleLazyObject(unreachable)
     # Every query fails: the session's user, the unread count, the footer's edition.
     with translation.override("zh-hans"), connection.execute_wrapper(unreachable):
-        response = server_error(request)
-    assert response.status_code == 500
+        response = handler(request)
+    assert response.status_code == status
     page = response.content.decode()
-    assert "系统暂时出错" in page and 'class="portal-header"' in page
+    assert title in page and 'class="portal-header"' in page
     assert "the database is down" not in page
 
 
@@ -116,3 +119,41 @@ def test_debug_is_off_unless_asked_for():
     assert run_django("from django.conf import settings; print(settings.DEBUG)").stdout.strip() == "False"
     asked = run_django("from django.conf import settings; print(settings.DEBUG)", DJANGO_DEBUG="1")
     assert asked.stdout.strip() == "True"
+
+
+def test_route_numbers_are_ascii_digits_only(shared_world, client):
+    """``/apply/٢/…`` is no address of file 2 (a ``\\d`` route would take any Unicode digit)."""
+    application = shared_world.submitted
+    client.force_login(shared_world.applicant)
+    ascii_url = reverse("applications:submission_pdf", args=[application.pk, 1, "form"])
+    assert client.get(ascii_url).status_code == 200
+    arabic_indic = str(application.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert_portal_error_page(client.get(f"/apply/{arabic_indic}/rounds/١/form.pdf"), 404, "页面不存在")
+    assert_portal_error_page(
+        client.get(f"/review/applications/{arabic_indic}/rounds/1/dossier.pdf"), 404, "页面不存在"
+    )
+
+
+def test_a_body_in_utf16_answers_400_on_every_post_view_never_500(shared_world):
+    """Django refuses to decode a form that is not UTF-8; each view the public may post to
+    answers with the portal's 400 page, and no view of the site answers 500."""
+    from .test_permissions import MATRIX, url_names
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get(reverse("accounts:login"))  # the CSRF cookie, as a browser would have it
+    token = client.cookies["csrftoken"].value
+    body = f"csrfmiddlewaretoken={token}&username=staff&password=x&email=a@example.com".encode("utf-16")
+    anonymous_posts, answers = [], {}
+    for name in url_names():
+        _method, kwargs, expected = MATRIX[name]
+        url = reverse(name, kwargs=kwargs(shared_world.submitted) if kwargs else None)
+        response = client.generic(
+            "POST", url, body, content_type="application/x-www-form-urlencoded; charset=utf-16"
+        )
+        answers[name] = response.status_code
+        # What a visitor may reach without signing in reads the body; the rest sends to log-in.
+        if expected["anonymous"] in (200, 400) or name in ("set_language", "accounts:logout"):
+            anonymous_posts.append(name)
+            assert_portal_error_page(response, 400, "请求有误")
+    assert {"accounts:login", "accounts:register", "accounts:password_reset"} <= set(anonymous_posts)
+    assert 500 not in answers.values(), answers

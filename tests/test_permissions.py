@@ -108,11 +108,13 @@ MATRIX = {
     "applications:file": ("get", version, OWN_FILE),
     "applications:version_delete": ("post", version, OWN_FILE_READ_ONLY),
     "applications:preview": ("get", lambda app: version(app, image=True), OWN_FILE),
+    "applications:original": ("get", version, OWN_FILE),
     "applications:form_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),
     "applications:dossier_pdf": ("get", lambda app: {"pk": app.pk}, OWN_FILE),
     "applications:submission_pdf": ("get", round_pdf("form"), OWN_FILE),
     "review:file": ("get", version, REVIEWED_FILE),
     "review:preview": ("get", lambda app: version(app, image=True), REVIEWED_FILE),
+    "review:original": ("get", version, REVIEWED_FILE),
     "review:submission_pdf": ("get", round_pdf("dossier"), REVIEWED_FILE),
     "review:dashboard": (
         "get",

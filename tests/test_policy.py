@@ -67,9 +67,15 @@ def test_a_files_pages_and_pdfs_cite_the_files_own_edition(world, client):
     assert "规定的处理" in pages["submit"].content.decode(), "the declaration cites it too"
 
     client.force_login(world.applicant)
-    draft_form = pdf_text(client.get(reverse("applications:form_pdf", args=[application.pk])).content)
+    draft_form = pdf_text(
+        b"".join(client.get(reverse("applications:form_pdf", args=[application.pk])).streaming_content)
+    )
     client.force_login(world.unit)
-    form = pdf_text(client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"])).content)
+    form = pdf_text(
+        b"".join(
+            client.get(reverse("review:submission_pdf", args=[application.pk, 1, "form"])).streaming_content
+        )
+    )
     for text in (draft_form, form):
         assert cited_numbers(text) == {own}
         assert f"依据《{world.edition.name}》" in text.replace("\n", "")

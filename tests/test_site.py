@@ -88,6 +88,14 @@ def test_every_page_carries_a_strict_content_security_policy(client):
     assert "<script>" not in page and " style=" not in page and "<style" not in page
 
 
+def test_signed_in_pages_are_never_cached_and_public_ones_may_be(world, client):
+    assert not client.get("/").has_header("Cache-Control")
+    client.force_login(world.applicant)
+    for url in ("/", reverse("dashboard"), reverse("applications:dashboard"), reverse("policy")):
+        cache_control = client.get(url, follow=True)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control, url
+
+
 def test_lifecycle_page_is_drawn_from_the_transition_table(world, client):
     client.force_login(world.staff)
     page = client.get(reverse("review:lifecycle")).content.decode()

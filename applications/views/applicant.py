@@ -92,7 +92,7 @@ def detail(request, pk):
             "application": application,
             "events": events,
             "return_event": returns[-1] if returns and application.state == "returned" else None,
-            "actions": offered_actions(application, request.user),
+            "actions": offered_actions(application, request.user, request),
             "action_url": "applications:act",
             "findings": check(application, facts),
             "data": application_data(application, facts),
@@ -100,6 +100,7 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "next_step": next_step(application),
             "file_url": "applications:file",
+            "original_url": "applications:original",
             "declaration": declaration(facts.edition),
         },
     )
@@ -110,10 +111,10 @@ def own_versions(application):
     return DocumentVersion.objects.filter(document__application=application)
 
 
-def file(request, pk, version_pk, preview=False):
-    """A stored version, or its preview image (``preview`` is set by the URL)."""
+def file(request, pk, version_pk, preview=False, original=False):
+    """A stored version, its preview image, or its upload as it is (set by the URL)."""
     application = get_object_or_404(own_applications(request.user), pk=pk)
-    return files.serve_version(own_versions(application), version_pk, preview=preview)
+    return files.serve_version(own_versions(application), version_pk, preview=preview, original=original)
 
 
 def form_pdf(request, pk):
@@ -135,8 +136,8 @@ def _generated_pdf(request, pk, serve):
     )
     latest = None if application.is_editable else application.submissions.last()
     if latest is not None:
-        return serve(latest.data, submission=latest)
-    return serve(application_data(application))
+        return serve(application.pk, latest.data, submission=latest)
+    return serve(application.pk, application_data(application))
 
 
 def submission_pdf(request, pk, number, kind):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ..enums import Action
 from ..forms import TransitionForm
+from ..models import COMMENT_MAX_CHARS
 from ..workflow import NotPermitted, TransitionError, available_transitions, transition
 
 
@@ -36,9 +37,25 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def offered_actions(application, user):
-    """The transitions ``user`` may make now, each with what still blocks it."""
-    return [{"row": row, "problems": problems} for row, problems in available_transitions(application, user)]
+# A comment refused for its length comes back in its box on the next page (issue 8).
+KEPT_COMMENT = "portal_kept_transition_comment"
+
+
+def offered_actions(application, user, request=None):
+    """The transitions ``user`` may make now, each with what still blocks it, and the comment
+    typed for it that was refused (once, from the ``request``'s session)."""
+    kept = request.session.pop(KEPT_COMMENT, None) if request is not None else None
+    if not kept or kept.get("application") != application.pk:
+        kept = {}
+    return [
+        {
+            "row": row,
+            "problems": problems,
+            "comment": kept.get("comment", "") if kept.get("action") == row.action else "",
+            "comment_max": COMMENT_MAX_CHARS,
+        }
+        for row, problems in available_transitions(application, user)
+    ]
 
 
 @require_POST
@@ -52,7 +69,17 @@ def perform_transition(request, scope, pk, action, *, success_url):
     if action not in Action.values:
         raise Http404
     form = TransitionForm(request.POST, prefix=action)
-    form.is_valid()
+    if not form.is_valid():
+        # Nothing is done; the comment comes back in its box, with what to change.
+        for error in form.errors.get("comment", []):
+            messages.error(request, _("意见未提交：%(error)s") % {"error": error})
+        typed = request.POST.get(f"{action}-comment", "")
+        request.session[KEPT_COMMENT] = {
+            "application": application.pk,
+            "action": action,
+            "comment": typed[: 10 * COMMENT_MAX_CHARS],
+        }
+        return redirect(success_url, pk=application.pk)
     try:
         transition(
             application,

@@ -5,43 +5,46 @@ scope (404 outside it) and then call these. Reviewers see only versions that a s
 froze; the lead unit also sees the versions of a round it has not submitted yet.
 """
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils.http import content_disposition_header
 
 from .. import documents
 from ..models import DocumentVersion
-from ..pdf import dossier_file, render_form, submission_dossier
+from ..pdf import dossier_file, form_file
+from ..plain_text import download_name
 
 
-def serve_version(versions, version_pk, *, preview=False):
+def serve_version(versions, version_pk, *, preview=False, original=False):
+    """A version to open (an image, a PDF's cleaned copy), its preview, or the upload as it
+    is (``original``), as a download only."""
     try:
         version = versions.get(pk=version_pk)
     except DocumentVersion.DoesNotExist as missing:
         raise Http404 from missing
     try:
-        return documents.file_response(version, preview=preview)
+        return documents.file_response(version, preview=preview, original=original)
     except FileNotFoundError as missing:
         raise Http404 from missing
 
 
 def _filename(data, suffix, submission=None):
-    name = (data.get("name") or "").replace("/", "-").replace("\\", "-").strip() or "application"
+    name = download_name(data.get("name") or "", fallback="application")
     round_part = f"-第{submission.number}轮" if submission else ""
     return f"{name}{round_part}-{suffix}.pdf"
 
 
-def serve_form(data, *, submission=None):
+def serve_form(application_pk, data, *, submission=None):
     """The generated application form, inline, so that it opens in the browser's viewer."""
-    pdf = render_form(data, submission=submission)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, _filename(data, "申请书", submission))
+    output = form_file(application_pk, data, submission=submission)
+    response = FileResponse(
+        output, content_type="application/pdf", filename=_filename(data, "申请书", submission)
+    )
     return documents.private(response)
 
 
-def serve_dossier(data, *, submission=None):
-    """The full dossier: a submitted round's is kept once built; a draft's is built each time."""
-    output = submission_dossier(submission) if submission else dossier_file(data)[0]
+def serve_dossier(application_pk, data, *, submission=None):
+    """The full dossier, built once per content version (a draft's, or a round's)."""
+    output = dossier_file(application_pk, data, submission=submission)
     response = FileResponse(
         output, content_type="application/pdf", filename=_filename(data, "全套材料", submission)
     )
@@ -52,4 +55,4 @@ def serve_submission(application, number, kind):
     """A submitted round as the reviewers read it: its form or its full dossier."""
     submission = get_object_or_404(application.submissions, number=number)
     serve = serve_dossier if kind == "dossier" else serve_form
-    return serve(submission.data, submission=submission)
+    return serve(application.pk, submission.data, submission=submission)

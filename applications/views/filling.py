@@ -132,7 +132,9 @@ def step(request, pk, step):
         return _members_page(request, application)
     if step == "submit":
         actions = [
-            item for item in offered_actions(application, request.user) if item["row"].declaration_required
+            item
+            for item in offered_actions(application, request.user, request)
+            if item["row"].declaration_required
         ]
         return _page(request, application, step, actions=actions)
     return _page(request, application, step)
@@ -170,10 +172,14 @@ def member_add(request, pk):
     form = MemberForm(request.POST, instance=Member(application=application), application=application)
     if form.is_valid():
         try:
-            with drafts.editing(application):
+            with drafts.editing(application) as locked:
+                drafts.ensure_member_room(locked)
                 member = form.save()
         except drafts.NotEditable:
             return _read_only(request, application)
+        except drafts.TooMany as refusal:
+            messages.error(request, str(refusal))
+            return _members_page(request, application, member_form=form)
         messages.success(request, _("已添加成员“%(name)s”。") % {"name": member.name})
         return redirect("applications:step", pk=application.pk, step="members")
     messages.error(request, _("成员信息有误，请按提示修改；已填写的内容都还在。"))
@@ -226,13 +232,13 @@ def ceiling(request, pk):
         except drafts.NotEditable:
             return _read_only(request, application)
         messages.success(request, _("已保存书面说明。"))
-    else:
-        messages.error(
-            request,
-            _("书面说明未保存：%(errors)s")
-            % {"errors": " ".join(form.errors.get("ceiling_justification", []))},
-        )
-    return redirect("applications:step", pk=application.pk, step="members")
+        return redirect("applications:step", pk=application.pk, step="members")
+    messages.error(
+        request,
+        _("书面说明未保存：%(errors)s") % {"errors": " ".join(form.errors.get("ceiling_justification", []))},
+    )
+    # The page again, with the text as typed in its box.
+    return _members_page(request, application, ceiling_form=form)
 
 
 @csrf_exempt

@@ -51,6 +51,12 @@ def dashboard(request):
             "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
             "selected_state": state,
             "waiting_states": waiting_on_me,
+            # Drafts are the applicants' own (DESIGN.md "People"): the bureau sees a count only.
+            "drafts_in_preparation": (
+                Application.objects.filter(state=State.DRAFT, submitted_at__isnull=True).count()
+                if is_bureau_staff(request.user)
+                else None
+            ),
         },
     )
 
@@ -78,7 +84,7 @@ def detail(request, pk):
         {
             "application": application,
             "events": application.events.select_related("actor"),
-            "actions": offered_actions(application, request.user),
+            "actions": offered_actions(application, request.user, request),
             "action_url": "review:act",
             "findings": frozen if frozen is not None else check(application),
             "submissions": submissions,
@@ -86,6 +92,7 @@ def detail(request, pk):
             "data": latest.data if latest else None,
             "changes": latest_changes(application),
             "file_url": "review:file",
+            "original_url": "review:original",
         },
     )
 
@@ -95,10 +102,12 @@ def submitted_versions(application):
     return DocumentVersion.objects.filter(document__application=application, submission__isnull=False)
 
 
-def file(request, pk, version_pk, preview=False):
-    """A submitted version, or its preview image (``preview`` is set by the URL)."""
+def file(request, pk, version_pk, preview=False, original=False):
+    """A submitted version, its preview image, or its upload as it is (set by the URL)."""
     application = get_object_or_404(reviewed_applications(request.user), pk=pk)
-    return files.serve_version(submitted_versions(application), version_pk, preview=preview)
+    return files.serve_version(
+        submitted_versions(application), version_pk, preview=preview, original=original
+    )
 
 
 def submission_pdf(request, pk, number, kind):

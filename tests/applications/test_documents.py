@@ -89,6 +89,37 @@ def test_image_over_the_pixel_limit_is_refused(draft, client, settings):
     assert len(versions(draft)) == 1
 
 
+def claiming(image_bytes, width, height):
+    """``image_bytes`` (a small PNG or JPEG) with a header that claims ``width``×``height``."""
+    import struct
+    import zlib
+
+    if image_bytes.startswith(b"\x89PNG"):
+        ihdr = b"IHDR" + struct.pack(">II", width, height) + image_bytes[24:29]
+        return (
+            image_bytes[:8]
+            + struct.pack(">I", 13)
+            + ihdr
+            + struct.pack(">I", zlib.crc32(ihdr))
+            + image_bytes[33:]
+        )
+    start = image_bytes.index(b"\xff\xc0")  # baseline SOF: length, precision, height, width
+    return image_bytes[: start + 5] + struct.pack(">HH", height, width) + image_bytes[start + 9 :]
+
+
+@pytest.mark.parametrize("name", ["scan.png", "scan.jpg"])
+def test_a_decompression_bomb_is_refused_with_the_size_it_claims(draft, client, name):
+    if name.endswith(".png"):
+        small = sample_png()
+    else:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "#f5efe0").save(buffer, "JPEG")
+        small = buffer.getvalue()
+    page = upload(client, draft, name, claiming(small, 65000, 65000)).content.decode()
+    assert "为 65000×65000 像素，超过 5000 万像素的上限" in page
+    assert versions(draft) == []
+
+
 def test_truncated_image_is_refused(draft, client):
     page = upload(client, draft, "scan.png", sample_png()[:300]).content.decode()
     assert "已损坏或不完整" in page
@@ -277,3 +308,65 @@ def test_a_refused_other_material_keeps_its_typed_name(draft, client):
     assert "已加密" in page
     assert 'value="联盟成立大会纪要"' in page
     assert versions(draft, DocumentKind.OTHER) == []
+
+
+# Pages per document kind (issue 8, item 2) -------------------------------------------------
+
+
+def many_pages_pdf(pages, *, claimed=None):
+    """A PDF of ``pages`` pages in a few hundred KB: one page object listed ``pages`` times in
+    the page tree, whose /Count says ``claimed`` (the truth by default)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count %d /Kids [%s] >>" % (claimed or pages, b"3 0 R " * pages),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, content)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return body
+
+
+def stored_files(private_media):
+    return [path for path in private_media.rglob("*") if path.is_file()]
+
+
+def test_pdf_of_50000_pages_is_refused_by_its_page_count(draft, client, private_media):
+    page = upload(client, draft, "协议.pdf", many_pages_pdf(50_000)).content.decode()
+    assert "PDF 文件“协议.pdf”有 50000 页，超过“联盟协议（全体成员签署）”最多 60 页的限制，未保存。" in page
+    assert versions(draft) == [] and stored_files(private_media) == []
+
+
+def test_pdf_whose_page_count_lies_is_refused_without_listing_its_pages(draft, client, private_media):
+    """/Count says 1 while the tree lists 50,000 pages: the walk stops at the limit."""
+    content = many_pages_pdf(50_000, claimed=1)
+    page = upload(client, draft, "协议.pdf", content).content.decode()
+    assert "PDF 文件“协议.pdf”的页数超过“联盟协议（全体成员签署）”最多 60 页的限制，未保存。" in page
+    assert versions(draft) == [] and stored_files(private_media) == []
+
+
+def test_pages_are_limited_per_document_kind(draft, client, settings):
+    member = draft.members.get()
+    licence = {"kind": DocumentKind.LICENCE, "member": member.pk, "back": "members"}
+    page = upload(client, draft, "执照.pdf", sample_pdf(5), **licence).content.decode()
+    assert "有 5 页，超过“营业执照或法人证书（加盖公章）”最多 4 页的限制" in page
+    assert versions(draft, DocumentKind.LICENCE) == []
+    upload(client, draft, "执照.pdf", sample_pdf(2), **licence)
+    assert [v.page_count for v in versions(draft, DocumentKind.LICENCE)] == [2]
+    settings.PORTAL_DOCUMENT_MAX_PAGES = {**settings.PORTAL_DOCUMENT_MAX_PAGES, "agreement": 2}
+    page = upload(client, draft, "协议.pdf", sample_pdf(3)).content.decode()
+    assert "有 3 页，超过“联盟协议（全体成员签署）”最多 2 页的限制" in page
+
+
+def test_other_materials_are_limited_in_number(draft, client, settings):
+    settings.PORTAL_OTHER_DOCUMENTS_MAX = 1
+    other = {"kind": DocumentKind.OTHER}
+    upload(client, draft, "纪要.pdf", sample_pdf(), title="成立大会纪要", **other)
+    page = upload(client, draft, "纪要2.pdf", sample_pdf(), title="第二份", **other).content.decode()
+    assert "其他材料最多 1 项" in page
+    assert len(versions(draft, DocumentKind.OTHER)) == 1

@@ -193,3 +193,31 @@ def test_dashboard_puts_files_waiting_on_the_lead_unit_first_and_finished_ones_l
     order = [page.index(a.name) for a in (draft, returned, in_review, rejected, withdrawn)]
     assert order == sorted(order)
     assert page.count("待您办理") == 2
+
+
+def test_a_direction_override_in_a_name_is_refused_and_what_was_typed_stays(draft, client):
+    """U+202E would make "协议‮fdp.exe" read as "协议exe.pdf" in a download's name."""
+    spoofed = "晋北新材料联盟\u202efdp.exe"
+    response = client.post(
+        reverse("applications:member_add", args=[draft.pk]),
+        {
+            "name": spoofed,
+            "uscc": make_uscc("12140600", "MB0A1001"),
+            "org_type": "university",
+            "is_core": "on",
+            "task": "人才培养",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "含有不可见的控制字符（U+202E" in page and spoofed in page
+    assert not draft.members.filter(is_lead=False).exists()
+
+
+def test_a_download_name_drops_controls_stored_before_they_were_refused(world, client):
+    application = world.application(State.DRAFT, complete=True)
+    type(application).objects.filter(pk=application.pk).update(name="晋北\u202efdp.exe/联盟")
+    client.force_login(world.applicant)
+    disposition = client.get(reverse("applications:form_pdf", args=[application.pk]))["Content-Disposition"]
+    assert "%E2%80%AE" not in disposition and "\u202e" not in disposition
+    assert "%E6%99%8B%E5%8C%97fdp.exe-" in disposition  # 晋北fdp.exe-联盟-申请书.pdf

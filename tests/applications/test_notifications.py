@@ -214,3 +214,35 @@ def test_message_list_query_count_does_not_grow_with_messages(world, client):
     with CaptureQueriesContext(connection) as many:
         assert client.get(LIST).content.decode().count('class="list-group-item message') == PER_PAGE
     assert len(many) == len(one)
+
+
+def test_text_in_angle_brackets_is_sent_as_typed_and_shown_escaped_once(
+    world, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A plain-text e-mail is not HTML: ``<`` and ``&`` go out as typed. The pages escape them
+    once, so that the reader sees the same characters and no markup runs."""
+    reason = "请补充 <script>alert(1)</script> & “研发投入 > 5%” 的证明"
+    application = world.application(State.SUBMITTED, name="晋北<新材料>&联盟")
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(application, Action.RETURN, world.unit, comment=reason)
+    mail = mailoutbox[-1]
+    assert reason in mail.body and "晋北<新材料>&联盟" in mail.body
+    assert "&lt;" not in mail.body and "&amp;" not in mail.body
+    client.force_login(world.applicant)
+    notification = Notification.objects.filter(recipient=world.applicant).latest("pk")
+    for page in (client.get(LIST).content.decode(), client.get(message_url(notification)).content.decode()):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; " in page
+        assert "<script>alert(1)" not in page and "&amp;lt;" not in page
+
+
+def test_every_text_template_turns_html_escaping_off():
+    """Mail bodies and subjects are plain text; a new one that forgot would send ``&lt;``."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    texts = sorted(Path(settings.BASE_DIR, "templates").rglob("*.txt"))
+    assert texts
+    for path in texts:
+        source = path.read_text()
+        assert "{% autoescape off %}" in source and source.rstrip().endswith("{% endautoescape %}"), path

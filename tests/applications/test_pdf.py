@@ -125,6 +125,7 @@ def test_dossier_still_builds_when_a_stored_file_is_missing(complete, client, pr
 
     charter = DocumentVersion.objects.get(document__application=complete, document__kind=DocumentKind.CHARTER)
     (private_media / charter.file.name).unlink()
+    (private_media / charter.cleaned.name).unlink()
     response = client.get(reverse("applications:dossier_pdf", args=[complete.pk]))
     reader = read(response)
     text = pdf_text(reader)
@@ -142,14 +143,14 @@ def test_a_rounds_dossier_is_built_once_and_kept(world, client, private_media):
     client.force_login(world.unit)
     url = reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])
     first = pdf_text(read(client.get(url)))
-    submission = application.submissions.get()
-    kept = private_media / "dossiers" / f"{application.pk}-1-{submission.event_id}.pdf"
-    assert kept.is_file() and (kept.parent / f"{kept.name}.complete").is_file()
+    (kept,) = (private_media / "pdf-cache" / str(application.pk)).glob("round1-dossier-*.pdf")
+    assert (kept.parent / f"{kept.name}.complete").is_file()
     # Even with a stored document gone since, the round's dossier is the one built then.
     charter = DocumentVersion.objects.get(
         document__application=application, document__kind=DocumentKind.CHARTER
     )
     (private_media / charter.file.name).unlink()
+    (private_media / charter.cleaned.name).unlink()
     again = pdf_text(read(client.get(url)))
     assert "文件缺失" not in again and again == first
 
@@ -161,11 +162,11 @@ def test_a_dossier_with_a_document_left_out_is_not_kept(world, client, private_m
     charter = DocumentVersion.objects.get(
         document__application=application, document__kind=DocumentKind.CHARTER
     )
-    (private_media / charter.file.name).unlink()
+    (private_media / charter.cleaned.name).unlink()
     client.force_login(world.unit)
     url = reverse("review:submission_pdf", args=[application.pk, 1, "dossier"])
     assert "文件缺失" in pdf_text(read(client.get(url)))
-    assert not (private_media / "dossiers").exists() or not any((private_media / "dossiers").iterdir())
+    assert not list((private_media / "pdf-cache").glob("*/round1-dossier-*"))
 
 
 def test_a_rounds_form_keeps_the_chinese_declaration_of_an_english_speaking_submitter(world, client):

@@ -84,3 +84,20 @@ def test_a_version_of_another_file_is_not_reachable_through_ones_own_file(world,
     their_version = DocumentVersion.objects.filter(document__application=theirs).first()
     client.force_login(world.applicant)
     assert client.get(reverse("applications:file", args=[mine.pk, their_version.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("state", [State.DRAFT, State.WITHDRAWN])
+def test_a_draft_never_submitted_is_the_applicants_own(world, client, state):
+    """Staff and units get 404 for a draft, and for one withdrawn before it was ever submitted;
+    the bureau's dashboard counts drafts without listing them (DESIGN.md "People")."""
+    application = world.application(state, complete=True)
+    assert application.submitted_at is None
+    for reviewer in (world.staff, world.unit):
+        client.force_login(reviewer)
+        for method, url in file_urls(application):
+            assert getattr(client, method)(url).status_code == 404, (reviewer, url)
+    client.force_login(world.staff)
+    page = client.get(reverse("review:dashboard")).content.decode()
+    assert application.name not in page
+    drafts = 1 if state == State.DRAFT else 0
+    assert f"另有 {drafts} 件申报正在由申报单位填写" in page

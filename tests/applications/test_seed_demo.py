@@ -83,3 +83,14 @@ def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(demo):
         changes = latest_changes(application)["changes"]
         assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]
         assert [d["kind"] for d in changes["documents"]["new_versions"]] == ["agreement"]
+
+
+def test_seed_demo_texts_fit_their_lengths(demo):
+    """The demo's texts are within the lengths the forms allow (issue 8)."""
+    from applications.models import Application, Member
+
+    for model in (Application, Member):
+        bounded = [f for f in model._meta.get_fields() if getattr(f, "max_length", None) and f.concrete]
+        for row in model.objects.all():
+            for field in bounded:
+                assert len(str(getattr(row, field.attname) or "")) <= field.max_length, (row, field.name)

@@ -1,0 +1,307 @@
+"""Active content out of uploaded PDFs (issue 8, item 5), and a bounded count of their pages.
+
+A PDF may carry JavaScript (the document's ``/Names /JavaScript``, an ``/OpenAction``, the
+additional actions ``/AA`` of the document, its pages, annotations and fields), actions that
+launch programs or send data (Launch, SubmitForm, ImportData), embedded files, and forms
+(``/AcroForm``, XFA). None of it belongs in a scan of a licence or a signed agreement, and
+reviewers open these files. :func:`clean_pdf` makes the copy they open: the pages as they
+look (filled form fields drawn into the page), without any of that. The original stays as
+uploaded, for the record, and is only ever served as a download.
+
+pypdf (already used to read and merge the PDFs) does it; a copy is made page by page, so the
+document catalogue with its scripts, files and forms is never copied at all, and
+:func:`scrub` then walks everything the copy holds as a safety net (it is also run over the
+merged dossier).
+"""
+
+import io
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+)
+
+# Keys that hold scripts, actions run on events, embedded files or forms.
+ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/OpenAction", "/EmbeddedFiles", "/EF", "/AcroForm", "/XFA"}
+    | {"/RichMediaContent"}
+)
+# Actions that run code, open programs or files, or send or fetch data.
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/ResetForm",
+        "/GoToE",
+        "/GoToR",
+        "/Rendition",
+        "/RichMediaExecute",
+        "/Movie",
+        "/Sound",
+        "/Hide",
+        "/SetOCGState",
+        "/Trans",
+        "/GoTo3DView",
+    }
+)
+# Annotations that are players, attachments or form fields (widgets are drawn into the page first).
+ACTIVE_ANNOTATIONS = frozenset(
+    {"/Widget", "/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"}
+)
+SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
+HIDDEN_FLAG = 2
+
+
+class PageCountExceeded(Exception):
+    """The page tree holds more pages than allowed (``pages`` is a lower bound when ``exact`` is false)."""
+
+    def __init__(self, pages, exact):
+        super().__init__(pages)
+        self.pages, self.exact = pages, exact
+
+
+def bounded_page_count(reader, limit):
+    """The number of pages of ``reader``, refusing more than ``limit`` before pypdf lists them.
+
+    The catalogue's ``/Pages /Count`` is read first: a huge count is refused at once. The
+    page tree is then walked, counting leaves, and the walk stops past ``limit`` pages (or
+    as many nodes), so that a ``/Count`` that lies costs no more than an honest one. A tree
+    that loops is damaged (``ValueError``).
+    """
+    pages = reader.trailer["/Root"].get_object()["/Pages"].get_object()
+    claimed = pages.get("/Count", 0)
+    claimed = claimed.get_object() if isinstance(claimed, IndirectObject) else claimed
+    if isinstance(claimed, int) and claimed > limit:
+        raise PageCountExceeded(int(claimed), exact=True)
+    budget = 4 * limit + 64  # nodes: a tree of single-child nodes is still a few per page
+    leaves, nodes, seen = 0, 0, set()
+    stack = [pages]
+    while stack:
+        node = _resolve(stack.pop())
+        nodes += 1
+        if not isinstance(node, DictionaryObject):
+            raise ValueError("the page tree holds something else than pages")
+        kids = _resolve(node.get("/Kids"))
+        if node.get("/Type") == "/Pages" or (node.get("/Type") != "/Page" and kids is not None):
+            if id(node) in seen:
+                raise ValueError("the page tree loops")
+            seen.add(id(node))
+            kids = list(kids) if isinstance(kids, ArrayObject) else []
+            if nodes + len(stack) + len(kids) > budget:
+                raise PageCountExceeded(max(leaves + len(kids), limit + 1), exact=False)
+            stack.extend(reversed(kids))
+        else:
+            leaves += 1
+            if leaves > limit:
+                raise PageCountExceeded(leaves, exact=False)
+    return leaves
+
+
+def clean_pdf(source):
+    """The pages of the PDF ``source`` (bytes or a binary file) without active content, as bytes."""
+    reader = PdfReader(source if hasattr(source, "read") else io.BytesIO(source), strict=False)
+    writer = PdfWriter()
+    for page in reader.pages:
+        appearances = _strip_page(page)
+        copy = writer.add_page(page)
+        if appearances:
+            _draw(writer, copy, appearances)
+    scrub(writer.root_object)
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    output = io.BytesIO()
+    writer.write(output)
+    cleaned = output.getvalue()
+    left = active_content(cleaned)
+    if left:  # never expected: refuse rather than hand reviewers a file that still has any
+        raise ValueError(f"active content left after cleaning: {sorted(left)}")
+    return cleaned
+
+
+def _strip_page(page):
+    """Drop the page's actions and active annotations (before it is copied, so that none of
+    them is); returns the visible appearances of its form fields, to draw into the copy."""
+    page.pop("/AA", None)
+    annotations = _resolve(page.get("/Annots"))
+    if not isinstance(annotations, ArrayObject):
+        page.pop("/Annots", None)
+        return []
+    appearances, kept = [], ArrayObject()
+    for reference in annotations:
+        annotation = _resolve(reference)
+        if not isinstance(annotation, DictionaryObject):
+            continue
+        subtype = annotation.get("/Subtype")
+        if subtype in ACTIVE_ANNOTATIONS:
+            if subtype == "/Widget":
+                appearance = _appearance(annotation)
+                if appearance is not None:
+                    appearances.append((appearance, _resolve(annotation["/Rect"])))
+            continue
+        annotation.pop("/AA", None)
+        if _is_active_action(annotation.get("/A")):
+            del annotation["/A"]
+        kept.append(reference)
+    if kept:
+        page[NameObject("/Annots")] = kept
+    else:
+        del page["/Annots"]
+    return appearances
+
+
+def _appearance(widget):
+    """The normal appearance stream a viewer shows for a field, or None (hidden, or none)."""
+    flags = _resolve(widget.get("/F", 0))
+    if (isinstance(flags, int) and flags & HIDDEN_FLAG) or "/Rect" not in widget:
+        return None
+    appearance = _resolve(widget.get("/AP"))
+    normal = _resolve(appearance.get("/N")) if isinstance(appearance, DictionaryObject) else None
+    if isinstance(normal, DictionaryObject) and not isinstance(normal, StreamObject):
+        state = _resolve(widget.get("/AS"))
+        normal = _resolve(normal.get(state)) if state is not None else None
+    return normal if isinstance(normal, StreamObject) else None
+
+
+def _resolve(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _draw(writer, page, appearances):
+    """Draw form-field appearances into ``page`` of ``writer`` where their fields were (the
+    appearance box, transformed by its matrix, mapped onto the field's rectangle)."""
+    # The page's own copies: resources are often shared between pages.
+    resources = DictionaryObject(_resolve(page.get("/Resources")) or {})
+    xobjects = DictionaryObject(_resolve(resources.get("/XObject")) or {})
+    resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = resources
+    drawing = [b"Q"]
+    for number, (appearance, rect) in enumerate(appearances):
+        stream = appearance.clone(writer)
+        name = NameObject(f"/PortalField{number}")
+        xobjects[name] = stream.indirect_reference
+        x0, y0, x1, y1 = _box(
+            _resolve(stream.get("/BBox", [0, 0, 0, 0])), _resolve(stream.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+        )
+        r0, s0, r1, s1 = (float(_resolve(value)) for value in rect)
+        if x1 - x0 <= 0 or y1 - y0 <= 0:
+            continue
+        sx, sy = (max(r0, r1) - min(r0, r1)) / (x1 - x0), (max(s0, s1) - min(s0, s1)) / (y1 - y0)
+        tx, ty = min(r0, r1) - sx * x0, min(s0, s1) - sy * y0
+        drawing.append(f"q {sx:.6f} 0 0 {sy:.6f} {tx:.4f} {ty:.4f} cm {name} Do Q".encode())
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q")
+    after.set_data(b"\n".join(drawing))
+    contents = _resolve(page.get("/Contents"))
+    if contents is None:
+        existing = []
+    elif isinstance(contents, ArrayObject):
+        existing = list(contents)
+    else:
+        existing = [page.raw_get("/Contents")]
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(before), *existing, writer._add_object(after)]
+    )
+
+
+def _box(bbox, matrix):
+    """The bounding box of ``bbox`` transformed by ``matrix``: (x0, y0, x1, y1)."""
+    a, b, c, d, e, f = (float(_resolve(value)) for value in matrix)
+    x0, y0, x1, y1 = (float(_resolve(value)) for value in bbox)
+    points = [(a * x + c * y + e, b * x + d * y + f) for x in (x0, x1) for y in (y0, y1)]
+    xs, ys = [x for x, _y in points], [y for _x, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _is_active_action(action):
+    if action is None:
+        return False
+    action = action.get_object()
+    if not isinstance(action, DictionaryObject):
+        return True
+    kind = action.get("/S")
+    if kind in ACTIVE_ACTIONS or "/Next" in action:
+        return True
+    if kind == "/URI":
+        uri = str(action.get("/URI", "")).strip().lower()
+        return not uri.startswith(SAFE_URI_SCHEMES)
+    return kind not in ("/GoTo", "/URI", "/Named", "/Thread")
+
+
+def _containers(root, seen=None):
+    """Every dictionary and array reachable from ``root``, each once (and none in ``seen``)."""
+    found, stack = [], [root]
+    seen = set() if seen is None else seen
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            item = item.get_object()
+        if not isinstance(item, (DictionaryObject, ArrayObject)) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        found.append(item)
+        stack.extend(item.values() if isinstance(item, DictionaryObject) else item)
+    return found
+
+
+def scrub(root):
+    """Remove active content from everything reachable from ``root`` (a writer's catalogue).
+
+    Everything is collected before anything is removed, so that what a removed key held is
+    scrubbed too: a part left without a reference then holds nothing active either.
+    """
+    dictionaries = [item for item in _containers(root) if isinstance(item, DictionaryObject)]
+    for item in dictionaries:  # first the pages' lists of annotations, while they say what they are
+        annotations = _resolve(item.get("/Annots"))
+        if isinstance(annotations, ArrayObject):
+            kept = [ref for ref in annotations if not _is_active_annotation(_resolve(ref))]
+            if len(kept) != len(annotations):
+                item[NameObject("/Annots")] = ArrayObject(kept)
+    for item in dictionaries:
+        if (_is_action(item) and item.get("/S") in ACTIVE_ACTIONS) or _is_active_annotation(item):
+            item.clear()
+            continue
+        for key in ACTIVE_KEYS & set(item.keys()):
+            del item[key]
+        if "/A" in item and _is_active_action(item.raw_get("/A")):
+            del item["/A"]
+        # (An outline item's /Next is its next sibling; an action's, the next action.)
+        if _is_action(item) and "/Next" in item:
+            del item["/Next"]
+
+
+def _is_action(item):
+    return item.get("/Type", "/Action") == "/Action" and "/S" in item
+
+
+def _is_active_annotation(item):
+    return isinstance(item, DictionaryObject) and item.get("/Subtype") in ACTIVE_ANNOTATIONS
+
+
+def active_content(pdf):
+    """The names of active content found anywhere in the PDF ``pdf`` (bytes): every object of
+    the file is read, referenced or not. Empty for a clean file."""
+    reader = PdfReader(io.BytesIO(pdf), strict=False)
+    roots = [reader.trailer]
+    for generation, numbers in reader.xref.items():
+        roots += [IndirectObject(number, generation, reader) for number in numbers]
+    roots += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+    found, seen = set(), set()
+    for root in roots:
+        try:
+            items = _containers(root, seen)
+        except Exception:  # noqa: S112 -- a free or damaged entry of the table: nothing in it to find
+            continue
+        for item in items:
+            if isinstance(item, DictionaryObject):
+                found |= ACTIVE_KEYS & set(item.keys())
+                if _is_action(item) and item.get("/S") in ACTIVE_ACTIONS:
+                    found.add(str(item["/S"]))
+                if _is_active_annotation(item):
+                    found.add(str(item["/Subtype"]))
+    return found

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 
 from . import spreadsheets
 from .documents import human_size
-from .drafts import editing
+from .drafts import TooMany, editing, ensure_member_room
 from .enums import OrganisationType
 from .forms import MemberForm
 from .models import Member
@@ -201,9 +201,26 @@ def validate(application, records):
 
 
 def import_members(application, uploaded):
-    """Parse, check and add every member of the file, or none. Returns the members added."""
+    """Parse, check and add every member of the file, or none. Returns the members added.
+
+    The alliance's hard limit of members (``PORTAL_MEMBERS_MAX``, beyond Art. 4(3)'s 一般不超过
+    15 家) holds for an import as for a member added by hand, checked before any row is.
+    """
     records = parse(uploaded)
     with editing(application) as locked:
+        try:
+            ensure_member_room(locked, adding=len(records))
+        except TooMany as error:
+            existing = locked.members.count()
+            raise ImportRefused(
+                [
+                    _(
+                        "文件中有 %(count)d 家成员单位，本联盟已有 %(existing)d 家（含牵头单位），"
+                        "合计超过一个联盟最多 %(limit)d 家的上限。请删减后重新导入；确有需要请联系市科技局。"
+                    )
+                    % {"count": len(records), "existing": existing, "limit": settings.PORTAL_MEMBERS_MAX}
+                ]
+            ) from error
         members = validate(locked, records)
         return Member.objects.bulk_create(members) if members else []
 

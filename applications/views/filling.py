@@ -106,7 +106,7 @@ def _members_page(request, application, **context):
     context.setdefault("ceiling_form", CeilingForm(instance=application))
     context.setdefault("import_form", ImportForm())
     context["import_limits"] = {
-        "rows": settings.PORTAL_IMPORT_MAX_ROWS,
+        "members": settings.PORTAL_MEMBERS_MAX,
         "size": document_store.human_size(settings.PORTAL_IMPORT_MAX_BYTES),
     }
     return _page(request, application, "members", **context)

@@ -307,6 +307,14 @@ def test_excel_file_with_shared_strings_imports_like_the_template(draft, client)
     assert draft.members.count() == 1 + len(GOOD)
 
 
-def test_members_page_states_the_import_limits(draft, client):
+def test_members_page_states_the_import_limits(draft, client, settings):
     page = client.get(reverse("applications:step", args=[draft.pk, "members"])).content.decode()
-    assert "一次最多导入 200 家成员单位，文件不超过 2.0 MB。" in page
+    limit = settings.PORTAL_MEMBERS_MAX
+    assert f"一个联盟最多 {limit} 家成员单位（含牵头单位）；导入的文件不超过 2.0 MB。" in page
+
+
+def test_import_beyond_the_alliance_s_member_limit_adds_none(draft, client, settings):
+    settings.PORTAL_MEMBERS_MAX = len(GOOD)  # the lead unit and the file's three: one too many
+    page = post(client, draft, "成员.xlsx", xlsx(GOOD)).content.decode()
+    assert "文件中有 3 家成员单位，本联盟已有 1 家（含牵头单位），合计超过一个联盟最多 3 家的上限。" in page
+    assert draft.members.count() == 1

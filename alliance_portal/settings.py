@@ -197,6 +197,8 @@ PORTAL_UPLOAD_MAX_BYTES = int(os.environ.get("PORTAL_UPLOAD_MAX_MB", "20")) * 10
 # A 300 dpi A3 scan is about 17 million pixels; a decompression bomb is far above this.
 PORTAL_IMAGE_MAX_PIXELS = int(os.environ.get("PORTAL_IMAGE_MAX_PIXELS", "50000000"))
 PORTAL_IMPORT_MAX_ROWS = 200
+# The member import's own upload limit (issue 8): a filled 200-row template is tens of KB.
+PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_KB", "2048")) * 1024
 # Pages of an uploaded PDF, per document kind (applications.enums.DocumentKind) and by default:
 # a licence has a page or two, an agreement tens. Reading the count is itself bounded.
 PORTAL_DOCUMENT_MAX_PAGES = {

@@ -82,9 +82,12 @@ class SizeLimitUploadHandler(FileUploadHandler):
         return None
 
 
-def install_size_limit(request):
-    """Call before ``request.POST``/``FILES`` are read (the view must be csrf_exempt first)."""
-    handler = SizeLimitUploadHandler(request)
+def install_size_limit(request, limit=None):
+    """Call before ``request.POST``/``FILES`` are read (the view must be csrf_exempt first).
+
+    ``limit`` in bytes; the documents' limit (``PORTAL_UPLOAD_MAX_BYTES``) unless given.
+    """
+    handler = SizeLimitUploadHandler(request, limit)
     request.upload_handlers.insert(0, handler)
     return handler
 

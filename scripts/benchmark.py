@@ -2,6 +2,7 @@
 
     make bench        (or: .venv/bin/python scripts/benchmark.py)
     make bench BENCH_ARGS=--fonttools    as on a machine without libharfbuzz-subset0
+    make bench BENCH_ARGS=--import-only  the member import's figures alone
 
 Builds, in a throw-away SQLite database and storage directory, an application with 15
 members and 20 scanned pages of about 2 MB each (a JPEG per member's licence, plus the
@@ -9,7 +10,11 @@ signed form, the agreement, the charter and two other materials), then prints:
 - which font subsetter WeasyPrint used (HarfBuzz, or the slow fontTools) and which font;
 - the time to generate the application form (first call, and warm);
 - the time to build the full dossier, and its peak memory (Python heap by tracemalloc,
-  and the process's resident high-water mark).
+  and the process's resident high-water mark);
+- the member import (issue 8): the largest file it accepts (PORTAL_MEMBERS_MAX less the lead
+  unit, every cell at its longest) as .xlsx and .csv, the most rows it reads, and the worst
+  hostile files it refuses, each with its time and peak memory (tracemalloc); the bound is
+  50 MB and a few seconds.
 The target for the dossier is under 3 s on the project's machines.
 
 Then the worst allowed input (issue 8): a draft at every limit (each text at its longest,
@@ -20,8 +25,10 @@ mark of the first GET (built and kept) and of the next (the kept copy).
 """
 
 import argparse
+import csv
 import io
 import os
+import random
 import resource
 import shutil
 import statistics
@@ -43,12 +50,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from applications import drafts  # noqa: E402
+from applications import drafts, members_import  # noqa: E402
 from applications.demo import FIELDS  # noqa: E402
 from applications.enums import DocumentKind, OrganisationType, Role  # noqa: E402
 from applications.models import Industry, Member, Organisation, OrganisingUnit, PolicyEdition, User  # noqa: E402
@@ -56,6 +64,7 @@ from applications.pdf import build_dossier, render_form  # noqa: E402
 from applications.pdf_fonts import harfbuzz_subset_available, warn_if_slow_subsetter  # noqa: E402
 from applications.submissions import application_data  # noqa: E402
 from applications.uscc import make_uscc  # noqa: E402
+from tests.applications import xlsx_files  # noqa: E402
 
 SCAN_TARGET = 2 * 1024 * 1024
 
@@ -72,7 +81,8 @@ def scan(seed):
     return buffer.getvalue()
 
 
-def build_application():
+def draft_application():
+    """A draft with 15 members (the lead unit and 14 others), no documents yet."""
     call_command("migrate", verbosity=0)
     edition = PolicyEdition.objects.create(
         name="基准测试版本",
@@ -107,6 +117,11 @@ def build_application():
             is_core=number < 6,
             task="承担联合攻关与成果转化任务。" * 3,
         )
+    return application, user
+
+
+def build_application():
+    application, user = draft_application()
     scans = [scan(seed) for seed in range(20)]
     started = time.perf_counter()
     members = list(application.members.all())
@@ -148,7 +163,12 @@ def main():
         action="store_true",
         help="make WeasyPrint believe libharfbuzz-subset0 is missing, so that it subsets with fontTools",
     )
+    parser.add_argument("--import-only", action="store_true", help="only the member import's figures")
     arguments = parser.parse_args()
+    if arguments.import_only:
+        import_figures(draft_application()[0])
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
     import weasyprint.pdf.fonts
 
     if arguments.fonttools:
@@ -205,7 +225,140 @@ def main():
         f"process high-water mark {rss_after:.0f} MB (was {rss_before:.0f} MB before this build)"
     )
     worst_allowed()
+    import_figures(application)
     shutil.rmtree(WORK, ignore_errors=True)
+
+
+def largest_member_rows(count):
+    """``count`` members, every cell as long as its field allows (a free text: the import's
+    cell limit), in random Chinese that does not compress away."""
+    chinese = random.Random(8)  # noqa: S311 (the same text on every run, not a secret)
+
+    def text(field):
+        length = Member._meta.get_field(field).max_length or members_import.LIMITS.cell_chars
+        return "".join(chr(chinese.randint(0x4E00, 0x9FA5)) for _ in range(length))
+
+    return [
+        [
+            text("name"),
+            make_uscc("91140602", f"MC{n:06d}"),
+            "企业",
+            "是",
+            text("registered_address"),
+            text("legal_representative"),
+            text("contact_name"),
+            "1" * Member._meta.get_field("contact_phone").max_length,
+            text("task"),
+        ]
+        for n in range(count)
+    ]
+
+
+def largest_xlsx(rows):
+    """As Excel saves it: every text a shared string."""
+    strings = [*members_import.HEADERS_ZH, *(value for row in rows for value in row)]
+    index = {value: number for number, value in reversed(list(enumerate(strings)))}
+    xml_rows = (
+        f'<row r="{number}">'
+        + "".join(
+            f'<c r="{chr(65 + column)}{number}" t="s"><v>{index[value]}</v></c>'
+            for column, value in enumerate(values)
+        )
+        + "</row>"
+        for number, values in enumerate([members_import.HEADERS_ZH, *rows], start=1)
+    )
+    shared = "".join(f"<si><t>{value}</t></si>" for value in strings)
+    return xlsx_files.workbook(
+        [xlsx_files.SHEET_START, "".join(xml_rows).encode(), xlsx_files.SHEET_END],
+        [f'<sst xmlns="{xlsx_files.MAIN}">{shared}</sst>'.encode()],
+    )
+
+
+def largest_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(members_import.HEADERS_ZH)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def import_figures(application):
+    """Time and peak memory of the member import, for the largest good file and the worst bombs."""
+    headers = members_import.HEADERS_ZH
+    # The draft holds its lead unit: the rest of PORTAL_MEMBERS_MAX is the most an import adds.
+    accepted = largest_member_rows(settings.PORTAL_MEMBERS_MAX - 1)
+    most_rows = largest_member_rows(settings.PORTAL_IMPORT_MAX_ROWS)
+    wide, shared = xlsx_files.wide_row(50_000_000), xlsx_files.shared_string_bomb(1024)
+    many_rows = xlsx_files.many_rows(headers, ["单位", "", "企业", "是"], 100_000)
+    cases = [
+        (
+            f"largest accepted .xlsx ({len(accepted)} rows, every cell at its longest, shared strings)",
+            "x.xlsx",
+            largest_xlsx(accepted),
+        ),
+        ("largest accepted .csv (the same rows)", "x.csv", largest_csv(accepted)),
+        (
+            f"most rows read: {len(most_rows)} rows as long, read whole, refused for the member limit",
+            "x.xlsx",
+            largest_xlsx(most_rows),
+        ),
+        ("wide row: 50 million <c> in row 1 (the issue's 24 GB)", "x.xlsx", wide),
+        ("the same, its sheet declaring 1 KB", "x.xlsx", xlsx_files.claim_small(wide, xlsx_files.SHEET)),
+        ("one shared string of 1 GB (the issue's 2.7 GB)", "x.xlsx", shared),
+        ("the same, declaring 1 KB", "x.xlsx", xlsx_files.claim_small(shared, xlsx_files.SHARED_STRINGS)),
+        (
+            "a sheet declaring 1 KB, inflating to 1 GB of valid XML",
+            "x.xlsx",
+            xlsx_files.claim_small(xlsx_files.padded_sheet(headers, 1024), xlsx_files.SHEET),
+        ),
+        ("the slowest refusal: 4 MB of rows of 100 cells, declaring 1 KB", "x.xlsx", empty_cells_bomb()),
+        ("billion laughs (entities)", "x.xlsx", xlsx_files.entity_bomb()),
+        ("100,000 rows, declaring 1 KB", "x.xlsx", xlsx_files.claim_small(many_rows, xlsx_files.SHEET)),
+    ]
+    limits = f"{settings.PORTAL_IMPORT_MAX_BYTES // 1024} KB upload, {members_import.LIMITS}"
+    print(f"member import (limits: {limits}):")
+    for label, name, content in cases:
+        # Timed without tracemalloc, which slows every allocation (expat's attributes of
+        # each cell among them) many times over; then once more under it for the peak.
+        seconds, cpu, outcome = run_import(application, name, content)
+        tracemalloc.start()
+        run_import(application, name, content)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"  {label}: {len(content) / 1024:.0f} KB file; {seconds:.2f} s ({cpu:.2f} s of CPU time), "
+            f"peak {peak / 1024 / 1024:.1f} MB; {outcome}"
+        )
+
+
+def run_import(application, name, content):
+    application.members.filter(is_lead=False).delete()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    try:
+        added = members_import.import_members(application, SimpleUploadedFile(name, content))
+        outcome = f"imported {len(added)} members"
+    except members_import.ImportRefused as refusal:
+        message = refusal.errors[0]
+        outcome = f"refused: {message[:40]}…" if len(message) > 40 else f"refused: {message}"
+    return time.perf_counter() - started, time.process_time() - cpu_started, outcome
+
+
+def empty_cells_bomb():
+    """The most work a refused file can cost: rows of 100 empty cells up to the inflated
+    budget, with a member every 999 rows so that no run of blank rows ends the reading."""
+
+    def rows():
+        yield xlsx_files.SHEET_START
+        yield xlsx_files.inline_row(1, members_import.HEADERS_ZH)
+        number = 2
+        for member in range(settings.PORTAL_IMPORT_MAX_ROWS):
+            yield xlsx_files.inline_row(number, [f"单位{member}"])
+            for blank in range(number + 1, number + members_import.MAX_BLANK_RUN):
+                yield f'<row r="{blank}">'.encode() + b"<c/>" * 100 + b"</row>"
+            number += members_import.MAX_BLANK_RUN
+        yield xlsx_files.SHEET_END
+
+    return xlsx_files.claim_small(xlsx_files.workbook(rows()), xlsx_files.SHEET)
 
 
 # The worst allowed input (issue 8, item 2) ------------------------------------------------

@@ -6,6 +6,7 @@ file is submitted. The pages of one file need no log-in redirect: anyone but the
 unit's contacts, anonymous included, gets 404 from the scope (``own_applications``).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,6 +105,10 @@ def _members_page(request, application, **context):
     context.setdefault("member_form", MemberForm(application=application))
     context.setdefault("ceiling_form", CeilingForm(instance=application))
     context.setdefault("import_form", ImportForm())
+    context["import_limits"] = {
+        "members": settings.PORTAL_MEMBERS_MAX,
+        "size": document_store.human_size(settings.PORTAL_IMPORT_MAX_BYTES),
+    }
     return _page(request, application, "members", **context)
 
 
@@ -242,7 +247,8 @@ def member_import(request, pk):
     """Bulk import from the template: all rows or none (Art. 4(2))."""
     # The scope first: someone else's upload is answered 404 before its body is read.
     application = _application(request, pk)
-    limit = document_store.install_size_limit(request)
+    # Its own small limit (issue 8): a filled template is tens of KB, never megabytes.
+    limit = document_store.install_size_limit(request, settings.PORTAL_IMPORT_MAX_BYTES)
     return _member_import(request, application, limit)
 
 
@@ -251,7 +257,7 @@ def _member_import(request, application, limit):
     if not application.is_editable:
         return _read_only(request, application)
     form = ImportForm(request.POST, request.FILES)
-    errors = [document_store.too_large_message(name) for name in limit.too_large.values()]
+    errors = [members_import.too_large_message(name) for name in limit.too_large.values()]
     if not errors and form.is_valid():
         try:
             added = members_import.import_members(application, form.cleaned_data["file"])

@@ -57,7 +57,24 @@ class OrganisationAdminForm(forms.ModelForm):
         return code
 
 
-class RegistrationEventInline(admin.TabularInline):
+class RecordInline(admin.TabularInline):
+    """An insert-only record (applications.models.ActedRecord) shown under what it is about:
+    every field read only, nothing added, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RegistrationEventInline(RecordInline):
     """单位注册审核's record: read only, as the audit trail is."""
 
     model = RegistrationEvent
@@ -71,15 +88,6 @@ class RegistrationEventInline(admin.TabularInline):
         "reviewing_unit",
         "comment",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organisation)
@@ -160,7 +168,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AuditEventInline(admin.TabularInline):
+class AuditEventInline(RecordInline):
     model = AuditEvent
     fields = [
         "created_at",
@@ -172,15 +180,6 @@ class AuditEventInline(admin.TabularInline):
         "comment",
         "ip_address",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)

@@ -651,12 +651,10 @@ class DocumentVersion(CheckedFile):
         return self.submission_id is not None
 
 
-class AuditEvent(InsertOnly):
-    """One transition of an application, appended by ``transition()`` and never changed."""
+class ActedRecord(InsertOnly):
+    """A step someone took (or the system: no actor), written once: a file's transition or a
+    registration's decision."""
 
-    application = models.ForeignKey(
-        Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="events"
-    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -666,6 +664,25 @@ class AuditEvent(InsertOnly):
         related_name="+",
     )
     actor_role = models.CharField(_("操作人角色"), max_length=20)
+
+    class Meta(InsertOnly.Meta):
+        abstract = True
+
+    @property
+    def actor_label(self):
+        """Who acted, in plain words: the person and their role, or the system."""
+        if self.actor_id is None:
+            return SYSTEM_LABEL
+        role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
+        return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
+
+
+class AuditEvent(ActedRecord):
+    """One transition of an application, appended by ``transition()`` and never changed."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="events"
+    )
     action = models.CharField(_("操作"), max_length=30)
     from_state = models.CharField(_("原状态"), max_length=30, choices=State.choices)
     to_state = models.CharField(_("新状态"), max_length=30, choices=State.choices)
@@ -673,7 +690,7 @@ class AuditEvent(InsertOnly):
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
-    class Meta(InsertOnly.Meta):
+    class Meta(ActedRecord.Meta):
         ordering = ["created_at", "pk"]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -685,16 +702,8 @@ class AuditEvent(InsertOnly):
     def action_label(self):
         return Action(self.action).label if self.action in Action.values else self.action
 
-    @property
-    def actor_label(self):
-        """Who acted, in plain words: the person and their role, or the system."""
-        if self.actor_id is None:
-            return SYSTEM_LABEL
-        role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
-        return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
 
-
-class RegistrationEvent(InsertOnly):
+class RegistrationEvent(ActedRecord):
     """One step of a registration (单位注册审核): sent, approved or rejected; who, when, why.
 
     Appended by ``applications.registration`` and never changed.
@@ -703,15 +712,6 @@ class RegistrationEvent(InsertOnly):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="registration_events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_role = models.CharField(_("操作人角色"), max_length=20)
     action = models.CharField(_("操作"), max_length=20, choices=RegistrationAction.choices)
     from_status = models.CharField(_("原状态"), max_length=20, choices=RegistrationStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=20, choices=RegistrationStatus.choices)
@@ -728,20 +728,13 @@ class RegistrationEvent(InsertOnly):
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
-    class Meta(InsertOnly.Meta):
+    class Meta(ActedRecord.Meta):
         ordering = ["created_at", "pk"]
         verbose_name = _("注册审核记录")
         verbose_name_plural = _("注册审核记录")
 
     def __str__(self):
         return f"{self.organisation} {self.from_status} → {self.to_status}"
-
-    @property
-    def actor_label(self):
-        if self.actor_id is None:
-            return SYSTEM_LABEL
-        role = Role(self.actor_role).label if self.actor_role in Role.values else self.actor_role
-        return _("%(name)s（%(role)s）") % {"name": self.actor, "role": role}
 
 
 class RegistrationDocument(CheckedFile):

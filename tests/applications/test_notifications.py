@@ -233,16 +233,3 @@ def test_text_in_angle_brackets_is_sent_as_typed_and_shown_escaped_once(
     for page in (client.get(LIST).content.decode(), client.get(message_url(notification)).content.decode()):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; " in page
         assert "<script>alert(1)" not in page and "&amp;lt;" not in page
-
-
-def test_every_text_template_turns_html_escaping_off():
-    """Mail bodies and subjects are plain text; a new one that forgot would send ``&lt;``."""
-    from pathlib import Path
-
-    from django.conf import settings
-
-    texts = sorted(Path(settings.BASE_DIR, "templates").rglob("*.txt"))
-    assert texts
-    for path in texts:
-        source = path.read_text()
-        assert "{% autoescape off %}" in source and source.rstrip().endswith("{% endautoescape %}"), path

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from applications.enums import OrganisationType, State
-from applications.models import Application, AuditEvent, Member
+from applications.enums import DocumentKind, OrganisationType, State
+from applications.models import Application, AuditEvent, Document, Member, Organisation
 from applications.uscc import make_uscc
 
 from ..conftest import World, shared_state
@@ -49,9 +49,20 @@ def longest_form():
     application = world.application(complete=True)
     for field in APPLICATION_TEXTS:
         setattr(application, field, longest(Application, field))
-    for field in ("contact_name", "contact_title", "contact_phone"):
+    for field in ("name", "contact_name", "contact_title", "contact_phone"):
         setattr(application, field, longest(Application, field))
     application.save()
+    lead_unit = application.lead_unit
+    lead_unit.name, lead_unit.registered_address = (
+        longest(Organisation, "name"),
+        longest(Organisation, "registered_address"),
+    )
+    lead_unit.save()
+    others = application.documents.filter(kind=DocumentKind.OTHER).count()
+    Document.objects.bulk_create(
+        Document(application=application, kind=DocumentKind.OTHER, title=longest(Document, "title"))
+        for _ in range(others, settings.PORTAL_OTHER_DOCUMENTS_MAX)
+    )
     for number in range(application.members.count(), settings.PORTAL_MEMBERS_MAX):
         Member.objects.create(
             application=application,

@@ -157,12 +157,23 @@ def login_lock(request, credentials=None):
 
 
 @dataclass
-class MailAllowance:
-    """Whether one more account mail may go; if the client asked too often, for how long not."""
+class Allowance:
+    """Whether one more account mail (or sign-up) may go; if the client asked too often, for how
+    long not, and which limit it was (the 429 page says it)."""
 
     allowed: bool
     client_refused: bool = False
     retry_minutes: int = 0
+    what: str = "mail"
+
+
+def refused_for(usage, what):
+    """The client's allowance from django-ratelimit's ``get_usage``: refused until its window ends."""
+    if usage is not None and usage["should_limit"]:
+        return Allowance(
+            False, client_refused=True, retry_minutes=max(1, math.ceil(usage["time_left"] / 60)), what=what
+        )
+    return None
 
 
 def normalise_address(address):
@@ -180,10 +191,9 @@ def allow_account_mail(request, address):
     by_client = get_usage(
         request, group="account-mail:client", key="ip", rate=settings.PORTAL_MAIL_RATE_PER_IP, increment=True
     )
-    if by_client is not None and by_client["should_limit"]:
-        return MailAllowance(
-            False, client_refused=True, retry_minutes=max(1, math.ceil(by_client["time_left"] / 60))
-        )
+    refused = refused_for(by_client, "mail")
+    if refused:
+        return refused
     by_address = get_usage(
         request,
         group="account-mail:address",
@@ -191,4 +201,17 @@ def allow_account_mail(request, address):
         rate=settings.PORTAL_MAIL_RATE_PER_ADDRESS,
         increment=True,
     )
-    return MailAllowance(not (by_address is not None and by_address["should_limit"]))
+    return Allowance(not (by_address is not None and by_address["should_limit"]))
+
+
+# Sign-ups -----------------------------------------------------------------------------------
+
+
+def allow_sign_up(request):
+    """Count one sign-up (a POST to /accounts/register/) from this client: each makes an account
+    and an organisation and hashes a password, so past PORTAL_SIGNUP_RATE the client is refused
+    before any of it (429, with when to try again), whatever the form holds."""
+    usage = get_usage(
+        request, group="sign-up:client", key="ip", rate=settings.PORTAL_SIGNUP_RATE, increment=True
+    )
+    return refused_for(usage, "sign-up") or Allowance(True)

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from alliance_portal.cache import AtomicDatabaseCache
 from applications.enums import Role
+from applications.models import Organisation, User
 from applications.throttles import client_ip
 
 from ..factories import PASSWORD, UserFactory, log_in, signed_in
@@ -272,6 +273,32 @@ def test_resend_is_linked_from_the_register_done_page_and_the_log_in_page(client
     link = f'href="{reverse("accounts:resend_confirmation")}"'
     assert link in register(client).content.decode()
     assert link in client.get(reverse("accounts:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_sign_ups_past_the_clients_limit_are_refused_before_anything_is_made(client, settings):
+    settings.PORTAL_SIGNUP_RATE = "3/h"
+    for number in range(3):
+        assert register(client, f"person{number}@example.com").status_code == 200
+    users, organisations, mails = User.objects.count(), Organisation.objects.count(), len(mail.outbox)
+
+    refused = register(client, "one-more@example.com")
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert re.search(
+        r"从您所在的网络地址提交的注册过多，本次注册未处理，未保存任何信息。请 \d+ 分钟后再试。", page
+    )
+    assert (User.objects.count(), Organisation.objects.count(), len(mail.outbox)) == (
+        users,
+        organisations,
+        mails,
+    )
+    # An invalid form counts too (it is refused before it is read); GET still shows the form.
+    assert client.post(reverse("accounts:register"), {}).status_code == 429
+    assert client.get(reverse("accounts:register")).status_code == 200
+    # Another client is not refused.
+    assert register(Client(REMOTE_ADDR="198.51.100.9"), "other@example.com").status_code == 200
+    assert User.objects.filter(email="other@example.com").exists()
 
 
 @pytest.mark.django_db

@@ -1,12 +1,15 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from applications import two_factor
 
@@ -48,9 +51,12 @@ class PrivatePagesMiddleware:
 class TwoFactorMiddleware:
     """Between the password and the second factor a session reaches only that step's page.
 
-    ``applications.two_factor`` puts the step still owed (a code to enter, or an authenticator
-    to set up) into the session at log-in; every other page redirects there, GET or POST,
-    until it is done. Log-out and the language switch stay open.
+    On every request of a signed-in user of the roles concerned, ``two_factor.step_owed`` says
+    whether the session still owes a code (the user has an authenticator) or an enrolment (the
+    administrator requires one): every other page redirects there, GET or POST, until it is
+    done, also for a session opened before the requirement or the authenticator. A session
+    whose log-in was never asked for the code of an authenticator confirmed since then ends,
+    as after a new password. Log-out and the language switch stay open.
     """
 
     OPEN = {
@@ -66,12 +72,23 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        # Only a session cookie can hold a step: anonymous visitors cost no session query.
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        # Only a session cookie can sign a user in: anonymous visitors cost no session query.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
             return None
-        step = two_factor.pending_step(request)
-        if step not in self.OPEN or not request.user.is_authenticated:
+        step = two_factor.step_owed(request)
+        if step is None:
+            if two_factor.pending_step(request) is not None:
+                request.session.pop(two_factor.SESSION_KEY, None)
             return None
+        if two_factor.began_before_the_authenticator(request, step):
+            logout(request)
+            messages.info(
+                request,
+                _("您的账号已启用两步验证，此前的登录已结束。请重新登录，并输入身份验证器上的验证码。"),
+            )
+            return redirect_to_login(request.get_full_path() if request.method == "GET" else "/")
+        if two_factor.pending_step(request) != step:
+            request.session[two_factor.SESSION_KEY] = step
         if request.resolver_match.view_name in self.OPEN[step]:
             return None
         target = reverse(self.STEP_PAGE[step])

@@ -278,7 +278,14 @@ if PRODUCTION:
 AXES_HANDLER = "applications.throttles.PortalAxesHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", "5"))
 PORTAL_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("PORTAL_LOGIN_FAILURES_PER_ADDRESS", "20"))
+# Counted apart, each against its own limit (not the pair together): the account's failures
+# against AXES_FAILURE_LIMIT, the address's against PORTAL_LOGIN_FAILURES_PER_ADDRESS
+# (applications.throttles.failure_limits; PortalAxesHandler gives the address its own limit,
+# where axes alone would lock it at AXES_FAILURE_LIMIT too).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A failure counts for the account it was aimed at however it was spelled (the user name, or
+# the address in any case: applications.backends.accounts_for), unknown names in lower case.
+AXES_USERNAME_CALLABLE = "applications.throttles.account_username"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "30")))
 AXES_CLIENT_IP_CALLABLE = "applications.throttles.client_ip"
 AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
@@ -291,6 +298,8 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # address, counted by django-ratelimit in Django's cache: "3/h" is three an hour.
 PORTAL_MAIL_RATE_PER_ADDRESS = os.environ.get("PORTAL_MAIL_RATE_PER_ADDRESS", "3/h")
 PORTAL_MAIL_RATE_PER_IP = os.environ.get("PORTAL_MAIL_RATE_PER_IP", "10/h")
+# Sign-ups (each makes an account and an organisation and hashes a password) per client address.
+PORTAL_SIGNUP_RATE = os.environ.get("PORTAL_SIGNUP_RATE", "10/h")
 RATELIMIT_IP_META_KEY = "applications.throttles.address_for_rate_limits"
 # The cache's counters are shared by all workers with no extra service: a table of the
 # portal's own database (`manage.py createcachetable`, run by `make run`; Django's test

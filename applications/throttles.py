@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_cool_off
-from axes.models import AccessAttempt
+from axes.helpers import get_cool_off, get_lockout_parameters
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max, Sum
 from django_ratelimit.core import get_usage
+
+from .backends import accounts_for
 
 
 def client_ip(request):
@@ -46,28 +48,78 @@ def address_for_rate_limits(request):
 # Failed log-ins -----------------------------------------------------------------------------
 
 
+def account_username(request, credentials=None):
+    """AXES_USERNAME_CALLABLE: the account a log-in attempt counts for, however it was spelled.
+
+    The backend lets one account in under its user name and under its address in any case
+    (``backends.accounts_for``): every spelling that reaches an account counts for its user
+    name, so that no spelling escapes its lock. What reaches no account is counted as its
+    stripped lower-case text, so that guesses at an unknown name count together too.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    typed = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    typed = str(typed or "")
+    # Axes asks several times per attempt: one look-up per request and spelling.
+    memo = request.__dict__.setdefault("portal_account_usernames", {})
+    if typed not in memo:
+        accounts = accounts_for(typed)
+        memo[typed] = accounts[0].get_username() if accounts else typed.strip().lower()
+    return memo[typed]
+
+
+def typed_username(request, credentials=None):
+    """What was typed, for the lock page: never the account's user name, which an address
+    typed there must not reveal."""
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    typed = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    return str(typed or "").strip()
+
+
+def failure_limits():
+    """Each of AXES_LOCKOUT_PARAMETERS is counted alone, against its own limit: an account's
+    failures against AXES_FAILURE_LIMIT, an address's (under any names: several people may
+    share one behind a county office's NAT) against the higher PORTAL_LOGIN_FAILURES_PER_ADDRESS.
+    """
+    return {"username": settings.AXES_FAILURE_LIMIT, "ip_address": settings.PORTAL_LOGIN_FAILURES_PER_ADDRESS}
+
+
 def recent_failures(request, credentials=None):
-    """The attempts still counting (within the cool-off) for the account and for the address."""
+    """{lockout parameter: its attempts still counting (within the cool-off)}, as django-axes
+    selects them for AXES_LOCKOUT_PARAMETERS; a parameter without a limit here is refused."""
     AxesProxyHandler.update_request(request)
-    threshold = request.axes_attempt_time - get_cool_off(request)
-    recent = AccessAttempt.objects.filter(attempt_time__gte=threshold)
-    username = get_client_username(request, credentials)
-    return recent.filter(username=username), recent.filter(ip_address=request.axes_ip_address)
+    parameters = get_lockout_parameters(request, credentials)
+    unknown = [
+        parameter
+        for parameter in parameters
+        if not isinstance(parameter, str) or parameter not in failure_limits()
+    ]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"AXES_LOCKOUT_PARAMETERS: no limit for {unknown} in applications.throttles"
+        )
+    attempts = AxesDatabaseHandler().get_user_attempts(request, credentials)
+    return dict(zip(parameters, attempts, strict=True))
+
+
+def count(attempts):
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
 class PortalAxesHandler(AxesDatabaseHandler):
-    """django-axes' database handler with two limits: per account, and a higher one per address.
+    """django-axes' database handler, each lockout parameter with its own limit (failure_limits).
 
-    Axes compares one count with AXES_FAILURE_LIMIT; an address past its own limit
-    (PORTAL_LOGIN_FAILURES_PER_ADDRESS, failures under any user names) counts as that limit.
+    Axes compares one number with AXES_FAILURE_LIMIT: the account's failures, or that limit
+    itself once any parameter has reached its own.
     """
 
     def get_failures(self, request, credentials=None):
-        by_account, by_address = (
-            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            for attempts in recent_failures(request, credentials)
-        )
-        if by_address >= settings.PORTAL_LOGIN_FAILURES_PER_ADDRESS:
+        failures = {
+            parameter: count(attempts)
+            for parameter, attempts in recent_failures(request, credentials).items()
+        }
+        limits = failure_limits()
+        by_account = failures.get("username", 0)
+        if any(failures[parameter] >= limits[parameter] for parameter in failures):
             return max(by_account, settings.AXES_FAILURE_LIMIT)
         return by_account
 
@@ -84,24 +136,19 @@ class LoginLock:
 
 
 def login_lock(request, credentials=None):
-    by_account, by_address = recent_failures(request, credentials)
-    account = (by_account.aggregate(total=Sum("failures_since_start"))["total"] or 0) >= (
-        settings.AXES_FAILURE_LIMIT
-    )
-    address = (by_address.aggregate(total=Sum("failures_since_start"))["total"] or 0) >= (
-        settings.PORTAL_LOGIN_FAILURES_PER_ADDRESS
-    )
-    locked = [attempts for attempts, is_locked in ((by_account, account), (by_address, address)) if is_locked]
+    attempts = recent_failures(request, credentials)
+    limits = failure_limits()
+    locked = {parameter: qs for parameter, qs in attempts.items() if count(qs) >= limits[parameter]}
     # The lock ends a cool-off after the last failure that counts for it.
     last = max(
-        filter(None, (attempts.aggregate(last=Max("attempt_time"))["last"] for attempts in locked)),
+        filter(None, (qs.aggregate(last=Max("attempt_time"))["last"] for qs in locked.values())),
         default=None,
     )
     return LoginLock(
-        username=get_client_username(request, credentials) or "",
+        username=typed_username(request, credentials),
         ip_address=request.axes_ip_address or "",
-        account=account,
-        address=address,
+        account="username" in locked,
+        address="ip_address" in locked,
         until=last + get_cool_off(request) if last else None,
     )
 
@@ -110,12 +157,23 @@ def login_lock(request, credentials=None):
 
 
 @dataclass
-class MailAllowance:
-    """Whether one more account mail may go; if the client asked too often, for how long not."""
+class Allowance:
+    """Whether one more account mail (or sign-up) may go; if the client asked too often, for how
+    long not, and which limit it was (the 429 page says it)."""
 
     allowed: bool
     client_refused: bool = False
     retry_minutes: int = 0
+    what: str = "mail"
+
+
+def refused_for(usage, what):
+    """The client's allowance from django-ratelimit's ``get_usage``: refused until its window ends."""
+    if usage is not None and usage["should_limit"]:
+        return Allowance(
+            False, client_refused=True, retry_minutes=max(1, math.ceil(usage["time_left"] / 60)), what=what
+        )
+    return None
 
 
 def normalise_address(address):
@@ -133,10 +191,9 @@ def allow_account_mail(request, address):
     by_client = get_usage(
         request, group="account-mail:client", key="ip", rate=settings.PORTAL_MAIL_RATE_PER_IP, increment=True
     )
-    if by_client is not None and by_client["should_limit"]:
-        return MailAllowance(
-            False, client_refused=True, retry_minutes=max(1, math.ceil(by_client["time_left"] / 60))
-        )
+    refused = refused_for(by_client, "mail")
+    if refused:
+        return refused
     by_address = get_usage(
         request,
         group="account-mail:address",
@@ -144,4 +201,17 @@ def allow_account_mail(request, address):
         rate=settings.PORTAL_MAIL_RATE_PER_ADDRESS,
         increment=True,
     )
-    return MailAllowance(not (by_address is not None and by_address["should_limit"]))
+    return Allowance(not (by_address is not None and by_address["should_limit"]))
+
+
+# Sign-ups -----------------------------------------------------------------------------------
+
+
+def allow_sign_up(request):
+    """Count one sign-up (a POST to /accounts/register/) from this client: each makes an account
+    and an organisation and hashes a password, so past PORTAL_SIGNUP_RATE the client is refused
+    before any of it (429, with when to try again), whatever the form holds."""
+    usage = get_usage(
+        request, group="sign-up:client", key="ip", rate=settings.PORTAL_SIGNUP_RATE, increment=True
+    )
+    return refused_for(usage, "sign-up") or Allowance(True)

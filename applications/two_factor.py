@@ -6,7 +6,9 @@ code on a second step; a user whose role the administrator requires it for (TwoF
 and who has none enrols first. Until then the session holds ``SESSION_KEY``, set at every
 log-in whatever the way in (the log-in page, the admin's, a test's ``force_login``), and
 alliance_portal.middleware.TwoFactorMiddleware lets it reach only that step's page, the
-log-out and the language switch. Wrong codes count as failed log-ins for django-axes.
+log-out and the language switch. The middleware also asks on every request whether the session
+still owes a step (``step_owed``), so that a requirement or an authenticator reaches sessions
+already open. Wrong codes count as failed log-ins for django-axes.
 """
 
 from base64 import b32encode
@@ -75,6 +77,26 @@ def ask_for_the_second_factor(sender, request, user, **kwargs):
         request.session.pop(SESSION_KEY, None)
 
 
+def step_owed(request):
+    """The step this session still owes, asked on every request and not only at log-in: a
+    session of these roles that is not verified owes a code once the user has an authenticator,
+    and an enrolment once the administrator requires one, however long ago it began (issue 8
+    review). A verified session owes nothing; an authenticator removed meanwhile unverifies it.
+    """
+    user = request.user
+    if not can_use(user) or user.is_verified():
+        return None
+    return step_after_password(user)
+
+
+def began_before_the_authenticator(request, step):
+    """Whether this session owes a code its log-in was never asked for: the authenticator was
+    confirmed after it began (here or elsewhere), and it ends, as a new password ends the other
+    sessions. A log-in that found the authenticator stored VERIFY; ``passed`` verifies and
+    ``confirm`` verifies with the new one, so only the sessions left behind get here."""
+    return step == VERIFY and pending_step(request) != VERIFY
+
+
 def pending_step(request):
     session = getattr(request, "session", None)
     return session.get(SESSION_KEY) if session is not None else None
@@ -102,10 +124,7 @@ def turn_off(request, user):
 
 def satisfied(request):
     """For the admin site: a user who has an authenticator, or must have one, has passed it."""
-    user = request.user
-    if not can_use(user) or user.is_verified():
-        return True
-    return confirmed_device(user) is None and not required(user)
+    return step_owed(request) is None
 
 
 def secret_text(device):

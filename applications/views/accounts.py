@@ -87,6 +87,8 @@ def register(request):
     """
     if request.user.is_authenticated:
         return redirect("dashboard")
+    if request.method == "POST" and not (allowance := throttles.allow_sign_up(request)).allowed:
+        return too_many_requests(request, allowance)
     form = RegistrationForm(request.POST or None)
     if request.method == "POST":
         registration.delete_expired_signups()
@@ -164,7 +166,10 @@ def resend_confirmation(request):
 
 def too_many_requests(request, allowance):
     return render(
-        request, "accounts/too_many_requests.html", {"minutes": allowance.retry_minutes}, status=429
+        request,
+        "accounts/too_many_requests.html",
+        {"minutes": allowance.retry_minutes, "what": allowance.what},
+        status=429,
     )
 
 

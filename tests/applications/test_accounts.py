@@ -1,14 +1,19 @@
 import re
 
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import get_hasher
 from django.core import mail
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
+from applications.backends import EmailOrUsernameBackend
 from applications.enums import Role
 from applications.models import Organisation, User
 from applications.uscc import make_uscc
 
-from ..factories import PASSWORD, OrganisationFactory, UserFactory
+from ..factories import PASSWORD, OrganisationFactory, UserFactory, log_in
 
 SHUOCHENG_CODE = make_uscc("91140602", "MA0TW5T1")
 
@@ -243,3 +248,66 @@ def test_administrator_creates_a_unit_reviewer_in_the_admin(world, client):
     )
     assert "组织单位用户必须关联所属组织单位" in refused.content.decode()
     assert not User.objects.filter(username="unit-nowhere").exists()
+
+
+# Which account an address opens (issue 8 review) ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_stranger_signing_up_with_a_user_name_that_is_an_address_does_not_lock_its_owner_out(client):
+    UserFactory(username="li@kjj.gov.cn", email="li.official@example.cn", role=Role.STAFF)
+    client.post(reverse("accounts:register"), registration(email="li@kjj.gov.cn"))
+    assert User.objects.filter(email="li@kjj.gov.cn", is_active=False).exists()
+
+    landed = log_in(Client(), "li@kjj.gov.cn")
+    assert landed.status_code == 302
+    assert landed["Location"] == reverse("dashboard")
+
+
+@pytest.mark.django_db
+def test_an_address_opens_its_confirmed_owner_and_then_the_account_of_that_user_name(client):
+    owner = UserFactory(
+        username="zhao", email="li@kjj.gov.cn", role=Role.APPLICANT, organisation=OrganisationFactory()
+    )
+    User.objects.filter(pk=owner.pk).update(email_confirmed_at=timezone.now())
+    named = UserFactory(username="li@kjj.gov.cn", email="li.official@example.cn", role=Role.STAFF)
+    named.set_password("Another#2026-password")
+    named.save()
+
+    assert authenticate(RequestFactory().post("/"), username="LI@kjj.gov.cn", password=PASSWORD) == owner
+    both = authenticate(
+        RequestFactory().post("/"), username="li@kjj.gov.cn", password="Another#2026-password"
+    )
+    assert both == named
+    assert authenticate(RequestFactory().post("/"), username="li@kjj.gov.cn", password="guess") is None
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_sign_up_is_no_owner_of_its_address():
+    UserFactory(
+        username="sign-up",
+        email="qian@example.com",
+        role=Role.APPLICANT,
+        organisation=OrganisationFactory(),
+        is_active=True,
+    )
+    assert EmailOrUsernameBackend().authenticate(None, username="qian@example.com", password=PASSWORD) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "hashes"),
+    [("nobody", 1), ("staff", 1), ("nobody@example.cn", 2), ("staff@example.cn", 2), ("li@kjj.gov.cn", 2)],
+)
+def test_a_failed_log_in_runs_the_hasher_as_often_whatever_exists(typed, hashes, monkeypatch):
+    """The time a failure takes depends on the shape of what was typed, not on which accounts exist."""
+    UserFactory(username="staff", email="staff@example.cn", role=Role.STAFF)
+    UserFactory(username="li@kjj.gov.cn", email="li.official@example.cn", role=Role.STAFF)
+    runs = []
+    hasher = type(get_hasher())
+    original = hasher.encode
+    monkeypatch.setattr(
+        hasher, "encode", lambda self, *args, **kwargs: runs.append(1) or original(self, *args, **kwargs)
+    )
+    assert EmailOrUsernameBackend().authenticate(None, username=typed, password="guess") is None
+    assert len(runs) == hashes

@@ -9,6 +9,7 @@ import time_machine
 from axes.models import AccessAttempt
 from django.core import mail
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory
@@ -16,6 +17,7 @@ from django.urls import reverse
 
 from alliance_portal.cache import AtomicDatabaseCache
 from applications.enums import Role
+from applications.models import Organisation, User
 from applications.throttles import client_ip
 
 from ..factories import PASSWORD, UserFactory, log_in, signed_in
@@ -117,6 +119,43 @@ def test_a_lock_page_says_the_same_for_an_account_that_does_not_exist(client, se
         pages[name] = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
     assert response.status_code == 429
     assert pages["staff"].replace("staff", "NAME") == pages["nobody"].replace("nobody", "NAME")
+
+
+@pytest.mark.django_db
+def test_every_spelling_of_an_account_counts_towards_its_lock(client, settings):
+    """The backend lets "staff" in under its address in any case: each spelling, from a new
+    address every time, counts for the one account (issue 8 review)."""
+    UserFactory(username="staff", email="staff@example.cn", role=Role.STAFF)
+    spellings = ["staff@example.cn", "Staff@example.cn", "sTaff@EXAMPLE.cn", " stAff@example.cn ", "staff"]
+    assert len(spellings) == settings.AXES_FAILURE_LIMIT
+    for number, spelling in enumerate(spellings):
+        log_in(client, spelling, "guess", address=f"10.0.{number}.1")
+
+    refused = log_in(client, "STAFF@example.cn", address="10.9.9.9")
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert not signed_in(client)
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"staff"}
+    # The lock page names what was typed: an address typed there never shows its user name.
+    assert "账号“STAFF@example.cn”登录失败次数过多" in page
+    assert "“staff”" not in page
+
+
+@pytest.mark.django_db
+def test_guesses_at_an_unknown_name_count_together_whatever_the_case(client, settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        log_in(
+            client, ["Nobody", "NOBODY", "nobody", " noBody"][number % 4], "guess", address=f"10.1.{number}.1"
+        )
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"nobody"}
+    assert log_in(client, "nobody", address="10.9.9.9").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_lockout_parameter_without_a_limit_is_refused(client, settings):
+    settings.AXES_LOCKOUT_PARAMETERS = ["username", ["username", "user_agent"]]
+    with pytest.raises(ImproperlyConfigured, match="no limit"):
+        log_in(client, "staff", "guess")
 
 
 def test_the_client_address_is_remote_addr_unless_behind_the_proxy(settings):
@@ -234,6 +273,32 @@ def test_resend_is_linked_from_the_register_done_page_and_the_log_in_page(client
     link = f'href="{reverse("accounts:resend_confirmation")}"'
     assert link in register(client).content.decode()
     assert link in client.get(reverse("accounts:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_sign_ups_past_the_clients_limit_are_refused_before_anything_is_made(client, settings):
+    settings.PORTAL_SIGNUP_RATE = "3/h"
+    for number in range(3):
+        assert register(client, f"person{number}@example.com").status_code == 200
+    users, organisations, mails = User.objects.count(), Organisation.objects.count(), len(mail.outbox)
+
+    refused = register(client, "one-more@example.com")
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert re.search(
+        r"从您所在的网络地址提交的注册过多，本次注册未处理，未保存任何信息。请 \d+ 分钟后再试。", page
+    )
+    assert (User.objects.count(), Organisation.objects.count(), len(mail.outbox)) == (
+        users,
+        organisations,
+        mails,
+    )
+    # An invalid form counts too (it is refused before it is read); GET still shows the form.
+    assert client.post(reverse("accounts:register"), {}).status_code == 429
+    assert client.get(reverse("accounts:register")).status_code == 200
+    # Another client is not refused.
+    assert register(Client(REMOTE_ADDR="198.51.100.9"), "other@example.com").status_code == 200
+    assert User.objects.filter(email="other@example.com").exists()
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications.enums import Role
-from applications.models import TwoFactorPolicy
+from applications.models import OrganisingUnit, TwoFactorPolicy
 
 from ..factories import UserFactory
 from .test_login_throttle import log_in, signed_in
@@ -176,6 +176,94 @@ def test_a_role_that_requires_two_factor_enrols_right_after_the_password(client,
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "switch", "page"),
+    [
+        (Role.STAFF, "staff_required", "review:dashboard"),
+        (Role.UNIT_REVIEWER, "unit_reviewer_required", "review:dashboard"),
+    ],
+)
+def test_a_requirement_reaches_sessions_already_open(role, switch, page, clock):
+    """Ticked while the user is signed in: the next page, GET or POST, is the enrolment."""
+    user = UserFactory(
+        username="someone",
+        role=role,
+        **({"organising_unit": OrganisingUnit.objects.first()} if role == Role.UNIT_REVIEWER else {}),
+    )
+    client = Client()
+    log_in(client, "someone")
+    assert client.get(reverse(page)).status_code == 200
+
+    TwoFactorPolicy.objects.update_or_create(pk=1, defaults={switch: True})
+    sent = client.get(reverse(page))
+    assert sent["Location"] == f"{reverse('accounts:two_factor')}?next={reverse(page).replace('/', '%2F')}"
+    assert client.post(reverse("accounts:notifications_read_all"))["Location"] == reverse(
+        "accounts:two_factor"
+    )
+    assert "系统管理员要求您的账号使用两步验证" in client.get(sent["Location"]).content.decode()
+
+    client.post(reverse("accounts:two_factor"), {"action": "start"})
+    clock.shift(STEP)
+    device = TOTPDevice.objects.get(user=user)
+    client.post(reverse("accounts:two_factor"), {"action": "confirm", "otp_token": code(device)})
+    assert client.get(reverse(page)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_authenticator_confirmed_elsewhere_ends_the_other_sessions(clock):
+    UserFactory(username="staff", role=Role.STAFF)
+    here, elsewhere = Client(), Client()
+    log_in(here, "staff")
+    log_in(elsewhere, "staff")
+    assert elsewhere.get(reverse("review:dashboard")).status_code == 200
+
+    here.post(reverse("accounts:two_factor"), {"action": "start"})
+    device = TOTPDevice.objects.get(confirmed=False)
+    clock.shift(STEP)
+    here.post(reverse("accounts:two_factor"), {"action": "confirm", "otp_token": code(device)})
+    assert here.get(reverse("review:dashboard")).status_code == 200  # this one is verified
+
+    ended = elsewhere.get(reverse("review:dashboard"), follow=True)
+    assert ended.redirect_chain[0][0].startswith(reverse("accounts:login"))
+    assert not signed_in(elsewhere)
+    assert "您的账号已启用两步验证，此前的登录已结束" in ended.content.decode()
+
+    # Signing in again asks for the code, and then the session is whole.
+    log_in(elsewhere, "staff")
+    assert elsewhere.get(reverse("review:dashboard"))["Location"].startswith(
+        reverse("accounts:two_factor_verify")
+    )
+    clock.shift(STEP)
+    verify(elsewhere, code(device))
+    assert elsewhere.get(reverse("review:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_authenticator_added_in_the_admin_ends_the_open_sessions(clock):
+    """A device the session was never asked for: whichever way it came, that session ends."""
+    staff = UserFactory(username="staff", role=Role.STAFF)
+    client = Client()
+    log_in(client, "staff")
+    with_device(staff)
+    assert client.get(reverse("review:dashboard"))["Location"].startswith(reverse("accounts:login"))
+    assert not signed_in(client)
+
+
+@pytest.mark.django_db
+def test_a_verified_session_stays_verified_until_its_authenticator_is_removed(client, clock):
+    staff = UserFactory(username="staff", role=Role.STAFF)
+    device = with_device(staff)
+    log_in(client, "staff")
+    clock.shift(STEP)
+    verify(client, code(device))
+    TwoFactorPolicy.objects.update_or_create(pk=1, defaults={"staff_required": True})
+    assert client.get(reverse("review:dashboard")).status_code == 200
+    # The administrator removes the (lost) authenticator: the session owes an enrolment.
+    device.delete()
+    assert client.get(reverse("review:dashboard"))["Location"].startswith(reverse("accounts:two_factor"))
+
+
+@pytest.mark.django_db
 def test_roles_not_required_log_in_with_the_password_alone(client):
     TwoFactorPolicy.objects.update_or_create(pk=1, defaults={"staff_required": True})
     UserFactory(username="expert", role=Role.EXPERT)
@@ -210,9 +298,8 @@ def test_the_admin_site_asks_an_administrator_for_the_code_when_required(clock):
 
     # Required while the administrator is signed in: the admin asks for enrolment at once.
     TwoFactorPolicy.objects.update_or_create(pk=1, defaults={"admin_required": True})
-    to_login = client.get(reverse("admin:index"))
-    assert to_login.status_code == 302
-    assert client.get(to_login["Location"])["Location"] == reverse("accounts:two_factor")
+    to_enrol = client.get(reverse("admin:index"))
+    assert to_enrol["Location"] == f"{reverse('accounts:two_factor')}?next=%2Fadmin%2F"
     client.post(reverse("accounts:two_factor"), {"action": "start"})
     device = TOTPDevice.objects.get(user=administrator)
     clock.shift(STEP)

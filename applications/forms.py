@@ -5,7 +5,16 @@ from django.contrib.auth.forms import SetPasswordMixin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import COMMENT_MAX_CHARS, Application, Industry, Member, Organisation, OrganisingUnit, User
+from .models import (
+    COMMENT_MAX_CHARS,
+    PLAIN,
+    Application,
+    Industry,
+    Member,
+    Organisation,
+    OrganisingUnit,
+    User,
+)
 from .registration import claim_refusal
 from .uscc import normalize_uscc, validate_uscc
 
@@ -38,15 +47,20 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
     """
 
     uscc = USCCField()
+    # The names and the telephone go into the organisation's and the account's rows, which
+    # Organisation.objects.create() does not validate: the models' checks are repeated here.
     organisation_name = forms.CharField(
-        label=_("单位名称"), max_length=200, help_text=_("与营业执照或法人证书一致。")
+        label=_("单位名称"),
+        max_length=200,
+        help_text=_("与营业执照或法人证书一致。"),
+        validators=PLAIN,
     )
     org_type = forms.ChoiceField(
         label=_("单位类型"), choices=Organisation._meta.get_field("org_type").choices
     )
     registered_address = forms.CharField(label=_("住所（注册地址）"), max_length=300)
-    full_name = forms.CharField(label=_("联系人姓名"), max_length=60)
-    phone = forms.CharField(label=_("联系电话"), max_length=30)
+    full_name = forms.CharField(label=_("联系人姓名"), max_length=60, validators=PLAIN)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, validators=PLAIN)
     email = forms.EmailField(
         label=_("电子邮箱"),
         max_length=150,
@@ -276,7 +290,7 @@ class MemberForm(StepForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("选择文件"), help_text=_("PDF、JPEG 或 PNG。"))
-    title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
+    title = forms.CharField(label=_("材料名称"), max_length=200, required=False, validators=PLAIN)
 
 
 class ImportForm(forms.Form):

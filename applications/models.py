@@ -724,7 +724,7 @@ class RegistrationEvent(ActedRecord):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    comment = models.TextField(_("意见/理由"), blank=True, max_length=2000)
+    comment = models.TextField(_("意见/理由"), blank=True, max_length=COMMENT_MAX_CHARS)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
@@ -742,7 +742,7 @@ class RegistrationDocument(CheckedFile):
 
     Checked and stored as an application's documents are (``applications.documents``); a
     file that was sent for a decision is kept (``sent_with``), a new upload replaces it for
-    the next sending.
+    the next sending, and replaces an earlier upload of its kind that was not sent.
     """
 
     organisation = models.ForeignKey(
@@ -762,6 +762,11 @@ class RegistrationDocument(CheckedFile):
         ordering = ["organisation", "kind", "pk"]
         verbose_name = _("注册审核材料")
         verbose_name_plural = _("注册审核材料")
+
+    @property
+    def is_frozen(self):
+        """Sent with a decision: kept on record, never deleted (``documents.discard_version``)."""
+        return self.sent_with_id is not None
 
 
 class Notification(models.Model):

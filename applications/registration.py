@@ -6,11 +6,14 @@ letter (法人授权委托书) and send them for approval. The organising unit o
 the USCC's division code (characters 3–8, as the applicant side suggests a unit for Art. 5)
 approves or rejects it with reasons; a code no organising unit covers (registered outside
 Shuozhou, or with the city itself) goes to the bureau. Until then the account may fill in
-drafts but not submit them (:func:`registration_guard`, registered in ``workflow``).
+drafts but not submit them (:func:`registration_guard`, a guard of the submitting rows of
+``workflow.TRANSITIONS``).
 
 An organisation exists for others only once approved: only then does it hold its USCC (a
-conditional unique constraint) and its name. An unconfirmed sign-up holds nothing, and is
-deleted after ``PORTAL_UNCONFIRMED_SIGNUP_DAYS`` (:func:`delete_expired_signups`). Two
+conditional unique constraint) and its name. An unconfirmed sign-up holds nothing: it is
+deleted after ``PORTAL_UNCONFIRMED_SIGNUP_DAYS`` (:func:`delete_expired_signups`), or at once
+when the address signs up again (:func:`sign_up`), so that whoever confirms the address gets
+the account and the claim they registered themselves. Two
 pending claims of one code may wait side by side; the approver sees both, and approving one
 rejects the other with a message saying whom to contact.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +33,15 @@ from django.utils.translation import pgettext
 
 from . import documents as document_store
 from .editions import suggested_organising_unit
-from .enums import SYSTEM, RegistrationAction, RegistrationDocumentKind, RegistrationStatus, Role, State
-from .models import Notification, Organisation, RegistrationDocument, RegistrationEvent, User
+from .enums import SYSTEM, RegistrationAction, RegistrationDocumentKind, RegistrationStatus, Role
+from .models import (
+    COMMENT_MAX_CHARS,
+    Notification,
+    Organisation,
+    RegistrationDocument,
+    RegistrationEvent,
+    User,
+)
 
 UNSENT, PENDING = RegistrationStatus.UNSENT, RegistrationStatus.PENDING
 REJECTED, APPROVED = RegistrationStatus.REJECTED, RegistrationStatus.APPROVED
@@ -38,7 +49,6 @@ REJECTED, APPROVED = RegistrationStatus.REJECTED, RegistrationStatus.APPROVED
 SENDABLE = (UNSENT, REJECTED)
 # What a reviewer's list shows: registrations once sent.
 SENT_STATUSES = (PENDING, REJECTED, APPROVED)
-COMMENT_MAX_CHARS = 2000
 
 
 class RegistrationRefused(Exception):
@@ -180,54 +190,76 @@ def sign_up(data):
     """Create an inactive applicant and its organisation's claim; ``(user, None)``.
 
     If the address already has an account, nothing is created: ``(None, that account)``,
-    and the caller tells the address by e-mail, not the person at the form.
+    and the caller tells the address by e-mail, not the person at the form. An account that
+    was never confirmed is no one's yet: it and its unsent claim are deleted and this sign-up
+    takes its place, so a stranger who signed up with someone else's address first leaves
+    neither a password nor an organisation behind for the owner to confirm by mistake.
     """
     email = data["email"]
-    taken = User.objects.filter(email__iexact=email).first()
-    if taken is not None:
-        return None, taken
-    try:
-        with transaction.atomic():
-            organisation = Organisation.objects.create(
-                uscc=data["uscc"],
-                name=data["organisation_name"],
-                org_type=data["org_type"],
-                registered_address=data["registered_address"],
-            )
-            user = User(
-                username=_free_username(email),
-                email=email,
-                full_name=data["full_name"],
-                phone=data["phone"],
-                role=Role.APPLICANT,
-                organisation=organisation,
-                is_active=False,  # until the address is confirmed
-            )
-            user.set_password(data["password1"])
-            user.save()
-    except IntegrityError:
-        # The same address registered by a request that committed first.
-        taken = User.objects.filter(email__iexact=email).first()
-        if taken is None:
-            raise
-        return None, taken
-    return user, None
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                taken = User.objects.select_for_update().filter(email__iexact=email).first()
+                if taken is not None:
+                    if not is_unconfirmed(taken):
+                        return None, taken
+                    _delete_signups([taken])
+                return _create_signup(data), None
+        except IntegrityError:
+            # A sign-up for the same address committed meanwhile: once more, against it.
+            continue
+    # Sign-ups for one address racing each other: the last one stands; this one made nothing.
+    return None, None
+
+
+def _create_signup(data):
+    organisation = Organisation.objects.create(
+        uscc=data["uscc"],
+        name=data["organisation_name"],
+        org_type=data["org_type"],
+        registered_address=data["registered_address"],
+    )
+    email = data["email"]
+    user = User(
+        username=_free_username(email),
+        email=email,
+        full_name=data["full_name"],
+        phone=data["phone"],
+        role=Role.APPLICANT,
+        organisation=organisation,
+        is_active=False,  # until the address is confirmed
+    )
+    user.set_password(data["password1"])
+    user.save()
+    return user
 
 
 # Expiry -------------------------------------------------------------------------------------
+
+
+def unconfirmed_signups():
+    """Applicants who signed up and never confirmed their address: never logged in either, so
+    not an account an administrator deactivated."""
+    return User.objects.filter(
+        role=Role.APPLICANT, is_active=False, email_confirmed_at__isnull=True, last_login__isnull=True
+    )
+
+
+def is_unconfirmed(user):
+    return unconfirmed_signups().filter(pk=user.pk).exists()
 
 
 def expired_signups(now=None):
     """Applicants who never confirmed their address within the set number of days."""
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(days=settings.PORTAL_UNCONFIRMED_SIGNUP_DAYS)
-    return User.objects.filter(
-        role=Role.APPLICANT,
-        is_active=False,
-        email_confirmed_at__isnull=True,
-        last_login__isnull=True,
-        date_joined__lt=cutoff,
-    )
+    return unconfirmed_signups().filter(date_joined__lt=cutoff)
+
+
+def pending_signup(email):
+    """The sign-up waiting for this address's confirmation, or None (an address has one
+    account at most); an expired one holds nothing and gets no new link."""
+    return unconfirmed_signups().filter(email__iexact=email).exclude(pk__in=expired_signups()).first()
 
 
 def is_expired(user, now=None):
@@ -235,21 +267,27 @@ def is_expired(user, now=None):
 
 
 def delete_expired_signups(*, dry_run=False, now=None):
-    """Delete expired sign-ups and the claims only they made; returns the usernames.
-
-    Idempotent. An organisation is deleted with them only if it was never sent for
-    approval and nothing else refers to it (another account, a draft).
-    """
+    """Delete expired sign-ups and the claims only they made (:func:`_delete_signups`);
+    returns the usernames. Idempotent."""
     with transaction.atomic():
         users = list(expired_signups(now).select_related("organisation").select_for_update(of=("self",)))
         if dry_run:
             return [user.username for user in users]
-        organisation_ids = {user.organisation_id for user in users if user.organisation_id}
-        User.objects.filter(pk__in=[user.pk for user in users]).delete()
-        Organisation.objects.filter(
-            pk__in=organisation_ids, registration_status=UNSENT, users__isnull=True, applications__isnull=True
-        ).delete()
+        _delete_signups(users)
     return [user.username for user in users]
+
+
+def _delete_signups(users):
+    """Delete unconfirmed ``users`` and the claims only they made, in the caller's transaction.
+
+    An organisation goes with them only if it was never sent for approval and nothing else
+    refers to it (another account, a draft).
+    """
+    organisation_ids = {user.organisation_id for user in users if user.organisation_id}
+    User.objects.filter(pk__in=[user.pk for user in users]).delete()
+    Organisation.objects.filter(
+        pk__in=organisation_ids, registration_status=UNSENT, users__isnull=True, applications__isnull=True
+    ).delete()
 
 
 # The applicant's side -----------------------------------------------------------------------
@@ -270,12 +308,27 @@ def current_documents(organisation):
 
 
 def upload(organisation, uploaded, user, kind):
-    """Store a licence or authorisation letter for the next sending; refused files change nothing."""
+    """Store a licence or authorisation letter for the next sending; refused files change nothing.
+
+    It replaces the earlier upload of its kind that was not sent (its files are deleted once
+    this commits), so a registration holds one unsent file of each kind besides those it
+    sent, which stay on record with their decision.
+    """
     if organisation.registration_status not in SENDABLE:
         raise RegistrationRefused(_("注册审核材料已提交，审核期间和审核通过后不能更换。"))
     inspection = document_store.inspect(uploaded, kind)
-    record = RegistrationDocument(organisation=organisation, kind=RegistrationDocumentKind(kind))
-    return document_store.save_checked(record, uploaded, user, inspection)
+    with transaction.atomic():
+        # Against a sending at the same time: it must not lose the file it sends.
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if locked.registration_status not in SENDABLE:
+            raise RegistrationRefused(_("注册审核材料已提交，审核期间和审核通过后不能更换。"))
+        kind = RegistrationDocumentKind(kind)
+        earlier = list(locked.registration_documents.filter(kind=kind, sent_with__isnull=True))
+        record = RegistrationDocument(organisation=locked, kind=kind)
+        stored = document_store.save_checked(record, uploaded, user, inspection)
+        for document in earlier:
+            document_store.discard_version(document)
+    return stored
 
 
 def status_message(organisation):
@@ -294,9 +347,9 @@ def status_message(organisation):
 
 
 def registration_guard(application, row, actor):
-    """单位注册审核: only an approved lead unit submits (DESIGN.md "People"); drafts are fine."""
-    if row.source not in (State.DRAFT, State.RETURNED):
-        return []
+    """单位注册审核: only an approved lead unit submits (DESIGN.md "People"); drafts are fine.
+
+    A guard of the rows that submit or resubmit a file (``workflow.SUBMISSION``)."""
     organisation = application.lead_unit
     if organisation.is_approved:
         return []
@@ -326,7 +379,7 @@ def _event(organisation, actor, action, source, target, *, comment="", ip_addres
 def send(organisation, user, *, ip_address=None):
     """Send the newest licence and authorisation letter to the unit that decides."""
     with transaction.atomic():
-        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        locked = _lock_claims(organisation)
         if locked.registration_status not in SENDABLE:
             raise RegistrationRefused(
                 _("本单位注册当前状态为“%(status)s”，不能再次提交审核。")
@@ -366,6 +419,19 @@ def sent_documents(organisation):
 # The reviewer's side ------------------------------------------------------------------------
 
 
+def _lock_claims(organisation):
+    """Lock every claim of ``organisation``'s code, in the order of their keys, and return
+    ``organisation``'s own row, read again under the lock.
+
+    Sending and deciding lock the same rows in the same order, so two approvals of one code
+    at once run one after the other: the second finds its claim rejected by the first, never
+    a deadlock or the unique constraint (PostgreSQL; SQLite writes one at a time anyway).
+    """
+    code = Organisation.objects.filter(pk=organisation.pk).values_list("uscc", flat=True).get()
+    claims = Organisation.objects.select_for_update().filter(Q(uscc=code) | Q(pk=organisation.pk))
+    return next(claim for claim in claims.order_by("pk") if claim.pk == organisation.pk)
+
+
 def decide(organisation, actor, *, approve, comment="", ip_address=None):
     """Approve or reject a pending registration; a rejection carries its reasons.
 
@@ -373,37 +439,50 @@ def decide(organisation, actor, *, approve, comment="", ip_address=None):
     are told whom to ask.
     """
     comment = (comment or "").strip()
-    with transaction.atomic():
-        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if not may_decide(actor, locked):
-            raise NotReviewer(
-                _("该单位的注册由%(unit)s审核。") % {"unit": approver_name(locked.reviewing_unit)}
+    try:
+        with transaction.atomic():
+            event = _decide(organisation, actor, approve, comment, ip_address)
+    except IntegrityError as conflict:
+        # Only if a claim of this code was approved by a way that takes no lock (the admin).
+        raise RegistrationRefused(
+            _(
+                "统一社会信用代码为 %(code)s 的单位已有另一注册审核通过，本次审核未生效。"
+                "请刷新页面，查看该代码的其他注册申请。"
             )
-        if locked.registration_status != PENDING:
-            raise RegistrationRefused(
-                _("该单位注册当前状态为“%(status)s”，可能已由他人处理，请刷新页面后查看。")
-                % {"status": locked.get_registration_status_display()}
-            )
-        if len(comment) > COMMENT_MAX_CHARS:
-            raise RegistrationRefused(
-                _("审核意见不能超过 %(limit)s 字，现为 %(length)s 字。")
-                % {"limit": COMMENT_MAX_CHARS, "length": len(comment)}
-            )
-        if not approve and not comment:
-            raise RegistrationRefused(_("请填写不通过的理由，申报单位将按理由修改后重新提交。"))
-        if approve:
-            refusal = claim_refusal(locked.uscc, locked.name, exclude=locked)
-            if refusal:
-                raise RegistrationRefused(refusal)
-        target = APPROVED if approve else REJECTED
-        action = RegistrationAction.APPROVE if approve else RegistrationAction.REJECT
-        locked.registration_status = target
-        locked.save(update_fields=["registration_status"])
-        event = _event(locked, actor, action, PENDING, target, comment=comment, ip_address=ip_address)
-        _notify(event, _contacts(locked))
-        if approve:
-            _reject_competitors(locked)
+            % {"code": organisation.uscc}
+        ) from conflict
     organisation.refresh_from_db()
+    return event
+
+
+def _decide(organisation, actor, approve, comment, ip_address):
+    locked = _lock_claims(organisation)
+    if not may_decide(actor, locked):
+        raise NotReviewer(_("该单位的注册由%(unit)s审核。") % {"unit": approver_name(locked.reviewing_unit)})
+    if locked.registration_status != PENDING:
+        raise RegistrationRefused(
+            _("该单位注册当前状态为“%(status)s”，可能已由他人处理，请刷新页面后查看。")
+            % {"status": locked.get_registration_status_display()}
+        )
+    if len(comment) > COMMENT_MAX_CHARS:
+        raise RegistrationRefused(
+            _("审核意见不能超过 %(limit)s 字，现为 %(length)s 字。")
+            % {"limit": COMMENT_MAX_CHARS, "length": len(comment)}
+        )
+    if not approve and not comment:
+        raise RegistrationRefused(_("请填写不通过的理由，申报单位将按理由修改后重新提交。"))
+    if approve:
+        refusal = claim_refusal(locked.uscc, locked.name, exclude=locked)
+        if refusal:
+            raise RegistrationRefused(refusal)
+    target = APPROVED if approve else REJECTED
+    action = RegistrationAction.APPROVE if approve else RegistrationAction.REJECT
+    locked.registration_status = target
+    locked.save(update_fields=["registration_status"])
+    event = _event(locked, actor, action, PENDING, target, comment=comment, ip_address=ip_address)
+    _notify(event, _contacts(locked))
+    if approve:
+        _reject_competitors(locked)
     return event
 
 
@@ -412,10 +491,9 @@ def _reject_competitors(approved):
         "统一社会信用代码为 %(code)s 的单位已由另一账号注册并通过审核。如需作为本单位联系人使用本平台，"
         "请与本单位已注册的联系人联系；如认为有误，%(contact)s。"
     ) % {"code": approved.uscc, "contact": contact_text(approved.reviewing_unit)}
-    competitors = Organisation.objects.select_for_update().filter(
-        uscc=approved.uscc, registration_status=PENDING
-    )
-    for competitor in competitors.exclude(pk=approved.pk):
+    # Locked already (_lock_claims).
+    competitors = Organisation.objects.filter(uscc=approved.uscc, registration_status=PENDING)
+    for competitor in competitors.exclude(pk=approved.pk).order_by("pk"):
         competitor.registration_status = REJECTED
         competitor.save(update_fields=["registration_status"])
         event = _event(competitor, None, RegistrationAction.REJECT, PENDING, REJECTED, comment=reason)

@@ -72,6 +72,9 @@ class Transition:
     records: tuple = field(default=())
     # The lead unit ticks the declaration (承诺书) when it submits.
     declaration_required: bool = False
+    # Conditions of this row, checked before those of its target state (``register_guard``):
+    # ``guard(application, row, actor)`` returns the messages of what is missing.
+    guards: tuple = field(default=())
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
@@ -102,7 +105,8 @@ def _bind_edition_in_force(application, row):
     application.edition = edition_in_force()
 
 
-SUBMISSION = {"declaration_required": True, "records": (freeze,)}
+# 单位注册审核: before the rules of the file, whether the account may act for its organisation.
+SUBMISSION = {"declaration_required": True, "records": (freeze,), "guards": (registration_guard,)}
 
 
 def _t(source, action, target, roles, **options):
@@ -282,9 +286,6 @@ def eligibility_guard(application, row, actor):
 
 
 register_guard(State.SUBMITTED, edition_in_force_guard)
-# 单位注册审核: before the rules of the file, whether the account may act for its organisation.
-register_guard(State.SUBMITTED, registration_guard)
-register_guard(State.FORWARDED, registration_guard)
 register_guard(State.SUBMITTED, eligibility_guard)
 register_guard(State.FORWARDED, eligibility_guard)
 
@@ -330,13 +331,14 @@ def guard_problems(application, row, actor, comment="", declared=False):
         problems.append(_("请填写%(label)s。") % {"label": row.comment_label})
     if row.declaration_required and not declared:
         problems.append(_("请阅读并勾选承诺书后再提交。"))
-    problems.extend(target_guard_problems(application, row, actor))
+    problems.extend(row_guard_problems(application, row, actor))
     return problems
 
 
-def target_guard_problems(application, row, actor):
-    """What the guards registered for ``row.target`` find missing."""
-    return [problem for guard in _TARGET_GUARDS[row.target] for problem in guard(application, row, actor)]
+def row_guard_problems(application, row, actor):
+    """What the row's own guards, then those registered for ``row.target``, find missing."""
+    guards = (*row.guards, *_TARGET_GUARDS[row.target])
+    return [problem for guard in guards for problem in guard(application, row, actor)]
 
 
 def available_transitions(application, actor):
@@ -351,7 +353,7 @@ def available_transitions(application, actor):
             continue
         if not may_act(actor, application, row):
             continue
-        offered.append((row, target_guard_problems(application, row, actor)))
+        offered.append((row, row_guard_problems(application, row, actor)))
     return offered
 
 

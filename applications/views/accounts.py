@@ -93,14 +93,12 @@ def register(request):
     if request.method == "POST":
         registration.delete_expired_signups()
     if request.method == "POST" and form.is_valid():
+        # An earlier sign-up of the address that was never confirmed is replaced by this one.
         user, taken = registration.sign_up(form.cleaned_data)
         if user is not None:
             send_confirmation(request, user)
-        elif taken.is_active or taken.email_confirmed_at:
+        elif taken is not None:
             send_address_taken(request, taken)
-        else:
-            # Registered but never confirmed: the same confirmation again.
-            send_confirmation(request, taken)
         return render(request, "accounts/register_done.html", {"email": form.cleaned_data["email"]})
     return render(
         request,
@@ -123,7 +121,8 @@ def confirm_email(request, uidb64, token):
     if user is None or not email_confirmation_token.check_token(user, token) or registration.is_expired(user):
         return render(request, "accounts/confirm_invalid.html", status=400)
     if request.method == "GET":
-        return render(request, "accounts/confirm.html", {"email": user.email})
+        # What is being confirmed: whoever opens the link sees whose claim it would activate.
+        return render(request, "accounts/confirm.html", {"account": user, "organisation": user.organisation})
     user.is_active = True
     user.email_confirmed_at = timezone.now()
     user.save(update_fields=["is_active", "email_confirmed_at"])
@@ -131,14 +130,6 @@ def confirm_email(request, uidb64, token):
         request, _("邮箱已确认。请用邮箱地址和密码登录，上传营业执照和法人授权委托书，提交单位注册审核。")
     )
     return redirect("accounts:login")
-
-
-def unconfirmed_accounts(email):
-    """Sign-ups waiting for this address's confirmation (never logged in, so never deactivated),
-    not yet expired: an expired one holds nothing and gets no new link."""
-    return User.objects.filter(
-        email__iexact=email, is_active=False, email_confirmed_at__isnull=True, last_login__isnull=True
-    ).exclude(pk__in=registration.expired_signups())
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,9 +148,9 @@ def resend_confirmation(request):
         allowance = throttles.allow_account_mail(request, email)
         if allowance.client_refused:
             return too_many_requests(request, allowance)
-        if allowance.allowed:
-            for user in unconfirmed_accounts(email)[:3]:
-                mail_confirmation_link(request, user)
+        user = registration.pending_signup(email) if allowance.allowed else None
+        if user is not None:
+            mail_confirmation_link(request, user)
         return render(request, "accounts/resend_confirmation_done.html", {"email": email})
     return render(request, "accounts/resend_confirmation.html", {"form": form})
 

@@ -1,25 +1,27 @@
 """Serving documents and generated PDFs, for both areas, after the area has checked access.
 
-The applicant's pages and the reviewers' pages each look the application up in their own
-scope (404 outside it) and then call these. Reviewers see only versions that a submission
-froze; the lead unit also sees the versions of a round it has not submitted yet.
+The applicant's pages and the reviewers' pages each look the application (or the
+registration) up in their own scope (404 outside it) and then call these. Reviewers see
+only versions that a submission froze; the lead unit also sees the versions of a round it
+has not submitted yet.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from .. import documents
-from ..models import DocumentVersion
 from ..pdf import dossier_file, form_file
 from ..plain_text import download_name
 
 
 def serve_version(versions, version_pk, *, preview=False, original=False):
     """A version to open (an image, a PDF's cleaned copy), its preview, or the upload as it
-    is (``original``), as a download only."""
+    is (``original``), as a download only. ``versions`` is any scope of checked files the
+    caller may read: a document's versions, or a registration's licence and letter."""
     try:
         version = versions.get(pk=version_pk)
-    except DocumentVersion.DoesNotExist as missing:
+    except ObjectDoesNotExist as missing:
         raise Http404 from missing
     try:
         return documents.file_response(version, preview=preview, original=original)

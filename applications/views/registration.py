@@ -22,6 +22,7 @@ from ..forms import UploadForm
 from ..models import RegistrationDocument
 from ..pdf import render_authorisation_letter
 from ..permissions import is_applicant
+from . import files
 from .applicant import applicant_required
 from .common import client_ip
 
@@ -107,16 +108,7 @@ def file(request, document_pk):
     if not is_applicant(request.user):
         raise Http404
     own = RegistrationDocument.objects.filter(organisation_id=request.user.organisation_id)
-    return serve(own, document_pk)
-
-
-def serve(documents, document_pk):
-    """A registration file from ``documents``, a scope the caller has checked; else 404."""
-    try:
-        document = documents.get(pk=document_pk)
-        return document_store.file_response(document)
-    except (RegistrationDocument.DoesNotExist, FileNotFoundError) as missing:
-        raise Http404 from missing
+    return files.serve_version(own, document_pk)
 
 
 @applicant_required

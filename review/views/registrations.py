@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 
 from applications import registration
 from applications.enums import RegistrationStatus
+from applications.forms import TOO_LONG
+from applications.models import COMMENT_MAX_CHARS
 from applications.permissions import is_bureau_staff, is_unit_reviewer
-from applications.views import registration as registration_files
+from applications.views import files
 from applications.views.common import client_ip, role_required
 
 PER_PAGE = 30
@@ -31,8 +33,9 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=gettext_lazy("审核意见"),
         required=False,
-        max_length=registration.COMMENT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": registration.COMMENT_MAX_CHARS}),
+        max_length=COMMENT_MAX_CHARS,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_CHARS}),
         help_text=gettext_lazy("不通过时必填：写明须修改或补充的内容，申报单位将收到站内消息和邮件。"),
     )
 
@@ -124,6 +127,6 @@ def decide(request, pk, decision):
 def file(request, pk, document_pk):
     """A file of the registration as it was sent; outside the reviewer's scope, 404."""
     organisation = _registration(request, pk)
-    return registration_files.serve(
+    return files.serve_version(
         organisation.registration_documents.filter(sent_with__isnull=False), document_pk
     )

@@ -86,3 +86,51 @@ def test_an_edit_in_progress_is_in_the_snapshot_of_a_submission_made_meanwhile(w
     # And once submitted, the next edit is refused.
     with pytest.raises(drafts.NotEditable), drafts.editing(application):
         pass
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_approvals_of_one_code_at_once_approve_exactly_one(world):
+    """单位注册审核: two reviewers approve the two pending claims of one code at the same moment.
+    PostgreSQL: both claims are locked in one order, so the second waits and finds its claim
+    rejected, never a deadlock or the unique constraint. SQLite: BEGIN IMMEDIATE."""
+    from applications import registration
+    from applications.enums import RegistrationAction, RegistrationStatus
+    from applications.models import Organisation, RegistrationEvent
+
+    claims = [world.claimant(username="first").organisation, world.claimant(username="second").organisation]
+    start = threading.Barrier(2)
+    outcomes = {}
+
+    def reviewer(claim):
+        try:
+            mine = Organisation.objects.get(pk=claim.pk)
+            start.wait(timeout=10)
+            registration.decide(mine, world.unit, approve=True, comment="核对无误")
+            outcomes[claim.pk] = "approved"
+        except registration.RegistrationRefused as refusal:
+            outcomes[claim.pk] = str(refusal)
+        except Exception as error:  # a 500: reported below
+            outcomes[claim.pk] = repr(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reviewer, args=(claim,)) for claim in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert list(outcomes.values()).count("approved") == 1, outcomes
+    refused = next(outcome for outcome in outcomes.values() if outcome != "approved")
+    assert "当前状态为“注册审核未通过”，可能已由他人处理" in refused, refused
+    statuses = dict(Organisation.objects.filter(uscc=claims[0].uscc).values_list("pk", "registration_status"))
+    approved = next(pk for pk, outcome in outcomes.items() if outcome == "approved")
+    assert statuses == {
+        claim.pk: RegistrationStatus.APPROVED if claim.pk == approved else RegistrationStatus.REJECTED
+        for claim in claims
+    }
+    events = RegistrationEvent.objects.filter(organisation__in=claims).exclude(action=RegistrationAction.SEND)
+    assert sorted((e.organisation_id == approved, e.action, e.actor_id) for e in events) == [
+        (False, RegistrationAction.REJECT, None),
+        (True, RegistrationAction.APPROVE, world.unit.pk),
+    ]

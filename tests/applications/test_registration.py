@@ -417,3 +417,171 @@ def test_registration_list_queries_do_not_grow_with_its_rows(world, client):
         page = client.get(url).content.decode()
     assert page.count('href="/review/registrations/') == 5
     assert len(many) == len(one)
+
+
+# A sign-up of someone else's address ------------------------------------------------------
+
+
+def confirmation_link(message):
+    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+
+
+def test_a_new_sign_up_replaces_an_unconfirmed_one_of_the_same_address(world, client):
+    """A stranger who signs up first with the owner's address leaves the owner nothing of theirs:
+    the owner's own sign-up replaces it, and the owner confirms the account they registered."""
+    stranger_password = "Stranger#2026-password"
+    stranger_code = make_uscc("91140602", "MA0K7R2C")
+    client.post(
+        reverse("accounts:register"),
+        sign_up(
+            uscc=stranger_code,
+            organisation_name="朔州市冒名科技有限公司",
+            full_name="冒名者",
+            password1=stranger_password,
+            password2=stranger_password,
+        ),
+    )
+    stranger_link = confirmation_link(mail.outbox[-1])
+    stranger_account = User.objects.get(email="qian@example.com")
+
+    client.post(reverse("accounts:register"), sign_up())
+    owner_link = confirmation_link(mail.outbox[-1])
+
+    # The stranger's account and its claim are gone, and its link with them.
+    assert not User.objects.filter(pk=stranger_account.pk).exists()
+    assert not Organisation.objects.filter(uscc=stranger_code).exists()
+    assert client.get(stranger_link).status_code == 400
+    # The page behind the owner's link names the claim the owner is about to activate.
+    page = client.get(owner_link).content.decode()
+    assert "朔州市新注册科技有限公司" in page and make_uscc("91140602", "MA0TW5T1") in page
+    assert "钱文华" in page and "冒名" not in page
+    assert "朔州市新注册科技有限公司" in mail.outbox[-1].body
+    client.post(owner_link)
+
+    account = User.objects.get(email="qian@example.com")
+    assert account.is_active and account.organisation.name == "朔州市新注册科技有限公司"
+    log_in(client, "qian@example.com", stranger_password)
+    assert not signed_in(client)
+    log_in(client, "qian@example.com", PASSWORD)
+    assert signed_in(client)
+
+
+def test_a_sign_up_does_not_replace_a_confirmed_account(world, client):
+    client.post(reverse("accounts:register"), sign_up())
+    first = User.objects.get(email="qian@example.com")
+    client.post(confirmation_link(mail.outbox[-1]))
+    mail.outbox.clear()
+    client.post(reverse("accounts:register"), sign_up(organisation_name="朔州市另一科技有限公司"))
+    assert User.objects.get(email="qian@example.com").pk == first.pk
+    assert not Organisation.objects.filter(name="朔州市另一科技有限公司").exists()
+    assert "本邮箱已有账号" in mail.outbox[-1].body
+
+
+def test_sign_up_refuses_invisible_characters_in_names_and_telephone(world, client):
+    response = client.post(
+        reverse("accounts:register"),
+        sign_up(
+            organisation_name="朔州\u202efdp.exe有限公司", full_name="钱\u200b文华", phone="0349\u202d1234567"
+        ),
+    )
+    form = response.context["form"]
+    for field, character in (("organisation_name", "U+202E"), ("full_name", "U+200B"), ("phone", "U+202D")):
+        assert any(f"含有不可见的控制字符（{character}" in error for error in form.errors[field])
+    # What was typed comes back to be corrected; nothing was stored.
+    assert "钱\u200b文华" in response.content.decode()
+    assert not User.objects.filter(email="qian@example.com").exists()
+    assert not Organisation.objects.filter(name__contains="\u202e").exists()
+
+
+def test_a_document_title_refuses_invisible_characters(world, client):
+    application = world.application(complete=False)
+    client.force_login(world.applicant)
+    response = client.post(
+        reverse("applications:upload", args=[application.pk]),
+        {"kind": "other", "title": "纪要\u202efdp.exe", "file": SimpleUploadedFile("纪要.pdf", sample_pdf())},
+        follow=True,
+    )
+    assert any("含有不可见的控制字符（U+202E" in m for m in messages_of(response))
+    assert not application.documents.filter(title__contains="\u202e").exists()
+
+
+# What a registration keeps ------------------------------------------------------------------
+
+
+def stored_names(document):
+    return [f.name for f in (document.file, document.cleaned, document.preview) if f]
+
+
+def test_a_new_upload_replaces_the_unsent_file_of_its_kind_and_keeps_those_sent(
+    world, client, django_capture_on_commit_callbacks
+):
+    claimant = world.claimant(send=False)
+    organisation = claimant.organisation
+    first = organisation.registration_documents.get(kind="licence")
+    storage = first.file.storage
+    assert all(storage.exists(name) for name in stored_names(first))
+    client.force_login(claimant)
+
+    def upload_licence(name):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                reverse("applications:registration_upload"),
+                {"kind": "licence", "file": SimpleUploadedFile(name, sample_pdf())},
+            )
+
+    upload_licence("执照第二版.pdf")
+    # One unsent file of each kind: the earlier licence and its files are gone.
+    assert organisation.registration_documents.count() == 2
+    assert not organisation.registration_documents.filter(pk=first.pk).exists()
+    assert not any(storage.exists(name) for name in stored_names(first))
+
+    client.post(reverse("applications:registration_send"))
+    sent = organisation.registration_documents.get(kind="licence", original_name="执照第二版.pdf")
+    client.force_login(world.unit)
+    client.post(
+        reverse("review:registration_decide", args=[organisation.pk, "reject"]), {"comment": "执照不清晰。"}
+    )
+    client.force_login(claimant)
+    upload_licence("执照第三版.pdf")
+    upload_licence("执照第四版.pdf")
+    # The licence sent with the decision stays on record beside the one newest upload.
+    assert sorted(
+        organisation.registration_documents.filter(kind="licence").values_list("original_name", flat=True)
+    ) == [
+        "执照第二版.pdf",
+        "执照第四版.pdf",
+    ]
+    assert all(storage.exists(name) for name in stored_names(sent))
+    newest = {slot.kind: slot.document for slot in registration.current_documents(organisation)}
+    assert newest["licence"].original_name == "执照第四版.pdf"
+
+
+def test_the_registration_guard_belongs_to_the_rows_that_submit(world):
+    from applications import workflow
+
+    rows = {
+        (row.source, row.action)
+        for row in workflow.TRANSITIONS
+        if registration.registration_guard in row.guards
+    }
+    assert rows == {
+        (State.DRAFT, "submit"),
+        (State.RETURNED, "resubmit"),
+        (State.RETURNED, "resubmit_to_bureau"),
+    }
+    assert not any(registration.registration_guard in guards for guards in workflow._TARGET_GUARDS.values())
+
+
+def test_a_decision_comment_has_the_same_limit_as_any_opinion(world, client):
+    from applications.models import COMMENT_MAX_CHARS
+
+    claimant = world.claimant()
+    client.force_login(world.unit)
+    url = reverse("review:registration_decide", args=[claimant.organisation_id, "reject"])
+    response = client.post(url, {"comment": "理" * (COMMENT_MAX_CHARS + 1)}, follow=True)
+    assert f"最多 {COMMENT_MAX_CHARS} 字，现为 {COMMENT_MAX_CHARS + 1} 字" in " ".join(messages_of(response))
+    assert (
+        Organisation.objects.get(pk=claimant.organisation_id).registration_status
+        == RegistrationStatus.PENDING
+    )
+    assert RegistrationEvent._meta.get_field("comment").max_length == COMMENT_MAX_CHARS == 1000

@@ -210,6 +210,14 @@ PORTAL_DOCUMENT_MAX_PAGES = {
     "other": 50,
     "authorisation": 4,  # the registration's 法人授权委托书
 }
+# What an uploaded PDF may cost to read (applications.pdf_clean; review of issue 8): indirect
+# objects in its cross-reference table (a scanned page has a handful, a 60-page Word export a
+# few thousand), items pypdf parses for it (numbers, names, arrays, ...), and decompressed
+# bytes of its pages' content streams. With them, checking and cleaning any accepted file
+# takes a few seconds at most (make bench).
+PORTAL_PDF_MAX_OBJECTS = int(os.environ.get("PORTAL_PDF_MAX_OBJECTS", "20000"))
+PORTAL_PDF_MAX_PARSED_ITEMS = int(os.environ.get("PORTAL_PDF_MAX_PARSED_ITEMS", "300000"))
+PORTAL_PDF_MAX_CONTENT_BYTES = int(os.environ.get("PORTAL_PDF_MAX_CONTENT_MB", "64")) * 1024 * 1024
 # "Other materials" slots of one application, and members of one alliance (Art. 4(3): 一般
 # 不超过 15 家; more with a written justification, up to this hard limit): with the text
 # lengths of the models, they bound what the generated form and the dossier cost to build.

@@ -13,6 +13,7 @@ is what opens in the browser and what the dossier merges.
 
 import hashlib
 import io
+import logging
 import os
 from dataclasses import dataclass
 
@@ -23,14 +24,23 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 from pypdf import PdfReader
 
 from .enums import DocumentKind, RegistrationDocumentKind
 from .models import DocumentVersion
-from .pdf_clean import PageCountExceeded, bounded_page_count, clean_pdf
+from .pdf_clean import (
+    PageCountExceeded,
+    PdfTooComplex,
+    bounded_page_count,
+    check_object_count,
+    clean_pdf,
+    parse_budget,
+)
 from .plain_text import download_name
 
+logger = logging.getLogger(__name__)
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 SIGNATURES = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
 EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
@@ -186,11 +196,15 @@ def _pdf_pages(uploaded, name, kind):
     limit = max_pages(kind)
     try:
         reader = PdfReader(uploaded, strict=False)
-        encrypted = reader.is_encrypted
-        # Counted first within the limit: pypdf lists every page of the tree it is given.
-        pages = 0 if encrypted else bounded_page_count(reader, limit) and len(reader.pages)
+        check_object_count(reader)  # from the cross-reference table, before any object is read
+        with parse_budget():
+            encrypted = reader.is_encrypted
+            # Counted first within the limit: pypdf lists every page of the tree it is given.
+            pages = 0 if encrypted else bounded_page_count(reader, limit) and len(reader.pages)
     except PageCountExceeded as exceeded:
         raise UploadRefused(_too_many_pages(name, exceeded, limit, kind)) from exceeded
+    except PdfTooComplex as complex_:
+        raise UploadRefused(too_complex_message(name, complex_)) from complex_
     except Exception as error:  # pypdf raises many kinds on a damaged file
         raise UploadRefused(
             _("无法读取 PDF 文件“%(name)s”：文件可能已损坏或不完整。请重新导出后上传。") % {"name": name}
@@ -229,11 +243,28 @@ def _cleaned(uploaded, name):
     """The copy reviewers open: the pages without scripts, actions, attachments or forms."""
     try:
         return clean_pdf(uploaded)
+    except PdfTooComplex as complex_:
+        raise UploadRefused(too_complex_message(name, complex_)) from complex_
     except Exception as error:  # a PDF pypdf reads but cannot copy
         raise UploadRefused(
             _("PDF 文件“%(name)s”的结构无法处理，未保存。请用“打印为 PDF”或扫描软件重新生成后上传。")
             % {"name": name}
         ) from error
+
+
+def too_complex_message(name, complex_):
+    """What to do with a PDF past the limits of :mod:`.pdf_clean` (objects, items, content)."""
+    if complex_.what == "objects":
+        message = _(
+            "PDF 文件“%(name)s”内部含有 %(found)d 个对象，超过 %(limit)d 个的上限，未保存。"
+            "请用“打印为 PDF”重新生成，或重新扫描后上传。"
+        )
+    else:
+        message = _(
+            "PDF 文件“%(name)s”的内部结构过于复杂，超过系统可以安全处理的上限，未保存。"
+            "请用“打印为 PDF”重新生成，或重新扫描后上传。"
+        )
+    return message % {"name": name, "found": complex_.found, "limit": complex_.limit}
 
 
 # The image classes themselves read only the header: Image.open() would first refuse a
@@ -332,12 +363,23 @@ def discard_version(version):
     transaction.on_commit(lambda: _remove_files(version))
 
 
+class CleaningFailed(Exception):
+    """A stored PDF of which no cleaned copy can be made (damaged, or past the limits of
+    :mod:`.pdf_clean` set after it was accepted): it is not opened in the browser."""
+
+
 def cleaned_file(version):
     """The cleaned copy of a PDF version, opened for reading; made now for a version stored
-    before cleaned copies were kept (the original is never changed)."""
+    before cleaned copies were kept (the original is never changed; ``manage.py
+    backfill_cleaned_copies`` makes them all at once). FileNotFoundError when the upload is
+    missing, :class:`CleaningFailed` when no copy can be made of it."""
     if not version.cleaned:
         with version.file.open("rb") as original:
-            cleaned = clean_pdf(original)
+            try:
+                cleaned = clean_pdf(original)
+            except Exception as error:  # pypdf raises many kinds on a damaged file
+                logger.warning("no cleaned copy of %s %s: %r", type(version).__name__, version.pk, error)
+                raise CleaningFailed(version.pk) from error
         version.cleaned.save("cleaned", ContentFile(cleaned), save=False)
         # Only this field: a frozen version is otherwise never written.
         type(version).objects.filter(pk=version.pk, cleaned="").update(cleaned=version.cleaned.name)
@@ -347,13 +389,25 @@ def cleaned_file(version):
 def file_response(version, *, preview=False, original=False):
     """The file for a view that has already checked permission: an image, or a PDF's cleaned
     copy, to open in the browser; the upload as it is (``original``) only as a download; or
-    the preview image."""
+    the preview image.
+
+    Images open inline as uploaded (issue 8 review, kept on purpose): a JPEG or PNG is only
+    stored if its bytes say so (the content type served is the sniffed one, never the name's
+    or the browser's claim), Pillow has opened and verified it within the pixel limit, and
+    ``X-Content-Type-Options: nosniff`` stops a browser from reading it as anything else. A
+    browser shows such an image as an image and runs nothing from it (no SVG is accepted);
+    reviewers must see a licence's scan at full resolution, which the 480-pixel preview is
+    not. A PDF, which can carry scripts, opens only as its cleaned copy.
+    """
     if preview:
         if not version.preview:
             raise FileNotFoundError(version.pk)
         return private(FileResponse(version.preview.open("rb"), content_type=JPEG))
     # The original name's extension matches the content: inspect() refused any other.
-    stream = version.file.open("rb") if original or version.is_image else cleaned_file(version)
+    try:
+        stream = version.file.open("rb") if original or version.is_image else cleaned_file(version)
+    except CleaningFailed:
+        return private(FileResponse(io.BytesIO(_not_viewable(version)), content_type=PDF))
     response = FileResponse(
         stream,
         content_type=version.content_type,
@@ -361,6 +415,18 @@ def file_response(version, *, preview=False, original=False):
         as_attachment=original,
     )
     return private(response)
+
+
+def _not_viewable(version):
+    """A page standing in for a PDF of which no cleaned copy can be made, saying what to do."""
+    from .pdf import notice_page  # .pdf imports this module
+
+    with override("zh-hans"):  # as the dossier's pages
+        message = _(
+            "系统无法为该文件生成可在线查看的安全副本（文件可能已损坏，或结构过于复杂）。"
+            "请下载原件查看；如需在线查看，请上传方用“打印为 PDF”或重新扫描后上传新版本。"
+        )
+        return notice_page(version.original_name, _("文件无法在线查看"), message=message)
 
 
 def private(response):

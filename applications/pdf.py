@@ -8,20 +8,22 @@ with bookmarks, written to a temporary file rather than built in memory. Both ar
 content version (:func:`cached_pdf`): asking again for the same PDF costs a file read.
 """
 
+import contextlib
 import functools
 import hashlib
 import io
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
+import time
+from pathlib import Path
 
 import img2pdf
 import pypdf
 from django.conf import settings
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,7 +35,7 @@ from pypdf import PdfReader, PdfWriter
 from .documents import cleaned_file
 from .enums import DocumentKind
 from .models import DocumentVersion
-from .pdf_clean import scrub
+from .pdf_clean import check_object_count, parse_budget, scrub
 from .pdf_fonts import harfbuzz_subset_available
 
 logger = logging.getLogger(__name__)
@@ -158,9 +160,10 @@ def _best_cut(text, lines, capacity):
     return min(good or possible, key=lambda i: abs(_width(text[:i]) - target))
 
 
-def notice_page(title, reason):
-    """A page standing in for a document that cannot be merged, saying which and why."""
-    return _render_pdf("pdf/missing_document.html", {"title": title, "reason": reason})
+def notice_page(title, reason, *, message=None):
+    """A page standing in for a document that cannot be merged (or opened: ``message`` says
+    what then), saying which and why."""
+    return _render_pdf("pdf/missing_document.html", {"title": title, "reason": reason, "message": message})
 
 
 SECTIONS = (
@@ -195,12 +198,14 @@ def _document_reader(version):
     """The pages of one stored version: an image as a page, a PDF's cleaned copy (never the
     upload as it is). Each is read into memory and kept until the dossier is written (pypdf
     holds its readers): the dossier's peak memory grows with its files, which are bounded
-    in size and pages (applications.documents)."""
+    in size and pages (applications.documents), and in what reading them costs: a cleaned
+    copy made before those limits that is past them fails here (PdfTooComplex)."""
     if version.is_image:
         with version.file.open("rb") as stream:
             return PdfReader(io.BytesIO(image_pdf(stream)))
     with cleaned_file(version) as stream:
         reader = PdfReader(io.BytesIO(stream.read()), strict=False)
+    check_object_count(reader)
     len(reader.pages)  # parse the page tree now, so that a broken one fails here
     return reader
 
@@ -229,8 +234,9 @@ def build_dossier(data, output, *, submission=None, form=None):
                 title = (item.get(child_label) if child_label else "") or item["original_name"]
                 start = len(writer.pages)
                 try:
-                    reader = _document_reader(versions[item["version"]])
-                    writer.append(reader, import_outline=False)
+                    with parse_budget():  # each document within the limits it was accepted under
+                        reader = _document_reader(versions[item["version"]])
+                        writer.append(reader, import_outline=False)
                 except Exception as error:  # a missing file, or a PDF pypdf cannot merge
                     logger.exception("dossier: version %s left out", item["version"])
                     left_out += 1
@@ -261,7 +267,11 @@ def build_dossier(data, output, *, submission=None, form=None):
 # document versions, edition), of the round, and of the code that makes it (templates, this
 # module, the font). A change of any makes a new key, so a new PDF, which replaces the old
 # one of the same slot (a draft's form, round 2's dossier, ...). A submitted round never
-# changes, so neither does its PDF. A marker written after the PDF says it is whole.
+# changes, so neither does its PDF. A PDF is written under a temporary name and renamed into
+# place (os.replace: atomic within the storage's folder), so that a kept name always holds a
+# whole file, which a worker killed half-way cannot leave behind; the marker written after it
+# says so for PDFs kept before that. A round's PDF, once kept, also removes the draft's PDFs
+# made before the round was submitted: no draft of that content is asked for again.
 
 CACHE_PREFIX = "pdf-cache"
 CODE_FILES = (
@@ -269,6 +279,7 @@ CODE_FILES = (
     "templates/pdf/missing_document.html",
     "applications/pdf.py",
     "applications/pdf_clean.py",
+    "templates/pdf/authorisation_letter.html",
 )
 
 
@@ -299,12 +310,13 @@ def content_key(what, data, submission=None):
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def cached_pdf(application_pk, what, data, build, *, submission=None):
+def cached_pdf(application_pk, what, data, build, *, submission=None, folder=None):
     """The PDF ``what`` of ``data``, as a binary file positioned at its start: the kept one
     when its key matches, else built by ``build(output)`` (which returns whether it may be
-    kept) and kept, replacing the slot's earlier one."""
+    kept) and kept, replacing the slot's earlier one. ``folder`` (under pdf-cache/) is the
+    application's unless given (the authorisation letter's is its organisation's)."""
     slot = f"round{submission.number}-{what}" if submission else f"draft-{what}"
-    folder = f"{CACHE_PREFIX}/{application_pk}"
+    folder = f"{CACHE_PREFIX}/{folder or application_pk}"
     name = f"{folder}/{slot}-{content_key(what, data, submission)}.pdf"
     marker = f"{name}.complete"
     if default_storage.exists(marker):
@@ -318,6 +330,8 @@ def cached_pdf(application_pk, what, data, build, *, submission=None):
         output.seek(0)
         if keep and _keep(name, marker, output):
             _remove_replaced(folder, slot, name)
+            if submission is not None:
+                _remove_drafts_before(folder, submission.submitted_at)
         output.seek(0)
     except BaseException:
         output.close()
@@ -347,14 +361,21 @@ def dossier_file(application_pk, data, *, submission=None):
 
 
 def _keep(name, marker, output):
-    """Store ``output`` as ``name``, then its marker; False if it was not kept."""
+    """Store ``output`` as ``name`` (replacing whatever is there: a file left without its
+    marker by a worker killed before it wrote one), then its marker; False if not kept."""
     try:
-        saved = default_storage.save(name, File(output, name=name))
-        if saved != name:
-            # Another request built the same PDF at the same time and kept its copy.
-            default_storage.delete(saved)
-            return False
-        default_storage.save(marker, ContentFile(b""))
+        path = Path(default_storage.path(name))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # In the same folder, so that the rename is atomic; a leading dot: never a slot's name.
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as partial:
+            shutil.copyfileobj(output, partial)
+        try:
+            os.chmod(partial.name, settings.FILE_UPLOAD_PERMISSIONS or 0o600)
+            os.replace(partial.name, path)
+        except BaseException:
+            os.unlink(partial.name)
+            raise
+        Path(default_storage.path(marker)).touch(mode=settings.FILE_UPLOAD_PERMISSIONS or 0o600)
     except OSError:
         logger.exception("pdf cache: could not keep %s; served without keeping it", name)
         return False
@@ -371,6 +392,36 @@ def _remove_replaced(folder, slot, name):
     old = [entry for entry in names if entry.startswith(f"{slot}-") and not entry.startswith(current)]
     for entry in sorted(old, key=lambda entry: not entry.endswith(".complete")):
         default_storage.delete(f"{folder}/{entry}")
+    # Temporary files of _keep that a killed worker left (an hour: none is still being written).
+    for entry in names:
+        path = Path(default_storage.path(f"{folder}/{entry}"))
+        if entry.startswith(f".{slot}-") and _age(path) > PARTIAL_MAX_AGE:
+            path.unlink(missing_ok=True)
+
+
+PARTIAL_MAX_AGE = 3600
+
+
+def _age(path):
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0
+
+
+def _remove_drafts_before(folder, submitted_at):
+    """Delete the draft's PDFs (draft-* slots) kept before ``submitted_at``: the draft as it
+    was then is now a round, whose own PDFs are kept (issue 8 review)."""
+    try:
+        _directories, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    drafts = [entry for entry in names if entry.startswith("draft-")]
+    for entry in sorted(drafts, key=lambda entry: not entry.endswith(".complete")):
+        path = Path(default_storage.path(f"{folder}/{entry}"))
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < submitted_at.timestamp():
+                path.unlink()
 
 
 def render_authorisation_letter(organisation, delegate, addressee):
@@ -382,3 +433,19 @@ def render_authorisation_letter(organisation, delegate, addressee):
         "pdf/authorisation_letter.html",
         {"organisation": organisation, "delegate": delegate, "addressee": addressee},
     )
+
+
+def authorisation_letter_file(organisation, delegate, addressee):
+    """The letter as a binary file, kept per organisation (pdf-cache/letter-<pk>/) and keyed
+    by what it is filled in with: asking again costs a file read, not a WeasyPrint render."""
+    data = {
+        "organisation": [organisation.pk, organisation.name, organisation.uscc],
+        "delegate": [delegate.pk, delegate.full_name, delegate.phone, delegate.email],
+        "addressee": str(addressee),
+    }
+
+    def build(output):
+        output.write(render_authorisation_letter(organisation, delegate, addressee))
+        return True
+
+    return cached_pdf(None, "authorisation-letter", data, build, folder=f"letter-{organisation.pk}")

@@ -12,10 +12,27 @@ pypdf (already used to read and merge the PDFs) does it; a copy is made page by 
 document catalogue with its scripts, files and forms is never copied at all, and
 :func:`scrub` then walks everything the copy holds as a safety net (it is also run over the
 merged dossier).
+
+What a PDF costs to read is bounded before and while it is read (review of issue 8): a file
+with more indirect objects than ``PORTAL_PDF_MAX_OBJECTS`` is refused from its cross-reference
+table alone; every object pypdf parses while a :func:`parse_budget` is open counts against
+``PORTAL_PDF_MAX_PARSED_ITEMS`` (each number, name, string, array and dictionary; pypdf has
+no such budget for whole files, only per array, so its ``read_object`` is counted here); a
+page keeps only the resource kinds a page can use (so that junk hung on ``/Resources`` is
+never reached, let alone copied); and the decompressed bytes of the pages' content streams
+are counted against ``PORTAL_PDF_MAX_CONTENT_BYTES`` without being held. Copying, scrubbing,
+checking and merging only ever touch parsed objects, so each costs at most what the budget
+allows; what nests too deeply for pypdf's recursive copy fails (RecursionError) and is refused.
 """
 
+import contextlib
+import contextvars
+import functools
 import io
+import zlib
 
+import pypdf._reader
+import pypdf.generic._data_structures
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -57,6 +74,97 @@ ACTIVE_ANNOTATIONS = frozenset(
 )
 SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
 HIDDEN_FLAG = 2
+# What a page's /Resources may hold (ISO 32000-1, 7.8.3, table 33); nothing else is copied.
+RESOURCE_KEYS = frozenset(
+    {"/Font", "/XObject", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading", "/Properties", "/ProcSet"}
+)
+
+
+class PdfTooComplex(Exception):
+    """The PDF holds more than is read: ``what`` ("objects", "items", "content"), ``found``
+    (a lower bound for items and content) and ``limit``."""
+
+    def __init__(self, what, found, limit):
+        super().__init__(f"{what}: {found} > {limit}")
+        self.what, self.found, self.limit = what, found, limit
+
+
+def _limit(name, default):
+    try:
+        from django.conf import settings
+
+        return getattr(settings, name, default)
+    except ImportError:  # pragma: no cover -- used without Django
+        return default
+
+
+def max_objects():
+    return _limit("PORTAL_PDF_MAX_OBJECTS", 20_000)
+
+
+def max_parsed_items():
+    return _limit("PORTAL_PDF_MAX_PARSED_ITEMS", 300_000)
+
+
+def max_content_bytes():
+    return _limit("PORTAL_PDF_MAX_CONTENT_BYTES", 64 * 1024 * 1024)
+
+
+def object_count(reader):
+    """The indirect objects ``reader``'s cross-reference table lists (in the file and in
+    object streams); known as soon as the reader is opened, before any object is parsed."""
+    return sum(len(numbers) for numbers in reader.xref.values()) + len(reader.xref_objStm)
+
+
+def check_object_count(reader, limit=None):
+    limit = max_objects() if limit is None else limit
+    count = object_count(reader)
+    if count > limit:
+        raise PdfTooComplex("objects", count, limit)
+    return count
+
+
+class _Budget:
+    def __init__(self, limit):
+        self.limit, self.remaining = limit, limit
+
+
+_budget = contextvars.ContextVar("portal_pdf_parse_budget", default=None)
+
+
+@contextlib.contextmanager
+def parse_budget(limit=None):
+    """Within this block, pypdf parses at most ``limit`` items (``PORTAL_PDF_MAX_PARSED_ITEMS``)
+    in all; past it, parsing raises :class:`PdfTooComplex`, also on leaving the block if pypdf
+    swallowed the error on the way (it recovers from damaged objects in non-strict mode)."""
+    budget = _Budget(max_parsed_items() if limit is None else limit)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+    if budget.remaining < 0:
+        raise PdfTooComplex("items", budget.limit + 1, budget.limit)
+
+
+def _counted(read_object):
+    @functools.wraps(read_object)
+    def counted(*args, **kwargs):
+        budget = _budget.get()
+        if budget is not None:
+            budget.remaining -= 1
+            if budget.remaining < 0:
+                raise PdfTooComplex("items", budget.limit + 1, budget.limit)
+        return read_object(*args, **kwargs)
+
+    counted.portal_counted = True
+    return counted
+
+
+# The reader's get_object and the arrays and dictionaries (for their elements) call these.
+for _module in (pypdf._reader, pypdf.generic._data_structures):
+    if not getattr(_module.read_object, "portal_counted", False):
+        _module.read_object = _counted(_module.read_object)
 
 
 class PageCountExceeded(Exception):
@@ -105,23 +213,85 @@ def bounded_page_count(reader, limit):
 
 
 def clean_pdf(source):
-    """The pages of the PDF ``source`` (bytes or a binary file) without active content, as bytes."""
+    """The pages of the PDF ``source`` (bytes or a binary file) without active content, as bytes.
+
+    Raises :class:`PdfTooComplex` for a file past the limits (module docstring)."""
     reader = PdfReader(source if hasattr(source, "read") else io.BytesIO(source), strict=False)
-    writer = PdfWriter()
-    for page in reader.pages:
-        appearances = _strip_page(page)
-        copy = writer.add_page(page)
-        if appearances:
-            _draw(writer, copy, appearances)
-    scrub(writer.root_object)
-    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
-    output = io.BytesIO()
-    writer.write(output)
+    check_object_count(reader)
+    with parse_budget():
+        writer = PdfWriter()
+        content = [0]
+        for page in reader.pages:
+            _keep_page_resources(page)
+            _count_content(page, content)
+            appearances = _strip_page(page)
+            copy = writer.add_page(page)
+            if appearances:
+                _draw(writer, copy, appearances)
+        scrub(writer.root_object)
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        output = io.BytesIO()
+        writer.write(output)
     cleaned = output.getvalue()
     left = active_content(cleaned)
     if left:  # never expected: refuse rather than hand reviewers a file that still has any
         raise ValueError(f"active content left after cleaning: {sorted(left)}")
     return cleaned
+
+
+def _keep_page_resources(page):
+    """Give ``page`` (of the reader) its own /Resources holding only what a page can use."""
+    resources = _resolve(page.get("/Resources"))
+    if not isinstance(resources, DictionaryObject):
+        page.pop("/Resources", None)
+        return
+    kept = DictionaryObject(
+        {NameObject(key): resources.raw_get(key) for key in RESOURCE_KEYS & set(resources)}
+    )
+    page[NameObject("/Resources")] = kept
+
+
+def _count_content(page, total):
+    """Add the decompressed size of the page's content streams and of the forms (XObjects)
+    its resources name to ``total[0]``, refusing past ``PORTAL_PDF_MAX_CONTENT_BYTES``."""
+    limit = max_content_bytes()
+    contents = _resolve(page.get("/Contents"))
+    streams = list(contents) if isinstance(contents, ArrayObject) else [contents]
+    xobjects = _resolve(_resolve(page.get("/Resources", {})).get("/XObject"))
+    if isinstance(xobjects, DictionaryObject):
+        forms = [_resolve(value) for value in xobjects.values()]
+        streams += [
+            form for form in forms if isinstance(form, StreamObject) and form.get("/Subtype") == "/Form"
+        ]
+    for stream in streams:
+        stream = _resolve(stream)
+        if isinstance(stream, StreamObject):
+            total[0] += _decoded_size(stream, limit - total[0] + 1)
+            if total[0] > limit:
+                raise PdfTooComplex("content", total[0], limit)
+
+
+def _decoded_size(stream, most):
+    """The decoded size of ``stream``, counted up to ``most`` bytes without holding them: a
+    Flate stream is inflated piece by piece, anything else decoded by pypdf (whose own
+    limits bound each stream)."""
+    filters = _resolve(stream.get("/Filter"))
+    filters = [filters] if isinstance(filters, NameObject) else list(filters or [])
+    if not filters:
+        return len(stream._data)
+    if filters != ["/FlateDecode"] or stream.get("/DecodeParms"):
+        return len(stream.get_data())
+    inflater, size = zlib.decompressobj(), 0
+    try:
+        piece = inflater.decompress(stream._data, 1 << 20)
+        while piece:
+            size += len(piece)
+            if size >= most:
+                return size
+            piece = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+    except zlib.error:  # damaged at the end, as viewers (and pypdf) tolerate: what came out
+        pass
+    return size
 
 
 def _strip_page(page):
@@ -285,8 +455,15 @@ def _is_active_annotation(item):
 
 def active_content(pdf):
     """The names of active content found anywhere in the PDF ``pdf`` (bytes): every object of
-    the file is read, referenced or not. Empty for a clean file."""
+    the file is read, referenced or not. Empty for a clean file. Bounded as :func:`clean_pdf`
+    is (it checks what that made)."""
     reader = PdfReader(io.BytesIO(pdf), strict=False)
+    check_object_count(reader)
+    with parse_budget():
+        return _active_content(reader)
+
+
+def _active_content(reader):
     roots = [reader.trailer]
     for generation, numbers in reader.xref.items():
         roots += [IndirectObject(number, generation, reader) for number in numbers]

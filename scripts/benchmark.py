@@ -17,11 +17,19 @@ signed form, the agreement, the charter and two other materials), then prints:
   50 MB and a few seconds.
 The target for the dossier is under 3 s on the project's machines.
 
+Then the worst PDF upload (review of issue 8): the costliest file still accepted (the upload
+size, PORTAL_PDF_MAX_OBJECTS objects all reached from its page, close to
+PORTAL_PDF_MAX_PARSED_ITEMS items), with the time and the forked child's resident high-water
+mark of checking it (documents.inspect: page count, cleaning, the check of the copy), of
+cleaning it alone and of merging its cleaned copy; and of refusing the hostile files of the
+review (300,000 objects; one object of ten million numbers).
+
 Then the worst allowed input (issue 8): a draft at every limit (each text at its longest,
-PORTAL_MEMBERS_MAX members with every field at its longest, each document at its kind's
-page limit, every "other material" slot used), and for its form and its dossier, each
-asked for through the view in a forked child: the time and the child's resident high-water
-mark of the first GET (built and kept) and of the next (the kept copy).
+PORTAL_MEMBERS_MAX members with every field at its longest, every "other material" slot
+used, and each document the worst accepted PDF above; ``--sample-documents``: blank pages at
+each kind's page limit instead), and for its form and its dossier, each asked for through
+the view in a forked child: the time and the child's resident high-water mark of the first
+GET (built and kept) and of the next (the kept copy).
 """
 
 import argparse
@@ -164,9 +172,23 @@ def main():
         help="make WeasyPrint believe libharfbuzz-subset0 is missing, so that it subsets with fontTools",
     )
     parser.add_argument("--import-only", action="store_true", help="only the member import's figures")
+    parser.add_argument(
+        "--pdf-only", action="store_true", help="only the worst PDF upload and worst allowed form and dossier"
+    )
+    parser.add_argument(
+        "--sample-documents",
+        action="store_true",
+        help="the worst allowed dossier with blank pages at the page limits, not the worst accepted PDFs",
+    )
     arguments = parser.parse_args()
     if arguments.import_only:
         import_figures(draft_application()[0])
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
+    if arguments.pdf_only:
+        draft_application()
+        worst = worst_pdf_figures()
+        worst_allowed(None if arguments.sample_documents else worst)
         shutil.rmtree(WORK, ignore_errors=True)
         return
     import weasyprint.pdf.fonts
@@ -224,7 +246,8 @@ def main():
         f"dossier peak memory: {peak / 1024 / 1024:.1f} MB of Python heap (tracemalloc); "
         f"process high-water mark {rss_after:.0f} MB (was {rss_before:.0f} MB before this build)"
     )
-    worst_allowed()
+    worst = worst_pdf_figures()
+    worst_allowed(None if arguments.sample_documents else worst)
     import_figures(application)
     shutil.rmtree(WORK, ignore_errors=True)
 
@@ -371,12 +394,14 @@ def longest_text(model, field):
     return (sentence * (length // len(sentence) + 1))[:length]
 
 
-def build_worst_application():
+def build_worst_application(worst_pdf=None):
     """A draft at every limit: each text at its longest, the most members (each field at its
-    longest), and each document at its most pages (a licence per member, the form, the
-    agreement, the charter and every "other material" slot)."""
+    longest), and each document (a licence per member, the form, the agreement, the charter
+    and every "other material" slot) the worst accepted PDF ``worst_pdf`` (checked once:
+    it is the same file in every slot), or else blank pages at its kind's page limit."""
     from django.conf import settings
 
+    from applications import documents
     from applications.demo import sample_pdf
     from applications.documents import max_pages
     from applications.models import Application
@@ -418,12 +443,78 @@ def build_worst_application():
     slots = [(DocumentKind.LICENCE, member, "") for member in application.members.all()]
     slots += [(kind, None, "") for kind in (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)]
     slots += [(DocumentKind.OTHER, None, f"其他材料{n}") for n in range(settings.PORTAL_OTHER_DOCUMENTS_MAX)]
-    for kind, member, title in slots:
-        content = sample_pdf(max_pages(kind))
-        drafts.upload(
-            application, SimpleUploadedFile("max.pdf", content), user, kind=kind, member=member, title=title
-        )
+    checked = None
+    if worst_pdf is not None:
+        inspect = documents.inspect
+        checked = inspect(SimpleUploadedFile("worst.pdf", worst_pdf), DocumentKind.LICENCE)
+        documents.inspect = lambda uploaded, kind=None: checked
+    try:
+        for kind, member, title in slots:
+            content = worst_pdf if worst_pdf is not None else sample_pdf(max_pages(kind))
+            uploaded = SimpleUploadedFile("max.pdf", content)
+            drafts.upload(application, uploaded, user, kind=kind, member=member, title=title)
+    finally:
+        if checked is not None:
+            documents.inspect = inspect
     return application
+
+
+def worst_pdf_figures():
+    """The costliest PDF still accepted, and the hostile ones refused: time and memory of
+    each step, each in a forked child. Returns the worst accepted file."""
+    from pypdf import PdfWriter
+
+    from applications import documents
+    from applications.pdf_clean import clean_pdf, parse_budget, scrub
+    from tests.applications.pdf_files import many_objects_pdf, one_huge_object_pdf, worst_accepted_pdf
+
+    objects, items = settings.PORTAL_PDF_MAX_OBJECTS, settings.PORTAL_PDF_MAX_PARSED_ITEMS
+    worst = worst_accepted_pdf(objects, items * 97 // 100, settings.PORTAL_UPLOAD_MAX_BYTES)
+
+    def inspect(content):
+        def run():
+            try:
+                uploaded = SimpleUploadedFile("x.pdf", content)
+                return len(documents.inspect(uploaded, DocumentKind.AGREEMENT).cleaned)
+            except documents.UploadRefused as refused:
+                return str(refused)
+
+        return run
+
+    def merge():
+        writer = PdfWriter()
+        with parse_budget():
+            writer.append(PdfReader(io.BytesIO(cleaned), strict=False), import_outline=False)
+        scrub(writer.root_object)
+        with tempfile.TemporaryFile() as output:
+            writer.write(output)
+            return output.tell()
+
+    cleaned = clean_pdf(worst)
+    print(
+        f"worst accepted PDF: {len(worst) / 2**20:.1f} MB, {objects} objects (PORTAL_PDF_MAX_OBJECTS), "
+        f"about {items * 97 // 100} items of the {items} allowed (PORTAL_PDF_MAX_PARSED_ITEMS), one page"
+    )
+    for label, function in (
+        ("checked at upload (documents.inspect: pages, cleaning, check of the copy)", inspect(worst)),
+        ("cleaned alone (clean_pdf)", lambda: len(clean_pdf(worst))),
+        ("its cleaned copy merged (as into the dossier)", merge),
+    ):
+        figures = measured_in_child(function)
+        print(
+            f"  {label}: {figures['seconds']:.2f} s; child's resident high-water mark {figures['rss']:.0f} MB"
+        )
+    for label, content in (
+        ("300,000 small objects (the review's file)", many_objects_pdf(300_000)),
+        ("one object of ten million numbers", one_huge_object_pdf(10_000_000)),
+    ):
+        figures = measured_in_child(inspect(content), lambda result: result)
+        verdict = "refused" if isinstance(figures["result"], str) else "ACCEPTED"
+        print(
+            f"hostile PDF, {label}, {len(content) / 2**20:.1f} MB: {verdict} in {figures['seconds']:.2f} s; "
+            f"child's resident high-water mark {figures['rss']:.0f} MB"
+        )
+    return worst
 
 
 def measured_in_child(function, then=None):
@@ -449,22 +540,29 @@ def measured_in_child(function, then=None):
     return figures
 
 
-def worst_allowed():
+def worst_allowed(worst_pdf=None):
     """The worst allowed form and dossier: first build, then asked for again (kept copy)."""
     from django.conf import settings
     from django.test import Client
     from django.urls import reverse
 
-    application = build_worst_application()
-    pages = sum(
-        version.page_count
-        for version in DocumentVersionModel().objects.filter(document__application=application)
-    )
+    application = build_worst_application(worst_pdf)
+    stored = DocumentVersionModel().objects.filter(document__application=application)
+    pages = sum(version.page_count for version in stored)
+    if worst_pdf is None:
+        documents = (
+            f"{pages} pages of uploaded PDFs at the page limits "
+            f"(licence {settings.PORTAL_DOCUMENT_MAX_PAGES['licence']}, other materials "
+            f"{settings.PORTAL_OTHER_DOCUMENTS_MAX} x {settings.PORTAL_DOCUMENT_MAX_PAGES['other']})"
+        )
+    else:
+        documents = (
+            f"{stored.count()} uploaded PDFs, each the worst accepted one above "
+            f"({sum(version.size for version in stored) / 2**20:.0f} MB in all)"
+        )
     print(
         f"worst allowed input: {application.members.count()} members (PORTAL_MEMBERS_MAX), every text at its "
-        f"longest, {pages} pages of uploaded PDFs at the page limits "
-        f"(licence {settings.PORTAL_DOCUMENT_MAX_PAGES['licence']}, other materials "
-        f"{settings.PORTAL_OTHER_DOCUMENTS_MAX} x {settings.PORTAL_DOCUMENT_MAX_PAGES['other']})"
+        f"longest, {documents}"
     )
     settings.ALLOWED_HOSTS = ["*"]
     user = User.objects.get(username="bench")

@@ -20,7 +20,7 @@ from .. import registration
 from ..enums import RegistrationDocumentKind
 from ..forms import UploadForm
 from ..models import RegistrationDocument
-from ..pdf import render_authorisation_letter
+from ..pdf import authorisation_letter_file
 from ..permissions import is_applicant
 from . import files
 from .applicant import applicant_required
@@ -118,7 +118,8 @@ def authorisation_letter(request):
     unit = registration.deciding_unit(organisation)
     # The letter is Chinese whatever the page's language: the unit's official name.
     addressee = unit.name if unit is not None else settings.PORTAL_BUREAU_NAME
-    pdf = render_authorisation_letter(organisation, request.user, addressee)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    # Kept per organisation and what fills it in: asking again costs a file read.
+    with authorisation_letter_file(organisation, request.user, addressee) as letter:
+        response = HttpResponse(letter.read(), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, "法人授权委托书.pdf")
     return document_store.private(response)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import documents as document_store
 from .enums import DocumentKind
-from .models import Application, Document, Member
+from .models import Application, Document, DocumentVersion, Member
 
 
 class TooMany(Exception):
@@ -115,6 +115,30 @@ def ensure_other_document_room(application):
         )
 
 
+def ensure_dossier_room(application, document, size):
+    """The newest versions of the file's materials, with ``size`` bytes in place of
+    ``document``'s newest (or beside them, for a new slot), stay within
+    ``PORTAL_DOSSIER_MAX_BYTES``: the merged dossier is then built within seconds."""
+    limit = settings.PORTAL_DOSSIER_MAX_BYTES
+    newest = {}
+    versions = DocumentVersion.objects.filter(
+        document__application=application, document__removed_at__isnull=True
+    )
+    for document_pk, version_size in versions.order_by("pk").values_list("document_id", "size"):
+        newest[document_pk] = version_size
+    if document is not None:
+        newest.pop(document.pk, None)
+    total = sum(newest.values()) + size
+    if total > limit:
+        raise document_store.UploadRefused(
+            _(
+                "加上这个文件，本申报的材料合计 %(total)s，超过全套材料 %(limit)s 的上限。"
+                "请降低较大文件的扫描分辨率（建议 200–300 dpi，黑白或灰度）后重新上传。"
+            )
+            % {"total": document_store.human_size(total), "limit": document_store.human_size(limit)}
+        )
+
+
 def remove_member(application, member):
     """Remove a member (never the lead unit) and its licence slot."""
     if member.is_lead:
@@ -125,17 +149,23 @@ def remove_member(application, member):
         member.delete()
 
 
+def slot_of(application, kind, *, member=None):
+    """The live slot for ``kind`` (and member), if there is one (never for other materials)."""
+    return (
+        Document.objects.filter(application=application, kind=kind, member=member, removed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def slot(application, kind, *, member=None, title=""):
     """The upload slot for ``kind`` (and member): one per kind, one per member's licence."""
     kind = DocumentKind(kind)
     if kind == DocumentKind.OTHER:
         return Document.objects.create(application=application, kind=kind, title=title)
-    document = (
-        Document.objects.filter(application=application, kind=kind, member=member, removed_at__isnull=True)
-        .order_by("pk")
-        .first()
+    return slot_of(application, kind, member=member) or Document.objects.create(
+        application=application, kind=kind, member=member
     )
-    return document or Document.objects.create(application=application, kind=kind, member=member)
 
 
 def upload(application, uploaded, user, *, kind, member=None, document=None, title=""):
@@ -144,5 +174,7 @@ def upload(application, uploaded, user, *, kind, member=None, document=None, tit
     with editing(application) as locked:
         if kind == DocumentKind.OTHER and document is None:
             ensure_other_document_room(locked)
-        target = document or slot(locked, kind, member=member, title=title)
+        existing = document or (None if kind == DocumentKind.OTHER else slot_of(locked, kind, member=member))
+        ensure_dossier_room(locked, existing, inspection.size)
+        target = existing or slot(locked, kind, member=member, title=title)
         return document_store.store(target, uploaded, user, inspection)

@@ -26,7 +26,8 @@ review (300,000 objects; one object of ten million numbers).
 
 Then the worst allowed input (issue 8): a draft at every limit (each text at its longest,
 PORTAL_MEMBERS_MAX members with every field at its longest, every "other material" slot
-used, and each document the worst accepted PDF above; ``--sample-documents``: blank pages at
+used, and as many documents as PORTAL_DOSSIER_MAX_BYTES holds the worst accepted PDF above,
+the rest blank pages at their page limits; ``--sample-documents``: blank pages at
 each kind's page limit instead), and for its form and its dossier, each asked for through
 the view in a forked child: the time and the child's resident high-water mark of the first
 GET (built and kept) and of the next (the kept copy).
@@ -444,18 +445,26 @@ def build_worst_application(worst_pdf=None):
     slots += [(kind, None, "") for kind in (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)]
     slots += [(DocumentKind.OTHER, None, f"其他材料{n}") for n in range(settings.PORTAL_OTHER_DOCUMENTS_MAX)]
     checked = None
+    inspect = documents.inspect
     if worst_pdf is not None:
-        inspect = documents.inspect
         checked = inspect(SimpleUploadedFile("worst.pdf", worst_pdf), DocumentKind.LICENCE)
-        documents.inspect = lambda uploaded, kind=None: checked
+        # The same file in every slot it goes to: checked once.
+        documents.inspect = lambda uploaded, kind=None: (
+            checked if uploaded.size == checked.size else inspect(uploaded, kind)
+        )
+    # As many worst files as PORTAL_DOSSIER_MAX_BYTES lets the materials hold together; the
+    # other slots get blank pages at their kind's page limit.
+    room = settings.PORTAL_DOSSIER_MAX_BYTES
     try:
         for kind, member, title in slots:
-            content = worst_pdf if worst_pdf is not None else sample_pdf(max_pages(kind))
+            blank = sample_pdf(max_pages(kind))
+            worst_fits = worst_pdf is not None and len(worst_pdf) + len(blank) * len(slots) <= room
+            content = worst_pdf if worst_fits else blank
+            room -= len(content)
             uploaded = SimpleUploadedFile("max.pdf", content)
             drafts.upload(application, uploaded, user, kind=kind, member=member, title=title)
     finally:
-        if checked is not None:
-            documents.inspect = inspect
+        documents.inspect = inspect
     return application
 
 
@@ -556,9 +565,11 @@ def worst_allowed(worst_pdf=None):
             f"{settings.PORTAL_OTHER_DOCUMENTS_MAX} x {settings.PORTAL_DOCUMENT_MAX_PAGES['other']})"
         )
     else:
+        worst = sum(version.size == len(worst_pdf) for version in stored)
         documents = (
-            f"{stored.count()} uploaded PDFs, each the worst accepted one above "
-            f"({sum(version.size for version in stored) / 2**20:.0f} MB in all)"
+            f"{stored.count()} uploaded PDFs, {worst} of them the worst accepted one above and the rest "
+            f"blank pages at their page limits ({sum(version.size for version in stored) / 2**20:.0f} MB "
+            f"in all; PORTAL_DOSSIER_MAX_BYTES {settings.PORTAL_DOSSIER_MAX_BYTES / 2**20:.0f} MB)"
         )
     print(
         f"worst allowed input: {application.members.count()} members (PORTAL_MEMBERS_MAX), every text at its "

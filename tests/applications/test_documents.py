@@ -370,3 +370,18 @@ def test_other_materials_are_limited_in_number(draft, client, settings):
     page = upload(client, draft, "纪要2.pdf", sample_pdf(), title="第二份", **other).content.decode()
     assert "其他材料最多 1 项" in page
     assert len(versions(draft, DocumentKind.OTHER)) == 1
+
+
+def test_materials_together_stay_within_the_dossier_limit(draft, client, settings):
+    """A new version takes its slot's place in the total; a file that would take the newest
+    materials past the limit is refused with the total and the limit, and nothing is stored."""
+    pdf = sample_pdf()
+    settings.PORTAL_DOSSIER_MAX_BYTES = 2 * len(pdf) + len(pdf) // 2
+    upload(client, draft, "协议.pdf", pdf)
+    upload(client, draft, "章程.pdf", pdf, kind=DocumentKind.CHARTER)
+    # Replacing the agreement: the old version no longer counts.
+    upload(client, draft, "协议-修改.pdf", pdf)
+    assert len(versions(draft)) == 2
+    page = upload(client, draft, "纪要.pdf", pdf, kind=DocumentKind.OTHER, title="会议纪要").content.decode()
+    assert "超过全套材料" in page and "的上限" in page
+    assert versions(draft, DocumentKind.OTHER) == []

@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
-from pypdf import PdfReader
 
 from .enums import DocumentKind, RegistrationDocumentKind
 from .models import DocumentVersion
@@ -34,8 +33,8 @@ from .pdf_clean import (
     PageCountExceeded,
     PdfTooComplex,
     bounded_page_count,
-    check_object_count,
     clean_pdf,
+    open_pdf,
     parse_budget,
 )
 from .plain_text import download_name
@@ -195,8 +194,7 @@ def inspect(uploaded, kind=None):
 def _pdf_pages(uploaded, name, kind):
     limit = max_pages(kind)
     try:
-        reader = PdfReader(uploaded, strict=False)
-        check_object_count(reader)  # from the cross-reference table, before any object is read
+        reader = open_pdf(uploaded)  # objects counted before any is read
         with parse_budget():
             encrypted = reader.is_encrypted
             # Counted first within the limit: pypdf lists every page of the tree it is given.

@@ -35,7 +35,7 @@ from pypdf import PdfReader, PdfWriter
 from .documents import cleaned_file
 from .enums import DocumentKind
 from .models import DocumentVersion
-from .pdf_clean import check_object_count, parse_budget, scrub
+from .pdf_clean import open_pdf, parse_budget, scrub
 from .pdf_fonts import harfbuzz_subset_available
 
 logger = logging.getLogger(__name__)
@@ -204,8 +204,7 @@ def _document_reader(version):
         with version.file.open("rb") as stream:
             return PdfReader(io.BytesIO(image_pdf(stream)))
     with cleaned_file(version) as stream:
-        reader = PdfReader(io.BytesIO(stream.read()), strict=False)
-    check_object_count(reader)
+        reader = open_pdf(stream.read())
     len(reader.pages)  # parse the page tree now, so that a broken one fails here
     return reader
 

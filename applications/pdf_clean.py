@@ -29,11 +29,13 @@ import contextlib
 import contextvars
 import functools
 import io
+import re
 import zlib
 
 import pypdf._reader
 import pypdf.generic._data_structures
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import LimitReachedError
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -122,6 +124,52 @@ def check_object_count(reader, limit=None):
     if count > limit:
         raise PdfTooComplex("objects", count, limit)
     return count
+
+
+def open_pdf(source):
+    """A reader of the PDF ``source`` (bytes or a binary file) whose opening is bounded too: the
+    trailer and the cross-reference streams are parsed within a budget, a cross-reference
+    stream may list at most ``PORTAL_PDF_MAX_OBJECTS`` entries, and the table is counted
+    (:func:`check_object_count`) before any object is read."""
+    stream = source if hasattr(source, "read") else io.BytesIO(source)
+    _check_xref_table(stream)
+    try:
+        with parse_budget():
+            reader = PdfReader(stream, strict=False, xref_stream_maximum_entries=max_objects())
+    except LimitReachedError as error:
+        raise PdfTooComplex("objects", max_objects() + 1, max_objects()) from error
+    check_object_count(reader)
+    return reader
+
+
+XREF_SUBSECTION = re.compile(rb"\s*(\d{1,10})\s+(\d{1,10})\s*[\r\n]")
+
+
+def _check_xref_table(stream):
+    """Count the entries of the last classic cross-reference table from its subsection headers
+    (a few seeks): pypdf would read a table of a million entries whole before anything else."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(max(0, size - 1024))
+    found = re.findall(rb"startxref\s+(\d{1,12})", stream.read())
+    offset = int(found[-1]) if found else size
+    entries = 0
+    if offset < size:
+        stream.seek(offset)
+        if stream.read(4) == b"xref":
+            position = stream.tell()
+            for _ in range(max_objects()):  # subsections: at most one per object
+                stream.seek(position)
+                header = XREF_SUBSECTION.match(stream.read(32))
+                if header is None:
+                    break
+                entries += int(header.group(2))
+                # Object 0 heads the free list: the table lists one entry more than objects.
+                if entries - 1 > max_objects():
+                    stream.seek(0)
+                    raise PdfTooComplex("objects", entries - 1, max_objects())
+                position += header.end() + 20 * int(header.group(2))
+    stream.seek(0)
 
 
 class _Budget:
@@ -216,8 +264,7 @@ def clean_pdf(source):
     """The pages of the PDF ``source`` (bytes or a binary file) without active content, as bytes.
 
     Raises :class:`PdfTooComplex` for a file past the limits (module docstring)."""
-    reader = PdfReader(source if hasattr(source, "read") else io.BytesIO(source), strict=False)
-    check_object_count(reader)
+    reader = open_pdf(source)
     with parse_budget():
         writer = PdfWriter()
         content = [0]
@@ -457,8 +504,7 @@ def active_content(pdf):
     """The names of active content found anywhere in the PDF ``pdf`` (bytes): every object of
     the file is read, referenced or not. Empty for a clean file. Bounded as :func:`clean_pdf`
     is (it checks what that made)."""
-    reader = PdfReader(io.BytesIO(pdf), strict=False)
-    check_object_count(reader)
+    reader = open_pdf(pdf)
     with parse_budget():
         return _active_content(reader)
 

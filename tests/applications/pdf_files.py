@@ -4,8 +4,9 @@ them), for the tests and for scripts/benchmark.py (review of issue 8: PDF cost).
 import os
 
 
-def _pdf(objects):
-    """A PDF of ``objects`` (bodies, numbered from 1: the catalog, the page tree, the page)."""
+def _pdf(objects, trailer=b""):
+    """A PDF of ``objects`` (bodies, numbered from 1: the catalog, the page tree, the page),
+    with ``trailer`` added to its trailer dictionary."""
     parts, offsets, size = [b"%PDF-1.7\n"], [], 9
     for number, body in enumerate(objects, start=1):
         chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
@@ -14,7 +15,10 @@ def _pdf(objects):
         size += len(chunk)
     parts.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     parts.append(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    parts.append(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, size))
+    parts.append(
+        b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, trailer, size)
+    )
     return b"".join(parts)
 
 
@@ -45,6 +49,13 @@ def one_huge_object_pdf(items):
     array = b"[" + b"0 " * 90_000 + b"]"
     body = b"<< " + b" ".join(b"/K%d %s" % (i, array) for i in range(max(1, items // 90_000))) + b" >>"
     return _pdf([CATALOG, PAGES, page(b"<< /Font << /F1 4 0 R >> >>"), body])
+
+
+def junk_trailer_pdf(items):
+    """One blank page, and a trailer holding ``items`` numbers in nested arrays (each under
+    pypdf's 100,000): pypdf parses the trailer as it opens the file."""
+    arrays = b" ".join(b"[" + b"1 " * min(90_000, items - lo) + b"]" for lo in range(0, items, 90_000))
+    return _pdf([CATALOG, PAGES, page(b"<< >>")], trailer=b"/Junk [" + arrays + b"]")
 
 
 IMAGE = (

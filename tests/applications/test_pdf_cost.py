@@ -19,7 +19,7 @@ from applications.demo import sample_pdf
 from applications.enums import DocumentKind, State
 from applications.models import DocumentVersion
 from applications.workflow import route
-from tests.applications.pdf_files import many_objects_pdf, one_huge_object_pdf
+from tests.applications.pdf_files import junk_trailer_pdf, many_objects_pdf, one_huge_object_pdf
 
 from .test_documents import stored_files, upload, versions
 
@@ -45,6 +45,16 @@ def test_a_pdf_with_too_many_objects_is_refused_from_its_table(draft, client, se
     content = many_objects_pdf(1_500, per_array=1_000)
     page = upload(client, draft, "协议.pdf", content).content.decode()
     assert f"PDF 文件“协议.pdf”内部含有 1505 个对象，超过 1000 个的上限，未保存。{REPRINT}" in page
+    assert versions(draft) == [] and stored_files(private_media) == []
+
+
+def test_a_trailer_too_large_to_parse_is_refused_as_the_file_is_opened(
+    draft, client, settings, private_media
+):
+    """pypdf reads the trailer when it opens a file: that too is within the parse budget."""
+    settings.PORTAL_PDF_MAX_PARSED_ITEMS = 20_000
+    page = upload(client, draft, "协议.pdf", junk_trailer_pdf(200_000)).content.decode()
+    assert f"PDF 文件“协议.pdf”的内部结构过于复杂，超过系统可以安全处理的上限，未保存。{REPRINT}" in page
     assert versions(draft) == [] and stored_files(private_media) == []
 
 

@@ -34,6 +34,7 @@ from .pdf_clean import (
     PdfTooComplex,
     bounded_page_count,
     clean_pdf,
+    image_pdf,
     open_pdf,
     parse_budget,
 )
@@ -187,6 +188,9 @@ def inspect(uploaded, kind=None):
         inspection.cleaned = _cleaned(uploaded, name)
     else:
         _inspect_image(uploaded, name, inspection)
+        uploaded.seek(0)
+        # The scan's page in the dossier, made once now: converting a large image takes seconds.
+        inspection.cleaned = _image_page(uploaded, name)
     uploaded.seek(0)
     return inspection
 
@@ -235,6 +239,15 @@ def _too_many_pages(name, exceeded, limit, kind):
             "请只保留所需页面后重新上传。"
         )
     return message % values
+
+
+def _image_page(uploaded, name):
+    try:
+        return image_pdf(uploaded)
+    except Exception as error:  # img2pdf and Pillow raise many kinds on an odd file
+        raise UploadRefused(
+            _("图片“%(name)s”已损坏或不完整，无法打开。请重新扫描或导出后上传。") % {"name": name}
+        ) from error
 
 
 def _cleaned(uploaded, name):
@@ -367,14 +380,15 @@ class CleaningFailed(Exception):
 
 
 def cleaned_file(version):
-    """The cleaned copy of a PDF version, opened for reading; made now for a version stored
+    """The cleaned copy of a version (a PDF without active content, an image's page), opened
+    for reading; made now for a version stored
     before cleaned copies were kept (the original is never changed; ``manage.py
     backfill_cleaned_copies`` makes them all at once). FileNotFoundError when the upload is
     missing, :class:`CleaningFailed` when no copy can be made of it."""
     if not version.cleaned:
         with version.file.open("rb") as original:
             try:
-                cleaned = clean_pdf(original)
+                cleaned = image_pdf(original) if version.is_image else clean_pdf(original)
             except Exception as error:  # pypdf raises many kinds on a damaged file
                 logger.warning("no cleaned copy of %s %s: %r", type(version).__name__, version.pk, error)
                 raise CleaningFailed(version.pk) from error

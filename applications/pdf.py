@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import img2pdf
 import pypdf
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -29,7 +28,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from .documents import cleaned_file
@@ -39,8 +37,6 @@ from .pdf_clean import open_pdf, parse_budget, scrub
 from .pdf_fonts import harfbuzz_subset_available
 
 logger = logging.getLogger(__name__)
-A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
-IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
 FALLBACK_FONT = "fonts/NotoSansSC-GB2312.ttf"
 
 
@@ -175,34 +171,13 @@ SECTIONS = (
 )
 
 
-def image_pdf(stream):
-    """One A4 page holding the image; the JPEG or PNG data goes in without re-encoding."""
-    try:
-        # One page per image, as counted at upload: a phone's MPO JPEG holds a second frame.
-        return img2pdf.convert(
-            stream.read(), layout_fun=IMAGE_LAYOUT, rotation=img2pdf.Rotation.ifvalid, first_frame_only=True
-        )
-    except (img2pdf.AlphaChannelError, img2pdf.ImageOpenError, ValueError):
-        # A PNG with transparency: flatten it onto white first.
-        stream.seek(0)
-        with Image.open(stream) as image:
-            flat = Image.new("RGB", image.size, "white")
-            rgba = image.convert("RGBA")
-            flat.paste(rgba, mask=rgba.getchannel("A"))
-            buffer = io.BytesIO()
-            flat.save(buffer, "PNG")
-        return img2pdf.convert(buffer.getvalue(), layout_fun=IMAGE_LAYOUT)
-
-
 def _document_reader(version):
-    """The pages of one stored version: an image as a page, a PDF's cleaned copy (never the
-    upload as it is). Each is read into memory and kept until the dossier is written (pypdf
-    holds its readers): the dossier's peak memory grows with its files, which are bounded
-    in size and pages (applications.documents), and in what reading them costs: a cleaned
-    copy made before those limits that is past them fails here (PdfTooComplex)."""
-    if version.is_image:
-        with version.file.open("rb") as stream:
-            return PdfReader(io.BytesIO(image_pdf(stream)))
+    """The pages of one stored version: its cleaned copy, an image's page or a PDF without
+    active content (never the upload as it is). Each is read into memory and kept until the
+    dossier is written (pypdf holds its readers): the dossier's peak memory grows with its
+    files, which are bounded in size and pages (applications.documents), and in what reading
+    them costs: a cleaned copy made before those limits that is past them fails here
+    (PdfTooComplex)."""
     with cleaned_file(version) as stream:
         reader = open_pdf(stream.read())
     len(reader.pages)  # parse the page tree now, so that a broken one fails here

@@ -32,8 +32,10 @@ import io
 import re
 import zlib
 
+import img2pdf
 import pypdf._reader
 import pypdf.generic._data_structures
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import LimitReachedError
 from pypdf.generic import (
@@ -170,6 +172,30 @@ def _check_xref_table(stream):
                     raise PdfTooComplex("objects", entries - 1, max_objects())
                 position += header.end() + 20 * int(header.group(2))
     stream.seek(0)
+
+
+# An uploaded scan's page in the dossier: the image fitted into A4, made once at upload.
+A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+IMAGE_LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
+
+
+def image_pdf(stream):
+    """One A4 page holding the image; the JPEG or PNG data goes in without re-encoding."""
+    try:
+        # One page per image, as counted at upload: a phone's MPO JPEG holds a second frame.
+        return img2pdf.convert(
+            stream.read(), layout_fun=IMAGE_LAYOUT, rotation=img2pdf.Rotation.ifvalid, first_frame_only=True
+        )
+    except (img2pdf.AlphaChannelError, img2pdf.ImageOpenError, ValueError):
+        # A PNG with transparency: flatten it onto white first.
+        stream.seek(0)
+        with Image.open(stream) as image:
+            flat = Image.new("RGB", image.size, "white")
+            rgba = image.convert("RGBA")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = io.BytesIO()
+            flat.save(buffer, "PNG")
+        return img2pdf.convert(buffer.getvalue(), layout_fun=IMAGE_LAYOUT)
 
 
 class _Budget:

@@ -1,4 +1,5 @@
-"""Make the cleaned copies (issue 8, item 5) of PDFs stored before they were kept.
+"""Make the cleaned copies (issue 8, item 5) of uploads stored before they were kept: a
+PDF's copy without active content, an image's page for the dossier.
 
 A PDF version stored before cleaned copies existed gets one on first use
 (``applications.documents.cleaned_file``); run this once after deploying so that no reviewer
@@ -9,12 +10,12 @@ Idempotent: only versions without a cleaned copy are read. ``--dry-run`` lists t
 
 from django.core.management.base import BaseCommand
 
-from applications.documents import PDF, CleaningFailed, cleaned_file
+from applications.documents import CleaningFailed, cleaned_file
 from applications.models import DocumentVersion, RegistrationDocument
 
 
 class Command(BaseCommand):
-    help = "Make the missing cleaned copies of stored PDFs (idempotent; --dry-run lists them)."
+    help = "Make the missing cleaned copies of stored uploads (idempotent; --dry-run lists them)."
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="List what would be made; change nothing.")
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         made, failed, missing, pending = 0, [], [], 0
         for model in (DocumentVersion, RegistrationDocument):
-            for record in model.objects.filter(content_type=PDF, cleaned="").order_by("pk").iterator():
+            for record in model.objects.filter(cleaned="").order_by("pk").iterator():
                 label = f"{model.__name__} {record.pk} ({record.original_name})"
                 if dry_run:
                     pending += 1

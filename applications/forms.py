@@ -58,7 +58,7 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
     org_type = forms.ChoiceField(
         label=_("单位类型"), choices=Organisation._meta.get_field("org_type").choices
     )
-    registered_address = forms.CharField(label=_("住所（注册地址）"), max_length=300)
+    registered_address = forms.CharField(label=_("住所（注册地址）"), max_length=300, validators=PLAIN)
     full_name = forms.CharField(label=_("联系人姓名"), max_length=60, validators=PLAIN)
     phone = forms.CharField(label=_("联系电话"), max_length=30, validators=PLAIN)
     email = forms.EmailField(
@@ -295,6 +295,17 @@ class UploadForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("成员名单文件"), help_text=_("按模板填写的 .xlsx 或 .csv 文件。"))
+
+
+class ConfirmEmailForm(forms.Form):
+    """The confirmation page asks for the password chosen at sign-up (registration.confirm_signup)."""
+
+    password = forms.CharField(
+        label=_("注册时设置的密码"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class ResendConfirmationForm(forms.Form):

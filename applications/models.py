@@ -308,6 +308,10 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=60, blank=True, validators=PLAIN)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True, validators=PLAIN)
     email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
+    # Passwords typed on the confirmation page of this sign-up (registration.confirm_signup).
+    confirmation_tries = models.PositiveSmallIntegerField(
+        _("确认邮箱时的密码尝试次数"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,6 +232,41 @@ def _create_signup(data):
     user.set_password(data["password1"])
     user.save()
     return user
+
+
+# Confirmation -------------------------------------------------------------------------------
+
+# Passwords a sign-up's confirmation page takes, right or wrong, before it refuses for good.
+CONFIRMATION_TRIES = 5
+
+
+def confirmation_tries_left(user):
+    return max(0, CONFIRMATION_TRIES - user.confirmation_tries)
+
+
+def confirm_signup(user, password):
+    """Activate ``user``'s sign-up if ``password`` is the one chosen when signing up; True if so.
+
+    The link proves the mailbox, the password proves that its owner made this sign-up: a
+    stranger who signed up again with the owner's address and the owner's public data (name,
+    organisation, code) cannot have the owner confirm the stranger's account. Each password
+    typed uses up one of CONFIRMATION_TRIES, counted before it is checked (an update that
+    only succeeds below the limit), so that even requests at the same time get no more; past
+    them the sign-up is only replaced by registering again. Nobody is logged in by this.
+    """
+    reserved = User.objects.filter(
+        pk=user.pk, is_active=False, confirmation_tries__lt=CONFIRMATION_TRIES
+    ).update(confirmation_tries=F("confirmation_tries") + 1)
+    # (Read again, not refresh_from_db(): a sign-up replaced meanwhile has no row any more.)
+    tries = User.objects.filter(pk=user.pk).values_list("confirmation_tries", flat=True).first()
+    user.confirmation_tries = CONFIRMATION_TRIES if tries is None else tries
+    if not reserved or not user.check_password(password):
+        return False
+    return bool(
+        User.objects.filter(pk=user.pk, is_active=False).update(
+            is_active=True, email_confirmed_at=timezone.now()
+        )
+    )
 
 
 # Expiry -------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import notifications as notices
 from .. import registration, throttles, two_factor
-from ..forms import RegistrationForm, ResendConfirmationForm, TwoFactorCodeForm
+from ..forms import ConfirmEmailForm, RegistrationForm, ResendConfirmationForm, TwoFactorCodeForm
 from ..models import User
 from .common import role_required
 
@@ -109,10 +109,13 @@ def register(request):
 
 @require_http_methods(["GET", "POST"])
 def confirm_email(request, uidb64, token):
-    """GET shows a button; only the POST activates the account.
+    """GET shows the sign-up and asks for its password; only a POST with that password
+    activates the account (registration.confirm_signup).
 
     A mail scanner that opens the link uses nothing up, and nobody is logged in by a
-    link: the person logs in with the password they chose.
+    link: the person logs in with the password they chose. A sign-up made by someone else
+    with this address (and, it may be, this person's own organisation and name) has a
+    password its owner does not know: the page tells them not to confirm but to register again.
     """
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
@@ -120,16 +123,35 @@ def confirm_email(request, uidb64, token):
         user = None
     if user is None or not email_confirmation_token.check_token(user, token) or registration.is_expired(user):
         return render(request, "accounts/confirm_invalid.html", status=400)
-    if request.method == "GET":
-        # What is being confirmed: whoever opens the link sees whose claim it would activate.
-        return render(request, "accounts/confirm.html", {"account": user, "organisation": user.organisation})
-    user.is_active = True
-    user.email_confirmed_at = timezone.now()
-    user.save(update_fields=["is_active", "email_confirmed_at"])
-    messages.success(
-        request, _("邮箱已确认。请用邮箱地址和密码登录，上传营业执照和法人授权委托书，提交单位注册审核。")
+    context = {"account": user, "organisation": user.organisation}
+    if not registration.confirmation_tries_left(user):
+        return render(request, "accounts/confirm.html", {**context, "exhausted": True}, status=429)
+    form = ConfirmEmailForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if registration.confirm_signup(user, form.cleaned_data["password"]):
+            messages.success(
+                request,
+                _("邮箱已确认。请用邮箱地址和密码登录，上传营业执照和法人授权委托书，提交单位注册审核。"),
+            )
+            return redirect("accounts:login")
+        left = registration.confirmation_tries_left(user)
+        if not left:
+            return render(request, "accounts/confirm.html", {**context, "exhausted": True}, status=429)
+        form.add_error("password", wrong_signup_password(left))
+    return render(request, "accounts/confirm.html", {**context, "form": form})
+
+
+def wrong_signup_password(left):
+    return " ".join(
+        (
+            _(
+                "密码与注册时设置的密码不一致，账号未启用。如果您没有用这个密码注册，这次注册就不是您本人所为："
+                "请不要确认，用本邮箱重新注册，即以您的注册取代这次注册。"
+            ),
+            ngettext("此链接还可再输入 %(count)s 次密码。", "此链接还可再输入 %(count)s 次密码。", left)
+            % {"count": left},
+        )
     )
-    return redirect("accounts:login")
 
 
 @require_http_methods(["GET", "POST"])

@@ -56,11 +56,14 @@ def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
 
     assert len(mail.outbox) == 1
     link = link_in(mail.outbox[0])
-    # Opening the link (a mail scanner does) changes nothing; the button does.
-    assert "确认并启用账号" in client.get(link).content.decode()
+    # Opening the link (a mail scanner does) changes nothing; the button, with the password
+    # chosen at sign-up, does.
+    page = client.get(link).content.decode()
+    assert "确认并启用账号" in page
+    assert 'type="password" name="password" autocomplete="current-password"' in page
     user.refresh_from_db()
-    assert not user.is_active
-    confirmed = client.post(link, follow=True)
+    assert not user.is_active and user.confirmation_tries == 0
+    confirmed = client.post(link, {"password": "Shuozhou#2026-alliance"}, follow=True)
     assert confirmed.redirect_chain[-1][0] == reverse("accounts:login")
     assert "邮箱已确认" in confirmed.content.decode()
     user.refresh_from_db()
@@ -81,7 +84,7 @@ def test_applicant_registers_confirms_email_and_lands_on_own_dashboard(client):
 
     # The link works once.
     client.logout()
-    again = client.post(link)
+    again = client.post(link, {"password": "Shuozhou#2026-alliance"})
     assert again.status_code == 400
     assert "无效或已过期" in again.content.decode()
 

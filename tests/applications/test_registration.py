@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -348,7 +349,7 @@ def test_registration_clears_expired_sign_ups_itself(world, client):
     later = timezone.now() + datetime.timedelta(days=30)
     with time_machine.travel(later, tick=False):
         # Its link no longer confirms anything.
-        assert client.post(link).status_code == 400
+        assert client.post(link, {"password": PASSWORD}).status_code == 400
         mail.outbox.clear()
         client.post(reverse("accounts:register"), sign_up())
     assert not User.objects.filter(pk=stale.pk).exists()
@@ -456,7 +457,7 @@ def test_a_new_sign_up_replaces_an_unconfirmed_one_of_the_same_address(world, cl
     assert "朔州市新注册科技有限公司" in page and make_uscc("91140602", "MA0TW5T1") in page
     assert "钱文华" in page and "冒名" not in page
     assert "朔州市新注册科技有限公司" in mail.outbox[-1].body
-    client.post(owner_link)
+    client.post(owner_link, {"password": PASSWORD})
 
     account = User.objects.get(email="qian@example.com")
     assert account.is_active and account.organisation.name == "朔州市新注册科技有限公司"
@@ -466,10 +467,80 @@ def test_a_new_sign_up_replaces_an_unconfirmed_one_of_the_same_address(world, cl
     assert signed_in(client)
 
 
+def test_a_sign_up_copying_the_owners_data_cannot_be_confirmed_with_the_owners_password(world, client):
+    """The owner signs up; a stranger signs up again with the owner's address, organisation,
+    code and name, and a password of its own. The page behind the new link shows exactly the
+    owner's data, but confirming takes the password chosen at sign-up: the owner's is refused
+    and activates nothing; the owner registers again and gets an account of their own."""
+    owner = Client()
+    owner.post(reverse("accounts:register"), sign_up(), REMOTE_ADDR="192.0.2.1")
+    owner_link = confirmation_link(mail.outbox[-1])
+    stranger_password = "Stranger#2026-password"
+    Client().post(
+        reverse("accounts:register"),
+        sign_up(password1=stranger_password, password2=stranger_password),
+        REMOTE_ADDR="198.51.100.6",
+    )
+    stranger_account = User.objects.get(email="qian@example.com")
+    assert owner.get(owner_link).status_code == 400  # replaced
+    link = confirmation_link(mail.outbox[-1])
+    assert "朔州市新注册科技有限公司" in owner.get(link).content.decode()
+
+    refused = owner.post(link, {"password": PASSWORD})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "密码与注册时设置的密码不一致，账号未启用" in page
+    assert "请不要确认，用本邮箱重新注册，即以您的注册取代这次注册" in page
+    assert "此链接还可再输入 4 次密码" in page
+    stranger_account.refresh_from_db()
+    assert not stranger_account.is_active and stranger_account.email_confirmed_at is None
+
+    # The owner registers again, as the page says: the stranger's sign-up is gone.
+    owner.post(reverse("accounts:register"), sign_up(), REMOTE_ADDR="192.0.2.1")
+    assert not User.objects.filter(pk=stranger_account.pk).exists()
+    assert owner.post(link, {"password": stranger_password}).status_code == 400
+    confirmed = owner.post(confirmation_link(mail.outbox[-1]), {"password": PASSWORD}, follow=True)
+    assert "邮箱已确认" in confirmed.content.decode()
+    assert "_auth_user_id" not in owner.session  # nobody is logged in by a link
+
+    account = User.objects.get(email="qian@example.com")
+    assert account.is_active and account.check_password(PASSWORD)
+    stranger = Client()
+    log_in(stranger, "qian@example.com", stranger_password, address="198.51.100.6")
+    assert not signed_in(stranger)
+    log_in(owner, "qian@example.com", PASSWORD, address="192.0.2.1")
+    assert signed_in(owner)
+
+
+def test_a_confirmation_link_takes_five_passwords_at_most(world, client):
+    client.post(reverse("accounts:register"), sign_up())
+    link = confirmation_link(mail.outbox[-1])
+    account = User.objects.get(email="qian@example.com")
+    # No password is no try: the field asks for one.
+    empty = client.post(link, {"password": ""})
+    assert empty.status_code == 200 and "这个字段是必填项" in empty.content.decode()
+    for left in (4, 3, 2, 1):
+        page = client.post(link, {"password": f"guess-{left}"}).content.decode()
+        assert f"此链接还可再输入 {left} 次密码" in page
+    fifth = client.post(link, {"password": "guess-0"})
+    assert fifth.status_code == 429
+    assert "此链接输入错误密码的次数过多，已不能再用于确认" in fifth.content.decode()
+    # Now not even the right password confirms, and the page asks for none.
+    for response in (client.post(link, {"password": PASSWORD}), client.get(link)):
+        assert response.status_code == 429
+        assert 'name="password"' not in response.content.decode()
+    account.refresh_from_db()
+    assert not account.is_active and account.confirmation_tries == registration.CONFIRMATION_TRIES
+    # Registering again starts a sign-up with its own tries.
+    client.post(reverse("accounts:register"), sign_up())
+    client.post(confirmation_link(mail.outbox[-1]), {"password": PASSWORD})
+    assert User.objects.get(email="qian@example.com").is_active
+
+
 def test_a_sign_up_does_not_replace_a_confirmed_account(world, client):
     client.post(reverse("accounts:register"), sign_up())
     first = User.objects.get(email="qian@example.com")
-    client.post(confirmation_link(mail.outbox[-1]))
+    client.post(confirmation_link(mail.outbox[-1]), {"password": PASSWORD})
     mail.outbox.clear()
     client.post(reverse("accounts:register"), sign_up(organisation_name="朔州市另一科技有限公司"))
     assert User.objects.get(email="qian@example.com").pk == first.pk
@@ -481,11 +552,19 @@ def test_sign_up_refuses_invisible_characters_in_names_and_telephone(world, clie
     response = client.post(
         reverse("accounts:register"),
         sign_up(
-            organisation_name="朔州\u202efdp.exe有限公司", full_name="钱\u200b文华", phone="0349\u202d1234567"
+            organisation_name="朔州\u202efdp.exe有限公司",
+            registered_address="朔州市\u2066开发南路\u2069 3 号",
+            full_name="钱\u200b文华",
+            phone="0349\u202d1234567",
         ),
     )
     form = response.context["form"]
-    for field, character in (("organisation_name", "U+202E"), ("full_name", "U+200B"), ("phone", "U+202D")):
+    for field, character in (
+        ("organisation_name", "U+202E"),
+        ("registered_address", "U+2066"),
+        ("full_name", "U+200B"),
+        ("phone", "U+202D"),
+    ):
         assert any(f"含有不可见的控制字符（{character}" in error for error in form.errors[field])
     # What was typed comes back to be corrected; nothing was stored.
     assert "钱\u200b文华" in response.content.decode()

@@ -9,7 +9,6 @@ The table is data: the lifecycle page draws it, the tests walk it, and the views
 exactly the actions it allows (DESIGN.md "Lifecycle", Art. 5–9 of 朔科发〔2021〕5号).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -72,8 +71,8 @@ class Transition:
     records: tuple = field(default=())
     # The lead unit ticks the declaration (承诺书) when it submits.
     declaration_required: bool = False
-    # Conditions of this row, checked before those of its target state (``register_guard``):
-    # ``guard(application, row, actor)`` returns the messages of what is missing.
+    # Conditions of this row: ``guard(application, row, actor)`` returns the messages of what
+    # is missing.
     guards: tuple = field(default=())
 
     def applies_to(self, application):
@@ -105,8 +104,34 @@ def _bind_edition_in_force(application, row):
     application.edition = edition_in_force()
 
 
-# 单位注册审核: before the rules of the file, whether the account may act for its organisation.
-SUBMISSION = {"declaration_required": True, "records": (freeze,), "guards": (registration_guard,)}
+# Guards belong to rows: ``guard(application, row, actor)`` returns the messages of what is
+# missing (none: it passes). Each module that owns a condition provides its guard.
+def edition_in_force_guard(application, row, actor):
+    """Open applications are accepted only while an edition of the measure is in force."""
+    try:
+        edition_in_force()
+    except NoEditionInForce as refusal:
+        return [str(refusal)]
+    return []
+
+
+def eligibility_guard(application, row, actor):
+    """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule.
+
+    A first submission is judged under the edition in force that day, which it is then
+    bound to (``_bind_edition_in_force``); a resubmission under its own edition.
+    """
+    edition = edition_for_next_submission(application)
+    if edition is None:
+        return []  # edition_in_force_guard says so
+    findings = check(application, facts_for(application, edition))
+    return [str(finding.message) for finding in blocking_findings(findings)]
+
+
+# 单位注册审核 first: whether the account may act for its organisation; then the file's rules.
+SUBMISSION = {"declaration_required": True, "records": (freeze,)}
+RESUBMISSION = {**SUBMISSION, "guards": (registration_guard, eligibility_guard)}
+FIRST_SUBMISSION = {**SUBMISSION, "guards": (registration_guard, edition_in_force_guard, eligibility_guard)}
 
 
 def _t(source, action, target, roles, **options):
@@ -130,7 +155,7 @@ TRANSITIONS = (
         State.SUBMITTED,
         {APPLICANT},
         effects=(_bind_edition_in_force, _record_first_submission),
-        **SUBMISSION,
+        **FIRST_SUBMISSION,
     ),
     _t(
         State.SUBMITTED,
@@ -156,7 +181,7 @@ TRANSITIONS = (
         {APPLICANT},
         applies=_returned_by(State.SUBMITTED),
         effects=(_forget_returning_level,),
-        **SUBMISSION,
+        **RESUBMISSION,
     ),
     _t(
         State.RETURNED,
@@ -165,7 +190,7 @@ TRANSITIONS = (
         {APPLICANT},
         applies=_returned_by(State.FORWARDED),
         effects=(_forget_returning_level,),
-        **SUBMISSION,
+        **RESUBMISSION,
     ),
     # Art. 6: the bureau's formal check, expert review and the Party group's decision.
     _t(
@@ -248,47 +273,6 @@ TRANSITIONS = (
 TABLE = {(row.source, row.action): row for row in TRANSITIONS}
 assert len(TABLE) == len(TRANSITIONS), "two rows share a (from-state, action)"
 
-# Guards of a target state, registered by the modules that own the condition (eligibility
-# before submit, experts before review, …). A guard is ``guard(application, row, actor)``
-# and returns the messages of what is missing; none means it passes.
-_TARGET_GUARDS = defaultdict(list)
-
-
-def register_guard(target, guard):
-    """Add ``guard`` to the checks run before any transition into ``target``."""
-    if guard not in _TARGET_GUARDS[State(target)]:
-        _TARGET_GUARDS[State(target)].append(guard)
-
-
-def edition_in_force_guard(application, row, actor):
-    """Open applications are accepted only while an edition of the measure is in force."""
-    if row.source == State.DRAFT:
-        try:
-            edition_in_force()
-        except NoEditionInForce as refusal:
-            return [str(refusal)]
-    return []
-
-
-def eligibility_guard(application, row, actor):
-    """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule.
-
-    A first submission is judged under the edition in force that day, which it is then
-    bound to (``_bind_edition_in_force``); a resubmission under its own edition.
-    """
-    if row.source not in (State.DRAFT, State.RETURNED):
-        return []
-    edition = edition_for_next_submission(application)
-    if edition is None:
-        return []  # edition_in_force_guard says so
-    findings = check(application, facts_for(application, edition))
-    return [str(finding.message) for finding in blocking_findings(findings)]
-
-
-register_guard(State.SUBMITTED, edition_in_force_guard)
-register_guard(State.SUBMITTED, eligibility_guard)
-register_guard(State.FORWARDED, eligibility_guard)
-
 
 def route(target, *, via=None):
     """The shortest list of rows from DRAFT to ``target`` (through ``via`` first, if given).
@@ -336,9 +320,8 @@ def guard_problems(application, row, actor, comment="", declared=False):
 
 
 def row_guard_problems(application, row, actor):
-    """What the row's own guards, then those registered for ``row.target``, find missing."""
-    guards = (*row.guards, *_TARGET_GUARDS[row.target])
-    return [problem for guard in guards for problem in guard(application, row, actor)]
+    """What the row's guards find missing."""
+    return [problem for guard in row.guards for problem in guard(application, row, actor)]
 
 
 def available_transitions(application, actor):

@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "rules.apps.AutodiscoverRulesConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -145,7 +144,6 @@ AUTH_USER_MODEL = "applications.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt of a locked account or address, the right password included.
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     # Django's ModelBackend, also taking the e-mail address (applicants have no chosen name).
     "applications.backends.EmailOrUsernameBackend",
 ]

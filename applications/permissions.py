@@ -58,8 +58,6 @@ def is_routed_unit_reviewer(user, application):
 can_view_application = is_lead_unit_contact | is_routed_unit_reviewer | (is_bureau_staff & is_submitted)
 # The procedure is no secret: every signed-in role may read how a file moves (issue 7).
 can_view_lifecycle = rules.is_authenticated & rules.is_active
-rules.add_perm("applications.view_application", can_view_application)
-rules.add_perm("applications.view_lifecycle", can_view_lifecycle)
 
 
 # One queryset per role: the same rules as the predicates above, for lists and lookups.

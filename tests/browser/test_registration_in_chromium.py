@@ -28,12 +28,15 @@ def test_registration_pages_fit_a_phone_and_the_unit_approves(world, live_server
     log_in(page, live_server, "unit-shuocheng")
     page.wait_for_url(f"{live_server.url}/review/")
     widths["unit dashboard"] = page.evaluate("document.documentElement.scrollWidth")
-    page.click(".pending-registrations a")
+    # Each click loads a page: measured once it has (not while the old one unloads).
+    with page.expect_navigation():
+        page.click(".pending-registrations a")
     widths["registrations"] = page.evaluate("document.documentElement.scrollWidth")
-    page.click(f"text={claimant.organisation.name}")
+    with page.expect_navigation():
+        page.click(f"text={claimant.organisation.name}")
     widths["registration detail"] = page.evaluate("document.documentElement.scrollWidth")
-    page.click("#decision-form .btn-success")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#decision-form .btn-success")
     context.close()
     assert widths == dict.fromkeys(widths, 375)
     assert Organisation.objects.get(pk=claimant.organisation_id).is_approved

@@ -16,15 +16,16 @@ def test_staff_sets_up_two_factor_and_logs_in_with_a_code(world, live_server, pa
     log_in(page, live_server, "staff")
     page.wait_for_url(f"{live_server.url}/review/")
     page.get_by_role("link", name="两步验证").click()
-    page.click("form.two-factor-start button[type=submit]")
-    page.wait_for_load_state()
+    # Each form loads a page: read once it has (not while the old one is still shown).
+    with page.expect_navigation():
+        page.click("form.two-factor-start button[type=submit]")
     # The QR code is an SVG drawn by the server, shown under the strict CSP (data: images).
     qr = page.locator("img.two-factor-qr")
     assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
     device = TOTPDevice.objects.get(user=world.staff)
     page.fill("#id_otp_token", current_code(device))
-    page.click("form.two-factor-confirm button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form.two-factor-confirm button[type=submit]")
     assert "已启用" in page.locator(".two-factor-status").inner_text()
 
     page.click("form[action='/accounts/logout/'] button[type=submit]")

@@ -668,9 +668,13 @@ class ActedRecord(InsertOnly):
         related_name="+",
     )
     actor_role = models.CharField(_("操作人角色"), max_length=20)
+    comment = models.TextField(_("意见/理由"), blank=True, max_length=COMMENT_MAX_CHARS)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
     class Meta(InsertOnly.Meta):
         abstract = True
+        ordering = ["created_at", "pk"]
 
     @property
     def actor_label(self):
@@ -690,12 +694,8 @@ class AuditEvent(ActedRecord):
     action = models.CharField(_("操作"), max_length=30)
     from_state = models.CharField(_("原状态"), max_length=30, choices=State.choices)
     to_state = models.CharField(_("新状态"), max_length=30, choices=State.choices)
-    comment = models.TextField(_("意见/理由"), blank=True, max_length=COMMENT_MAX_CHARS)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
     class Meta(ActedRecord.Meta):
-        ordering = ["created_at", "pk"]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
 
@@ -728,12 +728,8 @@ class RegistrationEvent(ActedRecord):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    comment = models.TextField(_("意见/理由"), blank=True, max_length=COMMENT_MAX_CHARS)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
     class Meta(ActedRecord.Meta):
-        ordering = ["created_at", "pk"]
         verbose_name = _("注册审核记录")
         verbose_name_plural = _("注册审核记录")
 

@@ -7,7 +7,6 @@ what they stand for, each marked 演示 (:mod:`applications.demo_documents`).
 
 import functools
 import io
-from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import prefetch_related_objects
@@ -165,16 +164,7 @@ def registration_documents(organisation, user):
     """Upload a demo licence and the filled-in authorisation letter for ``organisation``'s
     registration (单位注册审核), through the real checks."""
     unit = registration.deciding_unit(organisation)
-    lead = SimpleNamespace(
-        name=organisation.name,
-        uscc=organisation.uscc,
-        org_type=organisation.org_type,
-        is_core=True,
-        is_lead=True,
-        task="",
-        legal_representative=REPRESENTATIVES[0],
-        registered_address=organisation.registered_address,
-    )
+    lead = demo_documents.Unit.lead_of(organisation, REPRESENTATIVES[0])
     title = demo_documents.licence_title(organisation.uscc)
     registration.upload(
         organisation,

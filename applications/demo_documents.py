@@ -601,6 +601,20 @@ class Unit:
             registered_address=member.registered_address,
         )
 
+    @classmethod
+    def lead_of(cls, organisation, legal_representative=""):
+        """The lead unit as the documents print it, from its organisation (no member row yet)."""
+        return cls(
+            name=organisation.name,
+            uscc=organisation.uscc,
+            org_type=organisation.org_type,
+            is_core=True,
+            is_lead=True,
+            task="",
+            legal_representative=legal_representative,
+            registered_address=organisation.registered_address,
+        )
+
     @property
     def type_label(self):
         return _type_labels().get(self.org_type, "")
@@ -629,16 +643,7 @@ def _facts(application):
     members = tuple(Unit.of(member) for member in application.members.all())
     # A draft always has its lead member (drafts.lead_member); the organisation stands in.
     organisation = application.lead_unit
-    lead = next((member for member in members if member.is_lead), None) or Unit(
-        name=organisation.name,
-        uscc=organisation.uscc,
-        org_type=organisation.org_type,
-        is_core=True,
-        is_lead=True,
-        task="",
-        legal_representative="",
-        registered_address=organisation.registered_address,
-    )
+    lead = next((member for member in members if member.is_lead), None) or Unit.lead_of(organisation)
     return members, lead
 
 

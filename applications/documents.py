@@ -183,9 +183,10 @@ def inspect(uploaded, kind=None):
     uploaded.seek(0)
     inspection = Inspection(content_type=actual, size=size, sha256=digest.hexdigest())
     if actual == PDF:
-        inspection.page_count = _pdf_pages(uploaded, name, kind)
-        uploaded.seek(0)
-        inspection.cleaned = _cleaned(uploaded, name)
+        reader = _pdf_reader(uploaded, name, kind)
+        inspection.page_count = len(reader.pages)
+        # The same reader: what counting the pages parsed is not parsed again.
+        inspection.cleaned = _cleaned(reader, name)
     else:
         _inspect_image(uploaded, name, inspection)
         uploaded.seek(0)
@@ -195,7 +196,8 @@ def inspect(uploaded, kind=None):
     return inspection
 
 
-def _pdf_pages(uploaded, name, kind):
+def _pdf_reader(uploaded, name, kind):
+    """The upload opened as a PDF, once its pages are counted within ``kind``'s limit."""
     limit = max_pages(kind)
     try:
         reader = open_pdf(uploaded)  # objects counted before any is read
@@ -221,7 +223,7 @@ def _pdf_pages(uploaded, name, kind):
         )
     if pages == 0:
         raise UploadRefused(_("PDF 文件“%(name)s”没有页面。") % {"name": name})
-    return pages
+    return reader
 
 
 def _too_many_pages(name, exceeded, limit, kind):
@@ -250,10 +252,10 @@ def _image_page(uploaded, name):
         ) from error
 
 
-def _cleaned(uploaded, name):
+def _cleaned(reader, name):
     """The copy reviewers open: the pages without scripts, actions, attachments or forms."""
     try:
-        return clean_pdf(uploaded)
+        return clean_pdf(reader)
     except PdfTooComplex as complex_:
         raise UploadRefused(too_complex_message(name, complex_)) from complex_
     except Exception as error:  # a PDF pypdf reads but cannot copy

@@ -287,10 +287,11 @@ def bounded_page_count(reader, limit):
 
 
 def clean_pdf(source):
-    """The pages of the PDF ``source`` (bytes or a binary file) without active content, as bytes.
+    """The pages of the PDF ``source`` (bytes, a binary file, or a reader :func:`open_pdf`
+    made) without active content, as bytes.
 
     Raises :class:`PdfTooComplex` for a file past the limits (module docstring)."""
-    reader = open_pdf(source)
+    reader = source if isinstance(source, PdfReader) else open_pdf(source)
     with parse_budget():
         writer = PdfWriter()
         content = [0]

@@ -61,6 +61,13 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("撤回申报")
 
 
+class Activity(models.TextChoices):
+    """What is done to a file without moving it: recorded on its audit trail by
+    ``workflow.record()``, internal (never shown to the applicant) unless said otherwise."""
+
+    NOTE = "note", _("工作备注")
+
+
 class OrganisationType(models.TextChoices):
     """Kinds of legal person that may join an alliance (Art. 2, Art. 4(2))."""
 

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from .enums import (
     SYSTEM_LABEL,
     Action,
+    Activity,
     DocumentKind,
     IndustryGroup,
     OrganisationType,
@@ -694,6 +696,11 @@ class AuditEvent(ActedRecord):
     action = models.CharField(_("操作"), max_length=30)
     from_state = models.CharField(_("原状态"), max_length=30, choices=State.choices)
     to_state = models.CharField(_("新状态"), max_length=30, choices=State.choices)
+    # What was decided, as the row's form validated it (a checklist, a meeting's decision…).
+    data = models.JSONField(_("办理数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Internal: the bureau's own record (a staff note, an expert's assignment); the applicant
+    # never sees it in the timeline, messages or PDFs.
+    internal = models.BooleanField(_("内部记录"), default=False)
 
     class Meta(ActedRecord.Meta):
         verbose_name = _("审计记录")
@@ -704,7 +711,15 @@ class AuditEvent(ActedRecord):
 
     @property
     def action_label(self):
-        return Action(self.action).label if self.action in Action.values else self.action
+        for choices in (Action, Activity):
+            if self.action in choices.values:
+                return choices(self.action).label
+        return self.action
+
+    @property
+    def moves(self):
+        """Whether the event changed the state (a transition), or records an activity."""
+        return self.action in Action.values
 
 
 class RegistrationEvent(ActedRecord):

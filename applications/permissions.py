@@ -1,13 +1,16 @@
-"""Who may see and do what, per object (django-rules predicates and per-role querysets).
+"""Who may see and do what on the applicant's side, and who holds a role for a file: the one
+policy module of ``applications`` (django-rules predicates and per-role querysets).
 
 A denied object answers 404 in the views, so that its existence does not leak: views fetch
 through :func:`applications_for_user`, whose rules are the same as the predicates here.
+The bureau side's own rules (experts, the review area) are in ``review.permissions``, built
+on these.
 """
 
 import rules
 
 from .enums import Role
-from .models import Application
+from .models import Application, AuditEvent
 
 
 @rules.predicate
@@ -67,6 +70,13 @@ def applicant_applications(user):
     return Application.objects.filter(lead_unit_id=user.organisation_id)
 
 
+def applicant_events(application=None):
+    """What the lead unit reads of a file's audit trail: never the bureau's internal events
+    (expert assignments, staff notes); their internal fields are left out by the timeline."""
+    events = AuditEvent.objects.filter(internal=False)
+    return events.filter(application=application) if application is not None else events
+
+
 def submitted_applications():
     """Files submitted at least once: the only ones a reviewer may see."""
     return Application.objects.filter(submitted_at__isnull=False)
@@ -101,12 +111,16 @@ def applications_for_user(user):
     return scope(user) if scope else Application.objects.none()
 
 
+# Who holds a role *for this file*: the same rules as the querysets above, per object.
+ACTS_AS = {
+    Role.APPLICANT: is_lead_unit_contact,
+    Role.UNIT_REVIEWER: is_routed_unit_reviewer,
+    Role.STAFF: is_bureau_staff & is_submitted,
+}
+
+
 def acts_as(user, application, role):
-    """Whether ``user`` holds ``role`` *for this application* (its own unit, its own file)."""
-    if role == Role.APPLICANT:
-        return is_lead_unit_contact(user, application)
-    if role == Role.UNIT_REVIEWER:
-        return is_routed_unit_reviewer(user, application)
-    if role == Role.STAFF:
-        return is_bureau_staff(user) and is_submitted(user, application)
-    return False
+    """Whether ``user`` holds ``role`` for ``application`` (its own unit, its own file): what
+    ``workflow.may_act`` asks of each role of a row."""
+    predicate = ACTS_AS.get(role)
+    return bool(predicate and predicate(user, application))

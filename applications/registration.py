@@ -34,6 +34,7 @@ from django.utils.translation import pgettext
 from . import documents as document_store
 from .editions import suggested_organising_unit
 from .enums import SYSTEM, RegistrationAction, RegistrationDocumentKind, RegistrationStatus, Role
+from .guards import Guard
 from .models import (
     COMMENT_MAX_CHARS,
     Notification,
@@ -381,7 +382,7 @@ def status_message(organisation):
     return _("本单位注册已经%(unit)s审核通过。") % {"unit": unit}
 
 
-def registration_guard(application, row, actor):
+def _registered(application, row, actor):
     """单位注册审核: only an approved lead unit submits (DESIGN.md "People"); drafts are fine.
 
     A guard of the rows that submit or resubmit a file (``workflow.SUBMISSION``)."""
@@ -395,6 +396,10 @@ def registration_guard(application, row, actor):
         return [waiting]
     # Not sent, or rejected: also what to do about it.
     return [f"{waiting} {status_message(organisation)}"]
+
+
+# An approval is a reviewer's decision on documents: no data satisfies it by itself.
+registration_guard = Guard(_registered)
 
 
 def _event(organisation, actor, action, source, target, *, comment="", ip_address=None):

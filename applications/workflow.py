@@ -10,18 +10,21 @@ exactly the actions it allows (DESIGN.md "Lifecycle", Art. 5–9 of 朔科发〔
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction as db_transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
 from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
-from .enums import SYSTEM, Action, Role, State
+from .enums import SYSTEM, Action, Activity, Role, State
+from .guards import Guard
 from .models import Application, AuditEvent, Notification, User
 from .permissions import acts_as
 from .registration import registration_guard
@@ -53,6 +56,17 @@ class GuardFailed(TransitionError):
     """A condition of the target state is not met."""
 
 
+@cache
+def resolve(reference):
+    """A guard, effect, record or form named in the table by its dotted path.
+
+    The bureau side (``review``) owns the conditions of its rows (experts assigned, reviews
+    submitted); ``applications`` never imports ``review``, so the table names them by path
+    and they are imported when first used.
+    """
+    return import_string(reference) if isinstance(reference, str) else reference
+
+
 @dataclass(frozen=True)
 class Transition:
     source: State
@@ -71,12 +85,27 @@ class Transition:
     records: tuple = field(default=())
     # The lead unit ticks the declaration (承诺书) when it submits.
     declaration_required: bool = False
-    # Conditions of this row: ``guard(application, row, actor)`` returns the messages of what
-    # is missing.
+    # Conditions of this row (``Guard``, or a dotted path to one): what is missing blocks it.
     guards: tuple = field(default=())
+    # The data the row records on its audit event (an ``event_data.EventDataForm``, or a
+    # dotted path to one): validated by ``transition()``, stored in ``AuditEvent.data``.
+    form: object = None
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
+
+    def row_guards(self):
+        return [resolve(guard) for guard in self.guards]
+
+    def row_effects(self):
+        return [resolve(effect) for effect in self.effects]
+
+    def row_records(self):
+        return [resolve(record) for record in self.records]
+
+    @property
+    def form_class(self):
+        return resolve(self.form) if self.form is not None else None
 
 
 def _returned_by(state):
@@ -104,9 +133,8 @@ def _bind_edition_in_force(application, row):
     application.edition = edition_in_force()
 
 
-# Guards belong to rows: ``guard(application, row, actor)`` returns the messages of what is
-# missing (none: it passes). Each module that owns a condition provides its guard.
-def edition_in_force_guard(application, row, actor):
+# Guards belong to rows. Each module that owns a condition provides its guard.
+def _edition_in_force(application, row, actor):
     """Open applications are accepted only while an edition of the measure is in force."""
     try:
         edition_in_force()
@@ -115,7 +143,7 @@ def edition_in_force_guard(application, row, actor):
     return []
 
 
-def eligibility_guard(application, row, actor):
+def _eligible(application, row, actor):
     """Art. 4–5: the lead unit's (re)submission passes every blocking eligibility rule.
 
     A first submission is judged under the edition in force that day, which it is then
@@ -126,6 +154,19 @@ def eligibility_guard(application, row, actor):
         return []  # edition_in_force_guard says so
     findings = check(application, facts_for(application, edition))
     return [str(finding.message) for finding in blocking_findings(findings)]
+
+
+def _complete(application, row, actor):
+    """The demo's complete file (members, documents), for a lead unit that has not filled one."""
+    from .demo import complete_application
+
+    if _eligible(application, row, actor):
+        complete_application(application, actor)
+
+
+# No data makes an edition be in force: the demo and the tests provide one.
+edition_in_force_guard = Guard(_edition_in_force)
+eligibility_guard = Guard(_eligible, satisfy=_complete)
 
 
 # 单位注册审核 first: whether the account may act for its organisation; then the file's rules.
@@ -321,7 +362,7 @@ def guard_problems(application, row, actor, comment="", declared=False):
 
 def row_guard_problems(application, row, actor):
     """What the row's guards find missing."""
-    return [problem for guard in row.guards for problem in guard(application, row, actor)]
+    return [problem for guard in row.row_guards() for problem in guard(application, row, actor)]
 
 
 def available_transitions(application, actor):
@@ -340,11 +381,12 @@ def available_transitions(application, actor):
     return offered
 
 
-def transition(application, action, actor, *, comment="", ip_address=None, declared=False):
+def transition(application, action, actor, *, comment="", ip_address=None, declared=False, data=None):
     """Move ``application`` by ``action``, made by ``actor`` (None: the system).
 
     Atomic: the row is locked (``SELECT … FOR UPDATE``), so of two clerks clicking at once
-    one wins and the other gets :class:`StateConflict`; nothing is applied twice. Returns
+    one wins and the other gets :class:`StateConflict`; nothing is applied twice. ``data``
+    is what the row's form (if it has one) validates and the audit event keeps. Returns
     the new :class:`AuditEvent`; ``application`` is refreshed in place.
     """
     action = Action(action)
@@ -359,13 +401,16 @@ def transition(application, action, actor, *, comment="", ip_address=None, decla
             )
         if not may_act(actor, locked, row):
             raise NotPermitted(_("您的角色不能对该申报执行“%(action)s”。") % {"action": action.label})
+        form = row_form(row, locked, actor, data)
         problems = guard_problems(locked, row, actor, comment, declared)
+        if form is not None and not form.is_valid():
+            problems.extend(form.problems())
         if problems:
             raise GuardFailed(*problems)
 
         locked.state = row.target
         locked.state_changed_at = timezone.now()
-        for effect in row.effects:
+        for effect in row.row_effects():
             effect(locked, row)
         locked.save()
         event = AuditEvent.objects.create(
@@ -378,12 +423,94 @@ def transition(application, action, actor, *, comment="", ip_address=None, decla
             comment=comment,
             ip_address=ip_address,
             created_at=locked.state_changed_at,
+            data=form.event_data() if form is not None else {},
         )
-        for record in row.records:
+        for record in row.row_records():
             record(locked, event, actor)
         _queue_notifications(locked, event)
     application.refresh_from_db()
     return event
+
+
+def row_form(row, application, actor, data):
+    """The row's form bound to ``data`` (None when the row records no data)."""
+    form_class = row.form_class
+    if form_class is None:
+        return None
+    return form_class(data or {}, application=application, actor=actor)
+
+
+def record(application, activity, actor, *, comment="", data=None, internal=True, ip_address=None):
+    """Write on the file's audit trail what was done to it without moving it (an expert
+    assigned, a review reopened, a staff note): an :class:`AuditEvent` whose states are the
+    file's current one. Internal by default: the applicant does not see the bureau's work."""
+    activity = Activity(activity)
+    state = application.state
+    return AuditEvent.objects.create(
+        application=application,
+        actor=actor,
+        actor_role=actor_role(actor),
+        action=activity,
+        from_state=state,
+        to_state=state,
+        comment=(comment or "").strip(),
+        ip_address=ip_address,
+        data=data or {},
+        internal=internal,
+    )
+
+
+def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=None, before=None):
+    """Take ``application`` along ``rows`` through ``transition()``, as the demo data and the
+    test world do: each row made by ``actor_for(row)``, its guards first satisfied where data
+    can satisfy them (``Guard.satisfy``), its form given its example data.
+    ``before(application, row, actor)`` runs first, for what a person would do before the
+    step (revise a returned file)."""
+    for row in rows:
+        actor = actor_for(row)
+        if before is not None:
+            before(application, row, actor)
+        for guard in row.row_guards():
+            if guard.satisfy is not None:
+                guard.satisfy(application, row, actor)
+        form_class = row.form_class
+        transition(
+            application,
+            row.action,
+            actor,
+            comment=comment(row) or ("—" if row.comment_required else ""),
+            ip_address=ip_address,
+            declared=True,
+            data=form_class.example(application, actor) if form_class is not None else None,
+        )
+    return application
+
+
+# The data of an activity (``record()``), read back by the form of its module.
+ACTIVITY_FORMS = {}
+
+
+def event_details(event, *, internal):
+    """``[(label, text)]`` of what ``event`` recorded, read through its row's form (or its
+    activity's); ``internal=False`` (the applicant) leaves out the internal fields."""
+    if not event.data:
+        return []
+    reference = ACTIVITY_FORMS.get(event.action)
+    if reference is None:
+        row = TABLE.get((event.from_state, event.action))
+        reference = row.form if row is not None else None
+    if reference is None:
+        return [(key, str(value)) for key, value in event.data.items()] if internal else []
+    return resolve(reference).describe(event.data, internal=internal)
+
+
+def timeline(events, *, internal):
+    """The events a reader may see, each with its ``details``: the applicant (``internal``
+    False) sees neither the internal events nor the internal fields of the others."""
+    shown = [event for event in events if internal or not event.internal]
+    for event in shown:
+        event.details = event_details(event, internal=internal)
+    return shown
 
 
 def recipients(application, event):

@@ -28,7 +28,7 @@ from .. import notifications as notices
 from .. import registration, throttles, two_factor
 from ..forms import ConfirmEmailForm, RegistrationForm, ResendConfirmationForm, TwoFactorCodeForm
 from ..models import User
-from .common import role_required
+from ..pages import role_required
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):

@@ -1,20 +1,22 @@
 """The lead unit's pages under /apply/ (Art. 4–5)."""
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from .. import pages
 from ..drafts import start_application
 from ..editions import NoEditionInForce, edition_in_force, suggested_organising_unit
 from ..eligibility import check, edition_for_next_submission, facts_for
 from ..forms import NewApplicationForm
 from ..models import Application, DocumentVersion
-from ..permissions import applicant_applications, is_applicant
+from ..pages import offered_actions, perform_transition, role_required
+from ..permissions import applicant_applications, applicant_events, is_applicant
 from ..progress import dashboard_order, next_step, registration_step
 from ..submissions import application_data, declaration, latest_changes
-from . import files
-from .common import offered_actions, perform_transition, role_required
+from ..workflow import timeline
 
 applicant_required = role_required(is_applicant)
 
@@ -25,10 +27,10 @@ def dashboard(request):
         applicant_applications(request.user)
         .select_related("industry", "organising_unit", "edition", "lead_unit__reviewing_unit")
         .defer("edition__full_text")
-        .prefetch_related("events__actor")
+        .prefetch_related(Prefetch("events", applicant_events().select_related("actor")))
     )
     for application in applications:
-        application.timeline = list(application.events.all())
+        application.timeline = timeline(application.events.all(), internal=False)
     try:
         edition = edition_in_force()
         closed_reason = ""
@@ -90,7 +92,7 @@ def detail(request, pk):
         pk=pk,
     )
     facts = facts_for(application, edition_for_next_submission(application))
-    events = list(application.events.select_related("actor"))
+    events = timeline(applicant_events(application).select_related("actor"), internal=False)
     returns = [event for event in events if event.action == "return"]
     return render(
         request,
@@ -121,17 +123,17 @@ def own_versions(application):
 def file(request, pk, version_pk, preview=False, original=False):
     """A stored version, its preview image, or its upload as it is (set by the URL)."""
     application = get_object_or_404(own_applications(request.user), pk=pk)
-    return files.serve_version(own_versions(application), version_pk, preview=preview, original=original)
+    return pages.serve_version(own_versions(application), version_pk, preview=preview, original=original)
 
 
 def form_pdf(request, pk):
     """The application form: of the data as it stands while the file can be edited (a draft,
     stamped 草稿, to sign, seal and upload); of the last submitted round once it cannot."""
-    return _generated_pdf(request, pk, files.serve_form)
+    return _generated_pdf(request, pk, pages.serve_form)
 
 
 def dossier_pdf(request, pk):
-    return _generated_pdf(request, pk, files.serve_dossier)
+    return _generated_pdf(request, pk, pages.serve_dossier)
 
 
 def _generated_pdf(request, pk, serve):
@@ -150,7 +152,7 @@ def _generated_pdf(request, pk, serve):
 def submission_pdf(request, pk, number, kind):
     """A submitted round, as the reviewers read it: its form or its full dossier."""
     application = get_object_or_404(own_applications(request.user), pk=pk)
-    return files.serve_submission(application, number, kind)
+    return pages.serve_submission(application, number, kind)
 
 
 def act(request, pk, action):

@@ -33,10 +33,10 @@ from ..forms import (
     UploadForm,
 )
 from ..models import DocumentVersion, Member
+from ..pages import offered_actions
 from ..steps import STEP_KEYS, STEP_LABELS, STEPS
 from ..submissions import declaration
 from .applicant import applicant_required, own_applications
-from .common import offered_actions
 
 FORM_STEPS = {"basics": BasicsForm, "goals": GoalsForm, "lead": LeadForm, "contact": ContactForm}
 FIXED_SLOTS = (DocumentKind.FORM, DocumentKind.AGREEMENT, DocumentKind.CHARTER)

@@ -16,15 +16,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from .. import documents as document_store
-from .. import registration
+from .. import pages, registration
 from ..enums import RegistrationDocumentKind
 from ..forms import UploadForm
 from ..models import RegistrationDocument
+from ..pages import client_ip
 from ..pdf import authorisation_letter_file
 from ..permissions import is_applicant
-from . import files
 from .applicant import applicant_required
-from .common import client_ip
 
 
 @applicant_required
@@ -108,7 +107,7 @@ def file(request, document_pk):
     if not is_applicant(request.user):
         raise Http404
     own = RegistrationDocument.objects.filter(organisation_id=request.user.organisation_id)
-    return files.serve_version(own, document_pk)
+    return pages.serve_version(own, document_pk)
 
 
 @applicant_required

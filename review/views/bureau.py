@@ -5,28 +5,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from applications import registration
+from applications import pages, registration
 from applications.eligibility import check
 from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
 from applications.models import Application, DocumentVersion
+from applications.pages import offered_actions, perform_transition, role_required
 from applications.permissions import (
     applications_for_user,
     can_view_lifecycle,
     is_bureau_staff,
-    is_expert,
-    is_unit_reviewer,
 )
 from applications.submissions import latest_changes, snapshot_findings
-from applications.views import files
-from applications.views.common import offered_actions, perform_transition, role_required
-from applications.workflow import TRANSITIONS
+from applications.workflow import TRANSITIONS, timeline
 
 from ..lifecycle import diagram
-
-
-def is_reviewer(user):
-    return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
-
+from ..permissions import is_reviewer, reviewed_applications, reviews_registrations
 
 # Organising units, bureau staff and experts; applicants have their own pages.
 reviewer_required = role_required(is_reviewer)
@@ -44,15 +37,14 @@ def dashboard(request):
     waiting_on_me = {
         row.source for row in TRANSITIONS if request.user.role in row.roles and row.action not in {"withdraw"}
     }
-    reviews_registrations = is_unit_reviewer(request.user) or is_bureau_staff(request.user)
     return render(
         request,
         "review/dashboard.html",
         {
             # 单位注册审核: registrations waiting for this unit's (or the bureau's) decision.
-            "reviews_registrations": reviews_registrations,
+            "reviews_registrations": reviews_registrations(request.user),
             "pending_registrations": registration.awaiting(request.user).count()
-            if reviews_registrations
+            if reviews_registrations(request.user)
             else 0,
             "applications": listed.order_by("-state_changed_at", "-pk"),
             "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
@@ -66,11 +58,6 @@ def dashboard(request):
             ),
         },
     )
-
-
-def reviewed_applications(user):
-    """The review area's scope; nothing for applicants and anonymous users (404)."""
-    return applications_for_user(user) if is_reviewer(user) else Application.objects.none()
 
 
 def detail(request, pk):
@@ -90,7 +77,7 @@ def detail(request, pk):
         "review/detail.html",
         {
             "application": application,
-            "events": application.events.select_related("actor"),
+            "events": timeline(application.events.select_related("actor"), internal=True),
             "actions": offered_actions(application, request.user, request),
             "action_url": "review:act",
             "findings": frozen if frozen is not None else check(application),
@@ -112,7 +99,7 @@ def submitted_versions(application):
 def file(request, pk, version_pk, preview=False, original=False):
     """A submitted version, its preview image, or its upload as it is (set by the URL)."""
     application = get_object_or_404(reviewed_applications(request.user), pk=pk)
-    return files.serve_version(
+    return pages.serve_version(
         submitted_versions(application), version_pk, preview=preview, original=original
     )
 
@@ -120,7 +107,7 @@ def file(request, pk, version_pk, preview=False, original=False):
 def submission_pdf(request, pk, number, kind):
     """A round's generated form or full dossier, built from its frozen snapshot."""
     application = get_object_or_404(reviewed_applications(request.user), pk=pk)
-    return files.serve_submission(application, number, kind)
+    return pages.serve_submission(application, number, kind)
 
 
 def act(request, pk, action):

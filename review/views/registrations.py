@@ -15,18 +15,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from applications import registration
+from applications import pages, registration
 from applications.enums import RegistrationStatus
 from applications.forms import TOO_LONG
 from applications.models import COMMENT_MAX_CHARS
-from applications.permissions import is_bureau_staff, is_unit_reviewer
-from applications.views import files
-from applications.views.common import client_ip, role_required
+from applications.pages import client_ip, role_required
+
+from ..permissions import reviews_registrations
 
 PER_PAGE = 30
 DECISIONS = {"approve": True, "reject": False}
 
-registration_reviewer_required = role_required(lambda user: is_unit_reviewer(user) or is_bureau_staff(user))
+registration_reviewer_required = role_required(reviews_registrations)
 
 
 class DecisionForm(forms.Form):
@@ -127,6 +127,6 @@ def decide(request, pk, decision):
 def file(request, pk, document_pk):
     """A file of the registration as it was sent; outside the reviewer's scope, 404."""
     organisation = _registration(request, pk)
-    return files.serve_version(
+    return pages.serve_version(
         organisation.registration_documents.filter(sent_with__isnull=False), document_pk
     )

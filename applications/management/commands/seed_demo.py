@@ -29,7 +29,7 @@ from applications.models import (
     User,
 )
 from applications.uscc import make_uscc
-from applications.workflow import TABLE, route, transition
+from applications.workflow import TABLE, drive, route
 
 DEMO_PASSWORD = "shuozhou-demo"
 
@@ -148,6 +148,17 @@ COMMENTS = {
 DEMO_UNREAD_MESSAGES = 4
 
 
+def demo_files(world):
+    """``(state, alliance name, industry code)``: a file in every state of ``State``, named
+    from the world's topics (taken again, numbered, if the lifecycle outgrows them)."""
+    topics = world["topics"]
+    for index, state in enumerate(State):
+        topic, industry_code = topics[index % len(topics)]
+        round_ = index // len(topics)
+        suffix = f"（{round_ + 1}）" if round_ else ""
+        yield state, f"朔州市{topic}产业技术创新战略联盟{suffix}", industry_code
+
+
 def demo_route(state):
     """The rows that take a demo file to ``state``: the shortest, except for the file awaiting
     the bureau, which went through a returned round first so that its reviewers see what
@@ -172,6 +183,11 @@ def revise_after_return(application, applicant):
         applicant,
         kind=DocumentKind.AGREEMENT,
     )
+
+
+def revise_before_resubmitting(application, row, actor):
+    if row.action == Action.RESUBMIT:
+        revise_after_return(application, actor)
 
 
 class Command(BaseCommand):
@@ -260,8 +276,7 @@ class Command(BaseCommand):
         self._registration(organisation, applicant, reviewer)
         actors = {Role.APPLICANT: applicant, Role.UNIT_REVIEWER: reviewer, Role.STAFF: staff}
         industries = {industry.code: industry for industry in Industry.objects.all()}
-        for state, (topic, industry_code) in zip(State, world["topics"], strict=True):
-            name = f"朔州市{topic}产业技术创新战略联盟"
+        for state, name, industry_code in demo_files(world):
             if Application.objects.filter(lead_unit=organisation, name=name).exists():
                 continue
             application = start_application(
@@ -275,14 +290,14 @@ class Command(BaseCommand):
             # Every file but the first draft is complete: the later ones were submitted.
             if state != State.DRAFT:
                 complete_application(application, applicant)
-            for row in demo_route(state):
-                if row.action == Action.RESUBMIT:
-                    revise_after_return(application, applicant)
-                actor = next((actors[role] for role in sorted(row.roles) if role in actors), None)
-                comment = COMMENTS.get(row.action, "")
-                transition(
-                    application, row.action, actor, comment=comment, ip_address="127.0.0.1", declared=True
-                )
+            drive(
+                application,
+                demo_route(state),
+                lambda row: next((actors[role] for role in sorted(row.roles) if role in actors), None),
+                comment=lambda row: COMMENTS.get(row.action, ""),
+                ip_address="127.0.0.1",
+                before=revise_before_resubmitting,
+            )
             assert application.state == state, (application.state, state)
 
     def _read_all_but_the_newest(self, created):

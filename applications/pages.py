@@ -1,0 +1,198 @@
+"""What the applicant's and the reviewers' pages share: the role check of an area, making a
+transition from a form, and serving documents and generated PDFs once the area has checked
+access.
+
+Both sides import it (``review`` never imports ``applications.views``). The applicant's pages
+and the reviewers' pages each look the application (or the registration) up in their own
+scope (404 outside it) and then call these. Reviewers see only versions that a submission
+froze; the lead unit also sees the versions of a round it has not submitted yet.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import documents
+from .enums import Action
+from .forms import TransitionForm
+from .models import COMMENT_MAX_CHARS
+from .pdf import dossier_file, form_file
+from .plain_text import download_name
+from .throttles import client_ip
+from .workflow import NotPermitted, TransitionError, available_transitions, transition
+
+
+def role_required(predicate):
+    """Pages of one area (the applicant's, the reviewers'): log-in required, other roles 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# A comment refused for its length comes back in its box on the next page (issue 8).
+KEPT_COMMENT = "portal_kept_transition_comment"
+
+
+# What is kept of a refused form's data: enough for every field of a row's form, no more.
+KEPT_FIELDS, KEPT_VALUE_CHARS = 40, 2 * COMMENT_MAX_CHARS
+
+
+def offered_actions(application, user, request=None):
+    """The transitions ``user`` may make now, each with what still blocks it, its form (if
+    the row records data) and what was typed for it and refused (once, from the
+    ``request``'s session)."""
+    kept = request.session.pop(KEPT_COMMENT, None) if request is not None else None
+    if not kept or kept.get("application") != application.pk:
+        kept = {}
+    offered = []
+    for row, problems in available_transitions(application, user):
+        mine = kept.get("action") == row.action
+        form_class = row.form_class
+        form = None
+        if form_class is not None:
+            data = row_data(kept.get("data", {}), prefix=row.action) if mine else None
+            form = form_class(data, application=application, actor=user, prefix=row.action)
+        offered.append(
+            {
+                "row": row,
+                "problems": problems,
+                "comment": kept.get("comment", "") if mine else "",
+                "comment_max": COMMENT_MAX_CHARS,
+                "form": form,
+            }
+        )
+    return offered
+
+
+def row_data(values, prefix=""):
+    """``{field: [values]}`` as the form data a row's form reads (a QueryDict), its names
+    prefixed as the page's form names them."""
+    data = QueryDict(mutable=True)
+    for name, items in values.items():
+        data.setlist(f"{prefix}-{name}" if prefix else name, items)
+    return data
+
+
+def posted_row_data(request, action):
+    """The fields posted for ``action``'s form (named ``<action>-<field>``), without the prefix,
+    bounded: what ``transition()`` validates and what is kept if it is refused."""
+    prefix = f"{action}-"
+    values = {}
+    for key in request.POST:
+        name = key.removeprefix(prefix)
+        if key.startswith(prefix) and name not in {"comment", "declared"} and len(values) < KEPT_FIELDS:
+            values[name] = [value[:KEPT_VALUE_CHARS] for value in request.POST.getlist(key)[:KEPT_FIELDS]]
+    return values
+
+
+@require_POST
+def perform_transition(request, scope, pk, action, *, success_url):
+    """Make ``action`` on the application ``pk`` as the logged-in user, then go back.
+
+    The application is looked up in ``scope``, the user's own queryset for the area: an
+    application outside it answers 404 whatever the action.
+    """
+    application = get_object_or_404(scope, pk=pk)
+    if action not in Action.values:
+        raise Http404
+    form = TransitionForm(request.POST, prefix=action)
+    data = posted_row_data(request, action)
+
+    def keep():
+        # Nothing is done; what was typed comes back in its boxes, with what to change.
+        request.session[KEPT_COMMENT] = {
+            "application": application.pk,
+            "action": action,
+            "comment": request.POST.get(f"{action}-comment", "")[: 10 * COMMENT_MAX_CHARS],
+            "data": data,
+        }
+
+    if not form.is_valid():
+        for error in form.errors.get("comment", []):
+            messages.error(request, _("意见未提交：%(error)s") % {"error": error})
+        keep()
+        return redirect(success_url, pk=application.pk)
+    try:
+        transition(
+            application,
+            action,
+            request.user,
+            comment=form.cleaned_data.get("comment", ""),
+            declared=form.cleaned_data.get("declared", False),
+            ip_address=client_ip(request),
+            data=row_data(data),
+        )
+    except NotPermitted as refusal:
+        # The user sees the file but this action is not theirs to make.
+        raise PermissionDenied(str(refusal)) from refusal
+    except TransitionError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+        keep()
+    else:
+        messages.success(
+            request,
+            _("已完成“%(action)s”，当前状态：%(state)s。")
+            % {"action": Action(action).label, "state": application.get_state_display()},
+        )
+    return redirect(success_url, pk=application.pk)
+
+
+def serve_version(versions, version_pk, *, preview=False, original=False):
+    """A version to open (an image, a PDF's cleaned copy), its preview, or the upload as it
+    is (``original``), as a download only. ``versions`` is any scope of checked files the
+    caller may read: a document's versions, or a registration's licence and letter."""
+    try:
+        version = versions.get(pk=version_pk)
+    except ObjectDoesNotExist as missing:
+        raise Http404 from missing
+    try:
+        return documents.file_response(version, preview=preview, original=original)
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+
+
+def _filename(data, suffix, submission=None):
+    name = download_name(data.get("name") or "", fallback="application")
+    round_part = f"-第{submission.number}轮" if submission else ""
+    return f"{name}{round_part}-{suffix}.pdf"
+
+
+def serve_form(application_pk, data, *, submission=None):
+    """The generated application form, inline, so that it opens in the browser's viewer."""
+    output = form_file(application_pk, data, submission=submission)
+    response = FileResponse(
+        output, content_type="application/pdf", filename=_filename(data, "申请书", submission)
+    )
+    return documents.private(response)
+
+
+def serve_dossier(application_pk, data, *, submission=None):
+    """The full dossier, built once per content version (a draft's, or a round's)."""
+    output = dossier_file(application_pk, data, submission=submission)
+    response = FileResponse(
+        output, content_type="application/pdf", filename=_filename(data, "全套材料", submission)
+    )
+    return documents.private(response)
+
+
+def serve_submission(application, number, kind):
+    """A submitted round as the reviewers read it: its form or its full dossier."""
+    submission = get_object_or_404(application.submissions, number=number)
+    serve = serve_dossier if kind == "dossier" else serve_form
+    return serve(application.pk, submission.data, submission=submission)

@@ -1,0 +1,23 @@
+"""Who may see and do what on the bureau side: the one policy module of ``review``.
+
+Built on ``applications.permissions`` (the roles, and the files each role may see); the
+review area's views and querysets both use these. A file outside a user's scope answers 404.
+"""
+
+from applications.models import Application
+from applications.permissions import applications_for_user, is_bureau_staff, is_expert, is_unit_reviewer
+
+
+def is_reviewer(user):
+    """Organising units, bureau staff and experts: the review area's people."""
+    return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
+
+
+def reviews_registrations(user):
+    """单位注册审核 is the organising units' and the bureau's."""
+    return is_unit_reviewer(user) or is_bureau_staff(user)
+
+
+def reviewed_applications(user):
+    """The review area's scope; nothing for applicants and anonymous users (404)."""
+    return applications_for_user(user) if is_reviewer(user) else Application.objects.none()

@@ -66,6 +66,13 @@ class Activity(models.TextChoices):
     ``workflow.record()``, internal (never shown to the applicant) unless said otherwise."""
 
     NOTE = "note", _("工作备注")
+    # The expert stage (Art. 6, review.experts and review.scoring): never shown to applicants.
+    EXPERT_ASSIGNED = "expert_assigned", _("指派评审专家")
+    EXPERT_DECLARED = "expert_declared", _("声明无利害关系（回避声明）")
+    EXPERT_DECLINED = "expert_declined", _("申请回避，谢绝评审")
+    ASSIGNMENT_WITHDRAWN = "assignment_withdrawn", _("撤回专家指派")
+    REVIEW_SUBMITTED = "review_submitted", _("提交专家评审意见")
+    REVIEW_REOPENED = "review_reopened", _("重新开放专家评审意见")
 
 
 class OrganisationType(models.TextChoices):

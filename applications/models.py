@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -156,7 +157,24 @@ class PolicyEdition(EnglishName):
     score_max_per_aspect = models.PositiveSmallIntegerField(
         _("单项评分满分"),
         default=25,
-        help_text=_("第六条四个方面（创新活动、创新绩效、服务产业、运行管理）各自的满分。"),
+        help_text=_(
+            "第六条四个方面（创新活动、创新绩效、服务产业、运行管理）各自的满分：新建版本时据此生成评分细则，"
+            "此后在评分细则中逐项调整。"
+        ),
+    )
+    # Art. 6 sets no time for the experts' review nor a rule for their disagreement: the
+    # bureau's own numbers, kept with the others on the edition (review.experts, review.panel).
+    review_days = models.PositiveSmallIntegerField(
+        _("专家评审期限（天）"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("指派专家时默认的评审截止期限：自指派之日起的自然日数。"),
+    )
+    disagreement_threshold = models.PositiveSmallIntegerField(
+        _("专家意见分歧阈值（总分差）"),
+        default=15,
+        validators=[MaxValueValidator(400)],
+        help_text=_("专家总分最高与最低之差超过此分值时，评审汇总标注“意见分歧较大”。"),
     )
     full_text = models.TextField(
         _("全文"),

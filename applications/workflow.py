@@ -243,8 +243,23 @@ TRANSITIONS = (
         comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
         effects=(_remember_returning_level,),
     ),
-    _t(State.FORWARDED, Action.START_REVIEW, State.UNDER_REVIEW, {STAFF}),
-    _t(State.UNDER_REVIEW, Action.CLOSE_REVIEW, State.AWAITING_DECISION, {STAFF}),
+    # The review starts with the edition's number of experts assigned, and closes once each
+    # of them has submitted; the panel's result is then frozen into the file (review.panel).
+    _t(
+        State.FORWARDED,
+        Action.START_REVIEW,
+        State.UNDER_REVIEW,
+        {STAFF},
+        guards=("review.experts.enough_experts",),
+    ),
+    _t(
+        State.UNDER_REVIEW,
+        Action.CLOSE_REVIEW,
+        State.AWAITING_DECISION,
+        {STAFF},
+        guards=("review.scoring.all_reviews_submitted",),
+        records=("review.panel.freeze_panel",),
+    ),
     _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}),
     _t(
         State.AWAITING_DECISION,
@@ -487,7 +502,12 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
 
 
 # The data of an activity (``record()``), read back by the form of its module.
-ACTIVITY_FORMS = {}
+ACTIVITY_FORMS = {
+    Activity.EXPERT_ASSIGNED: "review.forms.AssignmentRecord",
+    Activity.ASSIGNMENT_WITHDRAWN: "review.forms.AssignmentRecord",
+    Activity.REVIEW_SUBMITTED: "review.forms.SubmissionRecord",
+    Activity.REVIEW_REOPENED: "review.forms.AssignmentRecord",
+}
 
 
 def event_details(event, *, internal):

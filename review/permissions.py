@@ -2,10 +2,17 @@
 
 Built on ``applications.permissions`` (the roles, and the files each role may see); the
 review area's views and querysets both use these. A file outside a user's scope answers 404.
+
+Experts' scope lives here, not in ``applications`` (which never imports ``review``): an
+expert sees a file assigned to them, and its dossier only once they have declared no
+conflict of interest (回避声明, Art. 6); never a file they declined or were withdrawn from.
 """
 
 from applications.models import Application
 from applications.permissions import applications_for_user, is_bureau_staff, is_expert, is_unit_reviewer
+
+from .enums import ACTIVE_ASSIGNMENT, AssignmentStatus
+from .models import Assignment
 
 
 def is_reviewer(user):
@@ -18,6 +25,34 @@ def reviews_registrations(user):
     return is_unit_reviewer(user) or is_bureau_staff(user)
 
 
+def manages_experts(user):
+    """The expert pool, assignments and the panel are the bureau's (Art. 6)."""
+    return is_bureau_staff(user)
+
+
+def expert_assignments(user, *, declared=False):
+    """The expert's own assignments that are still theirs: assigned (to declare) or declared;
+    ``declared`` keeps the declared ones only. Nothing for anyone else."""
+    if not is_expert(user):
+        return Assignment.objects.none()
+    statuses = (AssignmentStatus.DECLARED,) if declared else ACTIVE_ASSIGNMENT
+    return Assignment.objects.filter(expert__user=user, status__in=statuses)
+
+
+def assigned_applications(user):
+    """The files an expert may see the cover of, to declare or decline: assigned to them."""
+    return Application.objects.filter(pk__in=expert_assignments(user).values("application_id"))
+
+
+def declared_applications(user):
+    """The files whose dossier an expert may open and score: assigned and declared."""
+    return Application.objects.filter(pk__in=expert_assignments(user, declared=True).values("application_id"))
+
+
 def reviewed_applications(user):
-    """The review area's scope; nothing for applicants and anonymous users (404)."""
+    """The review area's scope, for the files' pages, their documents and PDFs: an expert's
+    declared files; an organising unit's and the bureau's as ``applications_for_user``;
+    nothing for applicants and anonymous users (404)."""
+    if is_expert(user):
+        return declared_applications(user)
     return applications_for_user(user) if is_reviewer(user) else Application.objects.none()

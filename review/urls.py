@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, registrations
+from .views import bureau, expert, experts, registrations
 
 app_name = "review"
 
@@ -27,6 +27,22 @@ urlpatterns = [
         name="submission_pdf",
     ),
     path("lifecycle/", bureau.lifecycle, name="lifecycle"),
+    # The expert stage (Art. 6): the bureau's pool, assignments and panel.
+    path("experts/", experts.pool, name="experts"),
+    path("experts/new/", experts.expert_new, name="expert_new"),
+    path("experts/<int:pk>/", experts.expert_edit, name="expert_edit"),
+    path("applications/<int:pk>/experts/", experts.assignments, name="assignments"),
+    path("applications/<int:pk>/experts/assign/", experts.assign, name="assign"),
+    path(
+        "applications/<int:pk>/experts/<int:assignment_pk>/withdraw/",
+        experts.withdraw,
+        name="assignment_withdraw",
+    ),
+    path("applications/<int:pk>/experts/<int:assignment_pk>/reopen/", experts.reopen, name="review_reopen"),
+    path("applications/<int:pk>/panel/", experts.panel_page, name="panel"),
+    # The expert's own: the 回避声明 and the review.
+    path("applications/<int:pk>/declaration/", expert.declaration, name="declaration"),
+    path("applications/<int:pk>/score/", expert.score, name="score"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

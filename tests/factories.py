@@ -77,3 +77,23 @@ def log_in(client, username, password=PASSWORD, address="127.0.0.1", **extra):
 
 def signed_in(client):
     return "_auth_user_id" in client.session
+
+
+def expert(username=None, *, account=True, name=None, affiliation="太原理工大学", industries=(), **fields):
+    """A member of the expert pool (review.models.Expert) with an expert's account: the
+    user ``username`` if there is one, else a new one; none with ``account=False``."""
+    from review.models import Expert
+
+    user = None
+    if account:
+        user = User.objects.filter(username=username).first() if username else None
+        if user is None:
+            user = UserFactory(role=Role.EXPERT, **({"username": username} if username else {}))
+    profile = Expert.objects.create(
+        user=user,
+        name=name or (user.full_name if user else "未关联账号的专家"),
+        affiliation=affiliation,
+        **fields,
+    )
+    profile.industries.set(industries)
+    return profile

@@ -23,6 +23,8 @@ LOGGED_IN = {role: 200 for role in ROLES if role != "anonymous"}
 OWN_FILE = answers(404, applicant=200)
 OWN_FILE_READ_ONLY = answers(404, applicant=302)
 REVIEWED_FILE = answers(404, unit=200, staff=200)
+STAFF_PAGE = answers(403, anonymous=302, staff=200)
+STAFF_STEP = answers(403, anonymous=302, staff=302)
 
 
 def member(app):
@@ -73,6 +75,39 @@ def own_registration_file(app):
     record = RegistrationDocument(organisation=app.lead_unit, kind="licence")
     documents.save_checked(record, uploaded, None, documents.inspect(uploaded))
     return {"document_pk": record.pk}
+
+
+def pool_expert(app):
+    from review.models import Expert
+
+    return {"pk": Expert.objects.create(name="韩立平", affiliation="中北大学").pk}
+
+
+def experts_assignment(app, status="declared"):
+    """The world's expert assigned to the file (through the ORM: the file is not at the
+    expert stage) and declared: their own pages answer them, staff manage it. The same
+    assignment each time it is asked for."""
+    from applications.models import User
+    from review.models import Assignment, Expert
+
+    user = User.objects.get(username="expert1")
+    profile, _created = Expert.objects.get_or_create(
+        user=user, defaults={"name": "刘振华", "affiliation": "太原理工大学"}
+    )
+    assignment, _created = Assignment.objects.get_or_create(
+        application=app,
+        expert=profile,
+        defaults={
+            "status": status,
+            "due_on": app.state_changed_at.date(),
+            "assigned_by": User.objects.get(username="staff"),
+        },
+    )
+    return {"pk": app.pk, "assignment_pk": assignment.pk}
+
+
+def assigned_file(app, status="declared"):
+    return {"pk": experts_assignment(app, status)["pk"]}
 
 
 def round_pdf(kind):
@@ -204,6 +239,24 @@ MATRIX = {
         lambda app: {"pk": app.pk, "action": "forward"},
         answers(404, unit=302, staff=403),
     ),
+    # The expert stage (Art. 6): the pool, assignments and the panel are the bureau's (other
+    # roles 403). Refused steps (nothing to assign on a submitted file, no reason given)
+    # answer 302 with their message.
+    "review:experts": ("get", None, STAFF_PAGE),
+    "review:expert_new": ("get", None, STAFF_PAGE),
+    "review:expert_edit": ("get", pool_expert, STAFF_PAGE),
+    "review:assignments": ("get", lambda app: {"pk": app.pk}, STAFF_PAGE),
+    "review:assign": ("post", lambda app: {"pk": app.pk}, STAFF_STEP),
+    "review:assignment_withdraw": ("post", experts_assignment, STAFF_STEP),
+    "review:review_reopen": ("post", experts_assignment, STAFF_STEP),
+    "review:panel": ("get", lambda app: {"pk": app.pk}, STAFF_PAGE),
+    # The expert's own, on a file assigned to them (404 on any other: tests/review).
+    "review:declaration": (
+        "post",
+        lambda app: assigned_file(app, "assigned"),
+        answers(403, anonymous=302, expert=302),
+    ),
+    "review:score": ("get", assigned_file, answers(403, anonymous=302, expert=200)),
     # The procedure is for every signed-in role to read; anonymous visitors log in first.
     "review:lifecycle": ("get", None, answers(200, anonymous=302)),
     # Django's admin: only the administrator gets in; the rest go to its log-in page.

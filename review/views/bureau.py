@@ -14,12 +14,14 @@ from applications.permissions import (
     applications_for_user,
     can_view_lifecycle,
     is_bureau_staff,
+    is_expert,
 )
 from applications.submissions import latest_changes, snapshot_findings
 from applications.workflow import TRANSITIONS, timeline
 
 from ..lifecycle import diagram
 from ..permissions import is_reviewer, reviewed_applications, reviews_registrations
+from . import expert, experts
 
 # Organising units, bureau staff and experts; applicants have their own pages.
 reviewer_required = role_required(is_reviewer)
@@ -27,7 +29,10 @@ reviewer_required = role_required(is_reviewer)
 
 @reviewer_required
 def dashboard(request):
-    """The reviewer's work list: files in their scope, those awaiting them first."""
+    """The reviewer's work list: files in their scope, those awaiting them first. An
+    expert's list is of their assignments (review.views.expert)."""
+    if is_expert(request.user):
+        return expert.dashboard(request)
     scope = applications_for_user(request.user)
     state = request.GET.get("state", "")
     listed = scope.select_related("lead_unit", "industry", "organising_unit")
@@ -61,6 +66,9 @@ def dashboard(request):
 
 
 def detail(request, pk):
+    if is_expert(request.user):
+        # An expert's page of a file assigned to them: the 回避声明 first, then the dossier.
+        return expert.detail(request, pk)
     application = get_object_or_404(
         reviewed_applications(request.user)
         .select_related("industry", "organising_unit", "edition", "lead_unit")
@@ -87,6 +95,7 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "file_url": "review:file",
             "original_url": "review:original",
+            "expert_stage": experts.expert_stage(application, request.user),
         },
     )
 

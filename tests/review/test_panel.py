@@ -10,10 +10,11 @@ from django.utils import timezone
 from applications.enums import Action, Activity, State
 from applications.models import Notification
 from applications.workflow import transition
-from review.enums import AssignmentStatus, Recommendation, ReviewStatus
+from review.enums import AssignmentStatus, Recommendation, ReviewProgress, ReviewStatus
 from review.models import AspectScore, Assignment, ExpertReview, PanelResult
 from review.panel import panel
 from review.rubric import rubric
+from review.scoring import progress_of
 
 from ..factories import expert, log_in
 from .helpers import panel_of, submit
@@ -228,3 +229,39 @@ def test_the_applicant_sees_none_of_the_expert_stage(world, client):
     assert all(name not in message.body for message in messages for name in names)
     assert client.get(reverse("review:panel", args=[application.pk])).status_code == 403
     assert client.get(reverse("review:assignments", args=[application.pk])).status_code == 403
+
+
+# The demo ------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_experts_at_every_point_and_expert1_has_something_to_score(demo, client):
+    points = {progress_of(a) for a in Assignment.objects.select_related("review", "application")}
+    log_in(client, "expert1", "shuozhou-demo")
+    dashboard = client.get(reverse("review:dashboard")).content.decode()
+    to_score = Assignment.objects.get(
+        expert__user__username="expert1",
+        application__state=State.UNDER_REVIEW,
+        application__lead_unit__name="朔州市晋北新材料科技有限公司",
+    )
+    sheet = client.get(reverse("review:score", args=[to_score.application_id])).content.decode()
+
+    assert {
+        ReviewProgress.NOT_DECLARED,
+        ReviewProgress.DECLARED,
+        ReviewProgress.DRAFT,
+        ReviewProgress.SUBMITTED,
+    } <= points
+    assert progress_of(to_score) == ReviewProgress.DECLARED
+    assert to_score.application.name in dashboard and "已声明，待评分" in dashboard
+    assert "提交评审意见</button>" in sheet
+    # expert1–3 review 朔城区's files, expert4 平鲁区's.
+    assert set(
+        Assignment.objects.filter(application__organising_unit__code="shuocheng").values_list(
+            "expert__user__username", flat=True
+        )
+    ) == {"expert1", "expert2", "expert3"}
+    assert "expert4" in Assignment.objects.filter(application__organising_unit__code="pinglu").values_list(
+        "expert__user__username", flat=True
+    )
+    # A closed panel whose experts disagree, frozen for the Party group.
+    assert PanelResult.objects.filter(disagreement=True, application__state=State.AWAITING_DECISION).exists()

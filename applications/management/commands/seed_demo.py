@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F, Max
 from django.test.utils import override_settings
+from django.utils.module_loading import import_string
 
 from applications import demo_documents, drafts, registration
 from applications.demo import complete_application, registration_documents
@@ -61,6 +62,7 @@ WORLDS = [
         },
         "unit": "shuocheng",
         "unit_user": ("unit-shuocheng", "李晓红", "shuocheng@example.com"),
+        "experts": ("expert1", "expert2", "expert3"),
         "topics": [
             ("粉煤灰综合利用", "new-materials"),
             ("光伏组件回收", "photovoltaics"),
@@ -88,6 +90,7 @@ WORLDS = [
         },
         "unit": "pinglu",
         "unit_user": ("unit-pinglu", "张志强", "pinglu@example.com"),
+        "experts": ("expert4", "expert5", "expert6"),
         "topics": [
             ("煤矿智能化", "coal"),
             ("火电灵活性改造", "power"),
@@ -125,7 +128,17 @@ EXPERTS = [
     ("expert2", "孙美玲", "expert2@example.com"),
     ("expert3", "周国强", "expert3@example.com"),
     ("expert4", "吴海燕", "expert4@example.com"),
+    ("expert5", "郑晓东", "expert5@example.com"),
+    ("expert6", "高文静", "expert6@example.com"),
 ]
+
+
+def review_demo(name):
+    """A step of the bureau side's demo (review.demo: the expert pool, the experts' work on
+    each file), named by its path as the transition table names review's guards:
+    ``applications`` never imports ``review``."""
+    return import_string(f"review.demo.{name}")
+
 
 # What the demo's reviewers write when they act.
 COMMENTS = {
@@ -208,6 +221,7 @@ class Command(BaseCommand):
             staff = self._user(*STAFF)
             for username, name, email in EXPERTS:
                 self._user(username, name, email, Role.EXPERT)
+            review_demo("expert_pool")()
             self._user("admin", "系统管理员", "admin@example.com", Role.ADMIN, superuser=True)
             for world in WORLDS:
                 self._world(world, edition, staff)
@@ -296,9 +310,22 @@ class Command(BaseCommand):
                 lambda row: next((actors[role] for role in sorted(row.roles) if role in actors), None),
                 comment=lambda row: COMMENTS.get(row.action, ""),
                 ip_address="127.0.0.1",
-                before=revise_before_resubmitting,
+                before=self._before(world, state),
             )
             assert application.state == state, (application.state, state)
+            review_demo("settle")(application, state, world["experts"], staff)
+
+    @staticmethod
+    def _before(world, outcome):
+        """What people do before a demo file's step: the lead unit revises a returned file;
+        the bureau assigns the world's experts, who score before the review closes."""
+        prepare = review_demo("prepare_step")
+
+        def before(application, row, actor):
+            revise_before_resubmitting(application, row, actor)
+            prepare(application, row, actor, experts=world["experts"], outcome=outcome)
+
+        return before
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,
@@ -321,8 +348,8 @@ class Command(BaseCommand):
             ("unit-shuocheng", "组织单位：朔城区科技局"),
             ("unit-pinglu", "组织单位：平鲁区科技局"),
             ("staff", "市科技局"),
-            ("expert1 … expert3", "评审专家（朔城区一组）"),
-            ("expert4", "评审专家（平鲁区一组）"),
+            ("expert1 … expert3", "评审专家（朔城区一组；expert1 有待评分的申报）"),
+            ("expert4 … expert6", "评审专家（平鲁区一组）"),
             ("admin", "系统管理员（/admin/）"),
         ]
         for username, role in rows:

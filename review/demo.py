@@ -1,0 +1,175 @@
+"""The expert stage of the demo data (``manage.py seed_demo``): the pool, and each world's
+files under review with their experts at every point — not declared, declared, a draft,
+submitted — and a closed panel whose experts disagree.
+
+``seed_demo`` (in ``applications``, which never imports ``review``) calls these by their
+dotted paths, as the transition table names review's guards. Each runs once per demo file:
+seed_demo skips the files it made before, so a second run adds nothing.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from applications.enums import Action, Role, State
+from applications.models import Industry, User
+from applications.uscc import make_uscc
+
+from . import experts as pool
+from . import scoring
+from .enums import AssignmentStatus, Recommendation
+from .models import Expert
+from .rubric import rubric
+
+# Experts with an account (seed_demo makes the users): title, employer, fields, industries.
+PROFILES = {
+    "expert1": (
+        "教授",
+        "太原理工大学",
+        "固废资源化；无机非金属材料",
+        ["new-materials", "ceramics", "other-emerging"],
+    ),
+    "expert2": ("研究员", "山西省科学技术情报与战略研究院", "科技政策；产业技术创新联盟评估", []),
+    "expert3": ("正高级工程师", "中北大学", "光伏材料；装备制造", ["photovoltaics", "equipment"]),
+    "expert4": ("教授", "中国矿业大学", "煤矿智能化；煤化工", ["coal", "coal-chemicals", "power"]),
+    "expert5": ("研究员", "山西省能源研究院", "火电灵活性；储能", ["power", "equipment"]),
+    "expert6": ("副教授", "山西农业大学", "农产品精深加工；中药材", ["green-food", "medicine"]),
+}
+
+# Experts listed before they have an account: one works for a member of every demo file (the
+# assignment page shows that they must recuse), one has left the pool.
+POOL_ONLY = (
+    {
+        "name": "马晓峰",
+        "title": "副教授",
+        "affiliation": "朔州职业技术学院",
+        "affiliation_uscc": make_uscc("12140600", "MB0A1001"),
+        "fields": "材料成型；职业教育产教融合",
+        "industries": ["new-materials"],
+    },
+    {
+        "name": "郑立新",
+        "title": "高级工程师",
+        "affiliation": "大同煤矿集团有限责任公司（已退休）",
+        "fields": "采矿工程",
+        "industries": ["coal"],
+        "is_active": False,
+    },
+)
+
+# The scores of a closed panel whose experts disagree (totals 88, 62 and 80 of 100).
+DISAGREEING = (
+    ([23, 22, 21, 22], Recommendation.RECOMMEND, "联盟协同机制完善，技术攻关方向明确，建议认定。"),
+    (
+        [16, 15, 16, 15],
+        Recommendation.NOT_RECOMMEND,
+        "成员单位之间的实质性合作尚少，创新绩效以牵头单位为主，建议完善后再行认定。",
+    ),
+    ([20, 20, 19, 21], Recommendation.RECOMMEND, "整体符合认定条件，建议加强标准化工作。"),
+)
+REJECTED = (
+    ([12, 11, 13, 14], Recommendation.NOT_RECOMMEND, "产学研结合不足，服务产业的成效尚未显现。"),
+    ([14, 12, 12, 15], Recommendation.NOT_RECOMMEND, "技术创新目标缺少可考核的指标。"),
+    ([15, 13, 14, 15], Recommendation.NOT_RECOMMEND, "建议补充高校或科研机构成员后再行申报。"),
+)
+
+
+def expert_pool():
+    """Profiles for the demo's expert accounts, and the pool-only entries (idempotent)."""
+    industries = {industry.code: industry for industry in Industry.objects.all()}
+    for username, (title, affiliation, fields, codes) in PROFILES.items():
+        user = User.objects.filter(username=username, role=Role.EXPERT).first()
+        if user is None or Expert.objects.filter(user=user).exists():
+            continue
+        profile = Expert.objects.create(
+            user=user,
+            name=user.full_name,
+            title=title,
+            affiliation=affiliation,
+            fields=fields,
+            phone="0349-20210" + username[-1].zfill(2),
+            email=user.email,
+        )
+        profile.industries.set([industries[code] for code in codes if code in industries])
+    for entry in POOL_ONLY:
+        entry = dict(entry)
+        codes = entry.pop("industries")
+        profile, created = Expert.objects.get_or_create(name=entry.pop("name"), user=None, defaults=entry)
+        if created:
+            profile.industries.set([industries[code] for code in codes if code in industries])
+
+
+def _experts(usernames):
+    return [Expert.objects.get(user__username=username) for username in usernames]
+
+
+def _assign(application, usernames, staff, *, due_on=None):
+    return [pool.assign(application, expert, staff, due_on=due_on) for expert in _experts(usernames)]
+
+
+def _submit(assignment, values, recommendation, opinion, *, draft=False):
+    if assignment.status == AssignmentStatus.ASSIGNED:
+        assignment = pool.declare(assignment, assignment.expert.user)
+    aspects = rubric(assignment.application.edition)
+    scores = {
+        aspect.code: (Decimal(value), scoring.DEMO_COMMENT)
+        for aspect, value in zip(aspects, values, strict=True)
+        if value is not None
+    }
+    scoring.save_review(
+        assignment,
+        assignment.expert.user,
+        scores=scores,
+        opinion=opinion,
+        recommendation=recommendation,
+        submit=not draft,
+    )
+
+
+def prepare_step(application, row, actor, *, experts, outcome):
+    """Before a demo file makes ``row`` on its way to ``outcome``: the world's ``experts``
+    are assigned when the review starts; a file bound for the Party group closes with a
+    panel whose experts disagree, one bound for rejection with low scores."""
+    if row.action == Action.START_REVIEW:
+        if outcome == State.UNDER_REVIEW and experts[0] != "expert1":
+            # 平鲁区's file under review: its last expert's deadline has passed (overdue).
+            yesterday = timezone.localdate() - datetime.timedelta(days=1)
+            _assign(application, experts[:-1], actor)
+            _assign(application, experts[-1:], actor, due_on=yesterday)
+        else:
+            _assign(application, experts, actor)
+    elif row.action == Action.CLOSE_REVIEW and outcome in (State.AWAITING_DECISION, State.REJECTED):
+        presets = DISAGREEING if outcome == State.AWAITING_DECISION else REJECTED
+        assignments = pool.active_assignments(application).select_related(
+            "expert__user", "application__edition"
+        )
+        for assignment, (values, recommendation, opinion) in zip(assignments, presets, strict=False):
+            _submit(assignment, values, recommendation, opinion)
+
+
+def settle(application, state, experts, staff):
+    """After a demo file reached ``state``: its experts at different points.
+
+    At the formal check, the first two experts are assigned ahead of the review, the first
+    not yet declared, the second declared. Under review: the first expert has declared and
+    has yet to score (log in as expert1: there is something to score), the second has a
+    draft, the third has submitted — in 平鲁区's world (expert4 first), the first has a draft,
+    the second has submitted and the third has not declared, past the deadline.
+    """
+    if state == State.FORWARDED:
+        first, second = _assign(application, experts[:2], staff)
+        pool.declare(second, second.expert.user)
+    elif state == State.UNDER_REVIEW:
+        assignments = list(
+            pool.active_assignments(application).select_related("expert__user", "application__edition")
+        )
+        by_user = {assignment.expert.user.username: assignment for assignment in assignments}
+        first, second, third = (by_user[username] for username in experts)
+        if experts[0] == "expert1":
+            pool.declare(first, first.expert.user)
+            _submit(second, [20, 19, None, None], "", "", draft=True)
+            _submit(third, [21, 20, 19, 20], Recommendation.RECOMMEND, "联盟组织架构完整，建议认定。")
+        else:
+            _submit(first, [22, 21, 20, None], Recommendation.RECOMMEND, "", draft=True)
+            _submit(second, [19, 20, 18, 19], Recommendation.RECOMMEND, "运行管理制度健全，建议认定。")

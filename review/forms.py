@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,9 +66,8 @@ class ExpertForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         say_how_long(self)
         taken = Expert.objects.exclude(pk=self.instance.pk).filter(user__isnull=False).values("user_id")
-        self.fields["user"].queryset = (
-            User.objects.filter(role=Role.EXPERT, is_active=True).exclude(pk__in=taken).order_by("username")
-        )
+        offered = Q(role=Role.EXPERT, is_active=True) | Q(pk=self.instance.user_id)
+        self.fields["user"].queryset = User.objects.filter(offered).exclude(pk__in=taken).order_by("username")
         self.fields["user"].label_from_instance = lambda user: f"{user.username} · {user}"
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -76,7 +76,8 @@ class ExpertForm(forms.ModelForm):
 class AssignForm(forms.Form):
     """One expert of the suggestions, and the deadline (the edition's default)."""
 
-    expert = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # A row id: bounded, so that no number beyond the database's integers reaches a query.
+    expert = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     due_on = forms.DateField(label=_("评审截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_due_on(self):

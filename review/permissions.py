@@ -8,10 +8,13 @@ expert sees a file assigned to them, and its dossier only once they have declare
 conflict of interest (回避声明, Art. 6); never a file they declined or were withdrawn from.
 """
 
+from django.db.models import Q
+
 from applications.models import Application
 from applications.permissions import applications_for_user, is_bureau_staff, is_expert, is_unit_reviewer
 
-from .enums import ACTIVE_ASSIGNMENT, AssignmentStatus
+from .enums import AssignmentStatus
+from .experts import ASSIGNABLE_STATES
 from .models import Assignment
 
 
@@ -31,12 +34,18 @@ def manages_experts(user):
 
 
 def expert_assignments(user, *, declared=False):
-    """The expert's own assignments that are still theirs: assigned (to declare) or declared;
+    """The expert's own assignments that are still theirs: declared ones, and those still to
+    declare while the file is at the expert stage (not on a file withdrawn meanwhile);
     ``declared`` keeps the declared ones only. Nothing for anyone else."""
     if not is_expert(user):
         return Assignment.objects.none()
-    statuses = (AssignmentStatus.DECLARED,) if declared else ACTIVE_ASSIGNMENT
-    return Assignment.objects.filter(expert__user=user, status__in=statuses)
+    mine = Assignment.objects.filter(expert__user=user)
+    if declared:
+        return mine.filter(status=AssignmentStatus.DECLARED)
+    return mine.filter(
+        Q(status=AssignmentStatus.DECLARED)
+        | Q(status=AssignmentStatus.ASSIGNED, application__state__in=ASSIGNABLE_STATES)
+    )
 
 
 def assigned_applications(user):

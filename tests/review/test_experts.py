@@ -467,9 +467,9 @@ def test_the_experts_list_takes_the_same_queries_for_1_and_50_files(
                 expert=reviewer,
                 due_on=due,
                 assigned_by=world.staff,
-                status=AssignmentStatus.DECLARED if n % 2 else AssignmentStatus.ASSIGNED,
+                status=AssignmentStatus.DECLARED,
             )
-            for n, application in enumerate(files)
+            for application in files
         ]
     )
     expert_client(client, "reviewer")
@@ -483,3 +483,28 @@ def test_the_experts_list_takes_the_same_queries_for_1_and_50_files(
 # Session, user, unread messages, the footer's edition; the assignments with their files, lead
 # units, industries and reviews.
 QUERIES_FOR_EXPERT_LIST = 5
+
+
+def test_an_undeclared_assignment_ends_when_the_applicant_withdraws_the_file(world, client):
+    application, (assignment, *_rest) = panel_of(world, declared=False, state=State.FORWARDED)
+    transition(application, Action.WITHDRAW, world.applicant)
+    expert_client(client, "reviewer1")
+
+    dashboard = client.get(reverse("review:dashboard")).content.decode()
+
+    assert application.name not in dashboard
+    assert client.get(reverse("review:detail", args=[application.pk])).status_code == 404
+
+
+def test_an_assignment_naming_no_expert_of_the_pool_is_refused_with_a_message(world, client):
+    application = world.application(State.FORWARDED)
+    staff_client(client)
+    url = reverse("review:assign", args=[application.pk])
+    due = pool.due_date(application).isoformat()
+
+    huge = client.post(url, {"expert": "9" * 30, "due_on": due}, follow=True).content.decode()
+    missing = client.post(url, {"expert": "123456", "due_on": due}, follow=True).content.decode()
+
+    assert "2147483647" in huge
+    assert "专家库中没有该专家。" in missing
+    assert not Assignment.objects.exists()

@@ -63,7 +63,8 @@ def dashboard(request):
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "items": work_items(page.object_list, request.user),
             "state_counts": [(s, counts[s.value]) for s in State if counts.get(s.value)],
-            "selected_state": request.GET.get("state", ""),
+            # The state filtered by, if it is one (the list ignores any other value).
+            "selected_state": listing.form.cleaned_data.get("state", "") if listing.is_bound else "",
             "waiting_states": waiting,
             "waiting_count": sum(n for state, n in counts.items() if state in waiting),
             "export_max_rows": exports.EXPORT_MAX_ROWS,

@@ -56,7 +56,6 @@ def dashboard(request):
         {
             "worklist": True,
             # 单位注册审核: registrations waiting for this unit's (or the bureau's) decision.
-            "reviews_registrations": True,
             "pending_registrations": registration.awaiting(request.user).count(),
             "filter": listing,
             "page": page,

@@ -197,6 +197,10 @@ MATRIX = {
         None,
         answers(403, anonymous=302, unit=200, other_unit=200, staff=200, expert=200),
     ),
+    # The work list as a spreadsheet: the units' and the bureau's (a unit's holds its own
+    # county's files only: tests/review/test_dashboard.py); experts keep their own list.
+    "review:export_csv": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
+    "review:export_xlsx": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
     "review:detail": ("get", lambda app: {"pk": app.pk}, answers(404, unit=200, staff=200)),
     # Staff see the file but forwarding is the unit's: refused with 403, nothing applied.
     "review:act": (

@@ -81,11 +81,15 @@ def notify(
     once it commits (a rollback sends nothing), a ``DRAFT`` only after :func:`release`.
     """
     notices, mails = [], []
+    # The context names no recipient: rendered once per language, not once per person.
+    rendered = {}
     for person in people:
         language = supported_language(person.language)
-        with translation.override(language):
-            title = one_line(subject(context) if callable(subject) else subject)
-            body = render_to_string(template, context)
+        if language not in rendered:
+            with translation.override(language):
+                title = one_line(subject(context) if callable(subject) else subject)
+                rendered[language] = (title, render_to_string(template, context))
+        title, body = rendered[language]
         if in_portal is not None:
             notices.append(Notification(recipient=person, subject=title, body=body, **in_portal))
         if person.email:
@@ -230,4 +234,7 @@ def _send_one(pk, connection):
 
 
 def _error_text(error):
-    return Truncator(f"{type(error).__name__}: {error}").chars(OUTBOX_ERROR_MAX_CHARS)
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    if len(text) > OUTBOX_ERROR_MAX_CHARS:
+        text = text[: OUTBOX_ERROR_MAX_CHARS - 1] + "…"
+    return text

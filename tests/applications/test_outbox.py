@@ -1,11 +1,10 @@
 """Mail as an outbox (issue 9, section 1): each recipient's language, a status, sent after the
-commit, retried by ``send_outbox`` when the mail server was down, never sent twice."""
+commit, retried by ``send_outbox`` when the mail server was down, never sent twice (two runs at
+once: test_concurrency.py)."""
 
 import io
 import re
 import smtplib
-import threading
-import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,7 +12,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
-from django.db import connections, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -50,14 +49,6 @@ class LongWinded(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise smtplib.SMTPException("故障" * 2000)
-
-
-class SlowServer(LocmemBackend):
-    """A server that takes its time, so that two runs of send_outbox overlap."""
-
-    def send_messages(self, email_messages):
-        time.sleep(0.2)
-        return super().send_messages(email_messages)
 
 
 def fresh_outbox():
@@ -186,41 +177,6 @@ def test_send_outbox_sends_at_most_its_limit_fewest_attempts_first(world):
     assert [message.to for message in mail.outbox] == [["new0@example.com"], ["new1@example.com"]]
     assert send_outbox() == "sent 2, failed 0, still queued 0"
     assert mail.outbox[-1].to == [tried.to_address]
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_runs_at_once_send_each_mail_once(settings):
-    """PostgreSQL: the second run skips the rows the first holds (SKIP LOCKED). SQLite: the
-    second waits for the first's write lock, then finds them sent."""
-    settings.EMAIL_BACKEND = f"{HERE}.SlowServer"
-    for number in range(4):
-        OutboxMessage.objects.create(
-            to_address=f"p{number}@example.com", language="zh-hans", subject="s", body="b", kind="transition"
-        )
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            start.wait(timeout=10)
-            results.append(outbox.send_pending())
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
-    assert sum(result.sent for result in results) == 4
-    assert sorted(message.to[0] for message in mail.outbox) == [
-        f"p{number}@example.com" for number in range(4)
-    ]
-    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(OutboxStatus.SENT, 1)}
 
 
 # The recipient's language -------------------------------------------------------------------

@@ -78,8 +78,11 @@ def notify(
     message only.
 
     Everything is written in the caller's transaction; mails with ``status=QUEUED`` are sent
-    once it commits (a rollback sends nothing), a ``DRAFT`` only after :func:`release`.
+    once it commits (a rollback sends nothing), a ``DRAFT`` only after :func:`release`. A
+    draft has no in-portal message: nothing of it reaches anyone before staff have read it.
     """
+    if status == DRAFT and in_portal is not None:
+        raise ValueError("a draft has no in-portal message: it reaches no one before release()")
     notices, mails = [], []
     # The context names no recipient: rendered once per language, not once per person.
     rendered = {}

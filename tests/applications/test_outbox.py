@@ -341,6 +341,20 @@ def test_a_draft_is_not_sent_until_released_and_then_once(world, django_capture_
     assert len(mail.outbox) == 1
 
 
+def test_a_draft_has_no_in_portal_message_to_give_it_away_before_release(world):
+    application = world.application(State.AWAITING_DECISION)
+    with pytest.raises(ValueError, match="reaches no one before release"):
+        outbox.notify(
+            [world.applicant],
+            kind=OutboxKind.LETTER,
+            subject="决定通知",
+            template="email/transition.txt",
+            context={"application": application},
+            in_portal={"application": application, "event": application.events.last()},
+            status=OutboxStatus.DRAFT,
+        )
+
+
 def test_a_rolled_back_notification_leaves_no_mail(world, django_capture_on_commit_callbacks):
     application = world.application(State.AWAITING_DECISION)
     before = OutboxMessage.objects.count()

@@ -12,10 +12,7 @@ exactly the actions it allows (DESIGN.md "Lifecycle", Art. 5–9 of 朔科发〔
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction as db_transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -23,9 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
 from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
-from .enums import SYSTEM, Action, Activity, Role, State
+from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
 from .guards import Guard
-from .models import Application, AuditEvent, Notification, User
+from .models import Application, AuditEvent, User
+from .outbox import notify
 from .permissions import acts_as
 from .registration import registration_guard
 from .submissions import freeze
@@ -547,29 +545,28 @@ def recipients(application, event):
 
 
 def _queue_notifications(application, event):
-    """In-portal messages now (in the transaction); e-mails only after it commits."""
+    """Tell the people of ``recipients()``, each in their own language: the in-portal message
+    and the e-mail are written now, in the transaction; the e-mail goes once it commits
+    (``applications.outbox``)."""
     context = {
         "application": application,
         "event": event,
+        # Lazy labels: each recipient reads them in their own language.
         "from_label": State(event.from_state).label,
         "to_label": State(event.to_state).label,
         "action_label": Action(event.action).label,
     }
-    # A subject is one header line: a line break typed into a name must not break the mail.
-    subject = " ".join(
-        (
-            _("【朔州市联盟申报】%(name)s：%(to)s") % {"name": application.name, "to": context["to_label"]}
-        ).split()
+
+    def subject(context):
+        return _("【朔州市联盟申报】%(name)s：%(to)s") % {"name": application.name, "to": context["to_label"]}
+
+    notify(
+        recipients(application, event),
+        kind=OutboxKind.TRANSITION,
+        subject=subject,
+        template="email/transition.txt",
+        context=context,
+        in_portal={"application": application, "event": event},
+        application=application,
+        created_by=event.actor,
     )
-    body = render_to_string("email/transition.txt", context)
-    people = recipients(application, event)
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=person, application=application, event=event, subject=subject, body=body)
-            for person in people
-        ]
-    )
-    mails = [(subject, body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people if p.email]
-    if mails:
-        # robust: a mail server that is down must not turn a committed transition into an error.
-        db_transaction.on_commit(lambda: send_mass_mail(mails), robust=True)

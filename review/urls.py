@@ -1,11 +1,14 @@
 from django.urls import path, re_path
 
-from .views import bureau, expert, experts, registrations
+from .views import bureau, dashboard, expert, experts, registrations
 
 app_name = "review"
 
 urlpatterns = [
-    path("", bureau.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
+    # The work list as filtered on the page (its query string), as a spreadsheet.
+    path("export.csv", dashboard.export_csv, name="export_csv"),
+    path("export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("applications", "0016_edition_review_numbers"),
+        ("applications", "0017_edition_review_numbers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -63,7 +63,7 @@ def create_rubrics(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("review", "0001_experts"),
-        ("applications", "0016_edition_review_numbers"),
+        ("applications", "0017_edition_review_numbers"),
     ]
 
     operations = [migrations.RunPython(create_rubrics, migrations.RunPython.noop)]

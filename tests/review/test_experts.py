@@ -16,6 +16,7 @@ from review import experts as pool
 from review.enums import AssignmentStatus
 from review.experts import AssignmentRefused
 from review.models import Assignment, Expert
+from review.worklist import overdue_flags
 
 from ..factories import ApplicationFactory, expert, log_in
 from .helpers import panel_of, submit
@@ -440,6 +441,7 @@ def test_an_overdue_review_is_marked_for_staff_and_for_the_expert(world, client)
 
     with time_machine.travel(after_deadline, tick=False):
         overdue = list(pool.overdue_assignments())
+        on_the_work_list = overdue_flags([application])
         staff_client(client)
         staff_page = client.get(reverse("review:assignments", args=[application.pk])).content.decode()
         expert_client(client, "reviewer1")
@@ -448,6 +450,7 @@ def test_an_overdue_review_is_marked_for_staff_and_for_the_expert(world, client)
         other_list = client.get(reverse("review:dashboard")).content.decode()
 
     assert overdue == [late]  # the submitted one is not overdue
+    assert on_the_work_list == {application.pk: True}  # the staff's work list marks the file
     assert staff_page.count("已逾期") == 1
     assert "已逾期" in own_list and "已逾期" not in other_list
 
@@ -486,7 +489,7 @@ QUERIES_FOR_EXPERT_LIST = 5
 
 
 def test_an_undeclared_assignment_ends_when_the_applicant_withdraws_the_file(world, client):
-    application, (assignment, *_rest) = panel_of(world, declared=False, state=State.FORWARDED)
+    application, _assignments = panel_of(world, declared=False, state=State.FORWARDED)
     transition(application, Action.WITHDRAW, world.applicant)
     expert_client(client, "reviewer1")
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0015_audit_event_data"),
+        ("applications", "0016_outbox_and_user_language"),
     ]
 
     operations = [

@@ -20,10 +20,12 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from applications.enums import Activity, Role, State
+from applications.enums import Activity, OutboxKind, Role, State
 from applications.guards import Guard
 from applications.models import Application, User
+from applications.outbox import notify
 from applications.workflow import record
 
 from .enums import ACTIVE_ASSIGNMENT, AssignmentStatus, ReviewStatus
@@ -238,7 +240,29 @@ def assign(application, expert, actor, *, due_on=None, ip_address=None):
             data={"expert": expert.name, "due_on": due_on.isoformat()},
             ip_address=ip_address,
         )
+        tell_expert(
+            assignment,
+            subject=gettext_lazy("【朔州市联盟申报】评审邀请：%(name)s"),
+            template="email/expert_assignment.txt",
+            actor=actor,
+        )
     return assignment
+
+
+def tell_expert(assignment, *, subject, template, actor, **context):
+    """Mail the expert of ``assignment`` in their language (applications.outbox), after the
+    transaction commits. A mail only: what the expert is to do is on their list at /review/;
+    the bureau's internal events make no in-portal message."""
+    application = assignment.application
+    notify(
+        [assignment.expert.user],
+        kind=OutboxKind.TRANSITION,
+        subject=lambda context: subject % {"name": application.name},
+        template=template,
+        context={"application": application, "due_on": assignment.due_on, **context},
+        application=application,
+        created_by=actor,
+    )
 
 
 def assignment_problems(application, expert):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from applications.enums import Activity, State
 from applications.guards import Guard
@@ -186,6 +187,13 @@ def reopen(review, actor, reason, *, ip_address=None):
             comment=reason,
             data={"expert": locked.assignment.expert.name},
             ip_address=ip_address,
+        )
+        experts.tell_expert(
+            locked.assignment,
+            subject=gettext_lazy("【朔州市联盟申报】评审意见已重新开放：%(name)s"),
+            template="email/review_reopened.txt",
+            actor=actor,
+            reason=reason,
         )
     return locked
 

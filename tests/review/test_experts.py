@@ -511,3 +511,22 @@ def test_an_assignment_naming_no_expert_of_the_pool_is_refused_with_a_message(wo
     assert "2147483647" in huge
     assert "专家库中没有该专家。" in missing
     assert not Assignment.objects.exists()
+
+
+def test_an_assigned_expert_is_mailed_in_their_own_language(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    application = world.application(State.FORWARDED)
+    reviewer = expert("reviewer", name="Dr. Smith")
+    reviewer.user.language = "en"
+    reviewer.user.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pool.assign(application, reviewer, world.staff, due_on=datetime.date(2026, 12, 31))
+
+    (sent,) = mail.outbox
+    assert sent.to == [reviewer.user.email]
+    assert sent.subject == f"[Shuozhou alliances] Invitation to review: {application.name}"
+    assert "2026-12-31" in sent.body and "declaration" in sent.body
+    # The mail is the expert's alone: no in-portal message, nothing for the applicant.
+    assert not application.notifications.filter(event__internal=True).exists()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.enums import Action, Activity, State
-from applications.models import Notification
+from applications.models import Notification, OutboxMessage
 from applications.workflow import transition
 from review.enums import AssignmentStatus, Recommendation, ReviewProgress, ReviewStatus
 from review.models import AspectScore, Assignment, ExpertReview, PanelResult
@@ -227,6 +227,9 @@ def test_the_applicant_sees_none_of_the_expert_stage(world, client):
     assert application.events.filter(internal=True, action=Activity.REVIEW_SUBMITTED).count() == 3
     assert not messages.filter(event__internal=True).exists()
     assert all(name not in message.body for message in messages for name in names)
+    mails = OutboxMessage.objects.filter(recipient=world.applicant)
+    assert mails.exists() and all(name not in mail.body for mail in mails for name in names)
+    assert not mails.filter(subject__contains="评审邀请").exists()
     assert client.get(reverse("review:panel", args=[application.pk])).status_code == 403
     assert client.get(reverse("review:assignments", args=[application.pk])).status_code == 403
 

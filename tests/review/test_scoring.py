@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from applications.enums import Action, Activity, State
-from applications.models import PolicyEdition
+from applications.models import OutboxMessage, PolicyEdition
 from applications.workflow import GuardFailed, transition
 from review import experts as pool
 from review import scoring
@@ -174,6 +174,8 @@ def test_only_staff_reopen_a_submitted_review_with_a_reason_on_the_record(world,
     assert event.internal and event.actor == world.staff
     assert event.comment == "创新绩效评语与分数不一致，请专家核实。"
     assert event.data == {"expert": "专家reviewer1"}
+    told = OutboxMessage.objects.get(recipient=assignment.expert.user, subject__contains="重新开放")
+    assert "创新绩效评语与分数不一致，请专家核实。" in told.body
     # The expert changes the review and submits it again.
     submit(assignment, [20, 15, 18.5, 22])
     assert application.events.filter(action=Activity.REVIEW_SUBMITTED).count() == 2

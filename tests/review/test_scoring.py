@@ -225,3 +225,27 @@ def test_driving_a_file_past_the_review_submits_every_experts_review(world):
     assert reviews.count() == world.edition.experts_per_file
     assert set(reviews.values_list("status", flat=True)) == {ReviewStatus.SUBMITTED}
     assert RubricAspect.objects.filter(edition=world.edition).count() == 4
+
+
+def test_the_administrator_adjusts_an_aspects_maximum_and_guidance(world, client):
+    aspect = rubric(world.edition)[0]
+    client.force_login(world.admin)
+    url = reverse("admin:review_rubricaspect_change", args=[aspect.pk])
+
+    client.post(
+        url,
+        {
+            "order": 1,
+            "name": "创新活动",
+            "name_en": "Innovation activities",
+            "max_score": 30,
+            "guidance": "第六条（一）：重点看联合攻关项目。",
+            "guidance_en": "",
+        },
+    )
+    listing = client.get(reverse("admin:review_rubricaspect_changelist")).content.decode()
+
+    aspect.refresh_from_db()
+    assert (aspect.max_score, aspect.guidance) == (30, "第六条（一）：重点看联合攻关项目。")
+    assert "创新活动" in listing
+    assert client.get(reverse("admin:review_rubricaspect_add")).status_code == 403

@@ -66,6 +66,7 @@ class Activity(models.TextChoices):
     ``workflow.record()``, internal (never shown to the applicant) unless said otherwise."""
 
     NOTE = "note", _("工作备注")
+    DEFER_DECISION = "defer_decision", _("党组会研究暂缓决定")
 
 
 class OrganisationType(models.TextChoices):

@@ -90,6 +90,9 @@ class Transition:
     # The data the row records on its audit event (an ``event_data.EventDataForm``, or a
     # dotted path to one): validated by ``transition()``, stored in ``AuditEvent.data``.
     form: object = None
+    # The page where the row is made, if not the file's own (a Party-group decision is made
+    # on its meeting's page, with the others of that meeting): the file page links to it.
+    elsewhere: str = ""
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
@@ -175,6 +178,10 @@ RESUBMISSION = {**SUBMISSION, "guards": (registration_guard, eligibility_guard)}
 FIRST_SUBMISSION = {**SUBMISSION, "guards": (registration_guard, edition_in_force_guard, eligibility_guard)}
 
 
+# Art. 6: the Party group decides at a meeting, which names itself on each decision.
+PARTY_GROUP_DECISION = {"form": "review.meetings.ApprovalForm", "elsewhere": "review:meetings"}
+
+
 def _t(source, action, target, roles, **options):
     return Transition(State(source), Action(action), State(target), frozenset(roles), **options)
 
@@ -245,7 +252,7 @@ TRANSITIONS = (
     ),
     _t(State.FORWARDED, Action.START_REVIEW, State.UNDER_REVIEW, {STAFF}),
     _t(State.UNDER_REVIEW, Action.CLOSE_REVIEW, State.AWAITING_DECISION, {STAFF}),
-    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}),
+    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}, **PARTY_GROUP_DECISION),
     _t(
         State.AWAITING_DECISION,
         Action.REJECT,
@@ -253,6 +260,7 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("不予认定理由"),
+        **{**PARTY_GROUP_DECISION, "form": "review.meetings.RejectionForm"},
     ),
     # Art. 6: seven days of public notice.
     _t(State.APPROVED, Action.PUBLISH_NOTICE, State.IN_NOTICE, {STAFF}),
@@ -470,10 +478,6 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
         actor = actor_for(row)
         if before is not None:
             before(application, row, actor)
-        for guard in row.row_guards():
-            if guard.satisfy is not None:
-                guard.satisfy(application, row, actor)
-        form_class = row.form_class
         transition(
             application,
             row.action,
@@ -481,13 +485,23 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
             comment=comment(row) or ("—" if row.comment_required else ""),
             ip_address=ip_address,
             declared=True,
-            data=form_class.example(application, actor) if form_class is not None else None,
+            data=prepare(application, row, actor),
         )
     return application
 
 
+def prepare(application, row, actor):
+    """Make ready for ``row`` what data can make ready: its guards satisfied by their own
+    modules (``Guard.satisfy``); returns the example data of its form (None without one)."""
+    for guard in row.row_guards():
+        if guard.satisfy is not None:
+            guard.satisfy(application, row, actor)
+    form_class = row.form_class
+    return form_class.example(application, actor) if form_class is not None else None
+
+
 # The data of an activity (``record()``), read back by the form of its module.
-ACTIVITY_FORMS = {}
+ACTIVITY_FORMS = {Activity.DEFER_DECISION: "review.meetings.DecisionForm"}
 
 
 def event_details(event, *, internal):

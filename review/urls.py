@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, registrations
+from .views import bureau, meetings, registrations
 
 app_name = "review"
 
@@ -27,6 +27,12 @@ urlpatterns = [
         name="submission_pdf",
     ),
     path("lifecycle/", bureau.lifecycle, name="lifecycle"),
+    # 党组会 (Art. 6)
+    path("meetings/", meetings.listing, name="meetings"),
+    path("meetings/<int:pk>/", meetings.detail, name="meeting"),
+    path("meetings/<int:pk>/minutes/", meetings.upload_minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/minutes/<int:minutes_pk>/", meetings.minutes_file, name="meeting_minutes_file"),
+    path("meetings/<int:pk>/agenda.pdf", meetings.agenda_pdf, name="meeting_pdf"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

@@ -75,6 +75,25 @@ def own_registration_file(app):
     return {"document_pk": record.pk}
 
 
+def meeting(app, minutes=False):
+    """A Party-group meeting in preparation, with the minutes' scan if ``minutes``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.demo import sample_pdf
+    from applications.models import User
+    from review import meetings
+    from review.models import Meeting
+
+    record, _created = Meeting.objects.get_or_create(
+        session="2026年第12次党组会",
+        defaults={"held_on": "2026-11-20", "created_by": User.objects.get(username="staff")},
+    )
+    if not minutes:
+        return {"pk": record.pk}
+    stored = meetings.upload_minutes(record, SimpleUploadedFile("纪要.pdf", sample_pdf()), None)
+    return {"pk": record.pk, "minutes_pk": stored.pk}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -162,6 +181,16 @@ MATRIX = {
         answers(404, unit=302, staff=403),
     ),
     "review:registration_file": ("get", sent_registration_file, answers(404, unit=200, staff=200)),
+    # 党组会: the bureau's own pages; every other role is refused the area (403).
+    "review:meetings": ("get", None, answers(403, anonymous=302, staff=200)),
+    "review:meeting": ("get", meeting, answers(403, anonymous=302, staff=200)),
+    "review:meeting_minutes": ("post", meeting, answers(403, anonymous=302, staff=302)),
+    "review:meeting_minutes_file": (
+        "get",
+        lambda app: meeting(app, minutes=True),
+        answers(403, anonymous=302, staff=200),
+    ),
+    "review:meeting_pdf": ("get", meeting, answers(403, anonymous=302, staff=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",

@@ -179,7 +179,9 @@ def test_an_internal_event_never_reaches_the_applicants_pdf(rendered_pdfs):
     record(rendered_pdfs.draft, Activity.NOTE, world.staff, comment="内部核查：成员单位执照待复核")
     client = world_client(world)
 
-    body = b"".join(client.get(reverse("applications:form_pdf", args=[rendered_pdfs.draft.pk])).streaming_content)
+    body = b"".join(
+        client.get(reverse("applications:form_pdf", args=[rendered_pdfs.draft.pk])).streaming_content
+    )
 
     text = pdf_text(body)
     assert "联盟" in text

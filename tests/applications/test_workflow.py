@@ -10,6 +10,7 @@ from applications.workflow import (
     NotPermitted,
     StateConflict,
     available_transitions,
+    prepare,
     route,
     transition,
 )
@@ -78,7 +79,13 @@ def test_transition_works_for_its_roles_and_is_refused_for_every_other(world_ahe
         application = at_source(world, row)
         events_before = application.events.count()
         event = transition(
-            application, row.action, actor(world, name), comment="理由", ip_address="10.0.0.8", declared=True
+            application,
+            row.action,
+            actor(world, name),
+            comment="理由",
+            ip_address="10.0.0.8",
+            declared=True,
+            data=prepare(application, row, actor(world, name)),
         )
         assert application.state == row.target
         assert application.events.count() == events_before + 1

@@ -16,9 +16,18 @@ from django.db.models import F, Max
 from django.test.utils import override_settings
 
 from applications import demo_documents, drafts, registration
-from applications.demo import complete_application, registration_documents
+from applications import documents as document_store
+from applications.demo import complete_application, registration_documents, sample_pdf
 from applications.drafts import start_application
-from applications.enums import Action, DocumentKind, OrganisationType, RegistrationStatus, Role, State
+from applications.enums import (
+    Action,
+    Activity,
+    DocumentKind,
+    OrganisationType,
+    RegistrationStatus,
+    Role,
+    State,
+)
 from applications.models import (
     Application,
     Industry,
@@ -29,7 +38,7 @@ from applications.models import (
     User,
 )
 from applications.uscc import make_uscc
-from applications.workflow import TABLE, drive, route
+from applications.workflow import TABLE, drive, record, route
 
 DEMO_PASSWORD = "shuozhou-demo"
 
@@ -212,6 +221,7 @@ class Command(BaseCommand):
             for world in WORLDS:
                 self._world(world, edition, staff)
             self._pending_registration(PENDING_REGISTRATION, edition)
+            self._party_group(staff)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
@@ -299,6 +309,52 @@ class Command(BaseCommand):
                 before=revise_before_resubmitting,
             )
             assert application.state == state, (application.state, state)
+
+    def _party_group(self, staff):
+        """党组会: the meeting that decided the demo's files gets its minutes and defers one
+        file; the next meeting is being prepared with the files still awaiting a decision."""
+        from review import meetings
+        from review.models import Decision, Meeting, MeetingItem, MeetingMinutes
+
+        decided = Meeting.objects.filter(status="recorded").order_by("pk").first()
+        if decided is None:
+            return
+        if not decided.minutes.exists():
+            scan = SimpleUploadedFile("党组会会议纪要.pdf", sample_pdf(2))
+            minutes = MeetingMinutes(meeting=decided)
+            document_store.save_checked(minutes, scan, staff, document_store.inspect(scan, "minutes"))
+        waiting = list(Application.objects.filter(state=State.AWAITING_DECISION).order_by("pk"))
+        if not waiting:
+            return
+        deferred = waiting[0]
+        if not MeetingItem.objects.filter(meeting=decided, application=deferred).exists():
+            reasons = "请补充成员单位近三年研发投入情况说明后提交下次党组会研究。"
+            MeetingItem.objects.create(
+                meeting=decided,
+                application=deferred,
+                decision=Decision.DEFER,
+                reasons=reasons,
+                position=decided.items.count() + 1,
+            )
+            record(
+                deferred,
+                Activity.DEFER_DECISION,
+                staff,
+                comment=reasons,
+                data={
+                    "meeting": decided.pk,
+                    "session": decided.session,
+                    "held_on": decided.held_on.isoformat(),
+                },
+            )
+        upcoming, created = Meeting.objects.get_or_create(
+            session="下一次党组会（演示，准备中）",
+            defaults={"held_on": decided.held_on + datetime.timedelta(days=14), "created_by": staff},
+        )
+        if created:
+            meetings.add_files(upcoming, waiting)
+            first = upcoming.items.order_by("position").first()
+            meetings.set_decisions(upcoming, {first.pk: (Decision.APPROVE, "")})
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, registrations
+from .views import bureau, checks, registrations
 
 app_name = "review"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", bureau.dashboard, name="dashboard"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
+    # Art. 5–6: the unit's confirmations and the bureau's formal checklist, saved as drafts.
+    path("applications/<int:pk>/unit-checks/", checks.save, {"checklist": "unit"}, name="unit_checks"),
+    path("applications/<int:pk>/formal-checks/", checks.save, {"checklist": "formal"}, name="formal_checks"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
     path(
         "applications/<int:pk>/files/<int:version_pk>/preview/",

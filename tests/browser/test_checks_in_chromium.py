@@ -60,5 +60,8 @@ def test_the_bureau_fills_in_its_checklist_on_a_phone(world, live_server, phone)
     assert width == 375
     assert "形式审查清单已保存（2 项有改动）" in phone.inner_text("body")
     standing = checks.standing(checks.FORMAL, application)
-    assert {item: check.passed for item, check in standing.items()} == {"materials_complete": True, "charter": False}
+    assert {item: check.passed for item, check in standing.items()} == {
+        "materials_complete": True,
+        "charter": False,
+    }
     assert phone.console_errors == []

@@ -145,7 +145,7 @@ COMMENTS = {
 
 
 # The bureau's return after the formal check: its checklist names the failed items.
-FORMAL_CHECK_RETURN = "形式审查未通过：请按下列未通过的事项补充材料后，重新提交市科技局。"
+FORMAL_CHECK_RETURN = "形式审查未通过：请按所列未通过的事项补充材料后，重新提交市科技局。"
 
 
 def demo_comment(row):

@@ -66,6 +66,10 @@ class Activity(models.TextChoices):
     ``workflow.record()``, internal (never shown to the applicant) unless said otherwise."""
 
     NOTE = "note", _("工作备注")
+    # Art. 5: the organising unit's item-by-item confirmations (review.checks).
+    UNIT_CHECK = "unit_check", _("保存组织单位核查")
+    # Art. 6: the bureau's formal checklist, item by item (review.checks).
+    FORMAL_CHECK = "formal_check", _("保存形式审查清单")
 
 
 class OrganisationType(models.TextChoices):

@@ -196,6 +196,8 @@ TRANSITIONS = (
         effects=(_bind_edition_in_force, _record_first_submission),
         **FIRST_SUBMISSION,
     ),
+    # The unit's opinion is the comment; its form keeps the item-by-item confirmations
+    # (review.checks), which must all be given.
     _t(
         State.SUBMITTED,
         Action.FORWARD,
@@ -203,7 +205,10 @@ TRANSITIONS = (
         {UNIT},
         comment_required=True,
         comment_label=gettext_lazy("组织单位审核意见"),
+        guards=("review.checks.unit_checks_done",),
+        form="review.forms.UnitForwardForm",
     ),
+    # Reasons in words, and the items they concern.
     _t(
         State.SUBMITTED,
         Action.RETURN,
@@ -212,6 +217,7 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由"),
         effects=(_remember_returning_level,),
+        form="review.forms.UnitReturnForm",
     ),
     _t(
         State.RETURNED,
@@ -240,8 +246,19 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
         effects=(_remember_returning_level,),
+        # The failed items of the formal checklist go to the applicant with the reasons.
+        guards=("review.checks.formal_check_failed",),
+        form="review.forms.FormalReturnForm",
     ),
-    _t(State.FORWARDED, Action.START_REVIEW, State.UNDER_REVIEW, {STAFF}),
+    # The formal check accepted: every item passed, the checklist kept on the event.
+    _t(
+        State.FORWARDED,
+        Action.START_REVIEW,
+        State.UNDER_REVIEW,
+        {STAFF},
+        guards=("review.checks.formal_check_passed",),
+        form="review.forms.FormalAcceptForm",
+    ),
     _t(State.UNDER_REVIEW, Action.CLOSE_REVIEW, State.AWAITING_DECISION, {STAFF}),
     _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}),
     _t(
@@ -468,10 +485,7 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
         actor = actor_for(row)
         if before is not None:
             before(application, row, actor)
-        for guard in row.row_guards():
-            if guard.satisfy is not None:
-                guard.satisfy(application, row, actor)
-        form_class = row.form_class
+        data = prepare(application, row, actor)
         transition(
             application,
             row.action,
@@ -479,13 +493,27 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
             comment=comment(row) or ("—" if row.comment_required else ""),
             ip_address=ip_address,
             declared=True,
-            data=form_class.example(application, actor) if form_class is not None else None,
+            data=data,
         )
     return application
 
 
+def prepare(application, row, actor):
+    """Make ``row`` possible for ``actor`` where data can: its guards satisfied by their own
+    modules (``Guard.satisfy``); returns its form's example data (None: the row has no form).
+    What ``drive()`` does before each step, and what a test does that makes a step itself."""
+    for guard in row.row_guards():
+        if guard.satisfy is not None:
+            guard.satisfy(application, row, actor)
+    form_class = row.form_class
+    return form_class.example(application, actor) if form_class is not None else None
+
+
 # The data of an activity (``record()``), read back by the form of its module.
-ACTIVITY_FORMS = {}
+ACTIVITY_FORMS = {
+    Activity.UNIT_CHECK: "review.forms.UnitCheckRecord",
+    Activity.FORMAL_CHECK: "review.forms.FormalCheckRecord",
+}
 
 
 def event_details(event, *, internal):

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, dashboard, registrations
+from .views import bureau, checks, dashboard, registrations
 
 app_name = "review"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
+    # Art. 5–6: the unit's confirmations and the bureau's formal checklist, saved as drafts.
+    path("applications/<int:pk>/unit-checks/", checks.save, {"checklist": "unit"}, name="unit_checks"),
+    path("applications/<int:pk>/formal-checks/", checks.save, {"checklist": "formal"}, name="formal_checks"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
     path(
         "applications/<int:pk>/files/<int:version_pk>/preview/",

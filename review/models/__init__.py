@@ -1,0 +1,3 @@
+"""The bureau side's data, one module per part of the review (DESIGN.md "Review")."""
+
+from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # noqa: F401

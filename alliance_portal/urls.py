@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("applications.account_urls")),
     path("apply/", include("applications.urls")),
     path("review/", include("review.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switcher (django.conf.urls.i18n), which also keeps a signed-in user's language.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

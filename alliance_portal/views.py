@@ -1,10 +1,12 @@
 """Public pages, the role dispatcher after log-in, and the health check."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import i18n
 
 from applications.editions import (
     NoEditionInForce,
@@ -13,7 +15,7 @@ from applications.editions import (
     measure_document,
 )
 from applications.enums import Role
-from applications.models import PolicyEdition
+from applications.models import PolicyEdition, User
 
 DASHBOARDS = {
     Role.APPLICANT: "applications:dashboard",
@@ -22,6 +24,16 @@ DASHBOARDS = {
     Role.EXPERT: "review:dashboard",
     Role.ADMIN: "admin:index",
 }
+
+
+def set_language(request):
+    """The language switcher: Django's (a cookie for the pages), and for a signed-in user also
+    the language of the mails and in-portal messages sent to them (``User.language``)."""
+    response = i18n.set_language(request)
+    code = request.POST.get("language") if request.method == "POST" else None
+    if code in dict(settings.LANGUAGES) and request.user.is_authenticated:
+        User.objects.filter(pk=request.user.pk).exclude(language=code).update(language=code)
+    return response
 
 
 def _current_edition():

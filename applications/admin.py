@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .enums import RegistrationStatus
+from .enums import OutboxKind, RegistrationStatus
 from .forms import USCCField
 from .models import (
     Application,
@@ -12,6 +12,7 @@ from .models import (
     Notification,
     Organisation,
     OrganisingUnit,
+    OutboxMessage,
     PolicyEdition,
     RegistrationEvent,
     TwoFactorPolicy,
@@ -112,7 +113,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("角色与归属"), {"fields": ("role", "organisation", "organising_unit")}),
-        (_("个人信息"), {"fields": ("full_name", "email", "phone", "email_confirmed_at")}),
+        (_("个人信息"), {"fields": ("full_name", "email", "phone", "language", "email_confirmed_at")}),
         (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -200,3 +201,48 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "subject", "read_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The outbox (applications.outbox): what was sent, what waits, and why it failed.
+
+    Read only: ``manage.py send_outbox`` sends what is queued.
+    """
+
+    list_display = [
+        "created_at",
+        "to_address",
+        "subject",
+        "kind",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "language"]
+    search_fields = ["to_address", "subject"]
+    fields = [
+        "created_at",
+        "recipient",
+        "to_address",
+        "language",
+        "kind",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "application",
+        "created_by",
+        "released_by",
+        "released_at",
+    ]
+
+    def get_fields(self, request, obj=None):
+        # An account mail's body holds a confirmation or password-reset link until it is sent:
+        # not for an administrator's eyes either.
+        if obj is not None and obj.kind == OutboxKind.ACCOUNT:
+            return [name for name in self.fields if name != "body"]
+        return self.fields

@@ -67,6 +67,10 @@ class Activity(models.TextChoices):
 
     NOTE = "note", _("工作备注")
     DEFER_DECISION = "defer_decision", _("党组会研究暂缓决定")
+    # Art. 5: the organising unit's item-by-item confirmations (review.checks).
+    UNIT_CHECK = "unit_check", _("保存组织单位核查")
+    # Art. 6: the bureau's formal checklist, item by item (review.checks).
+    FORMAL_CHECK = "formal_check", _("保存形式审查清单")
 
 
 class OrganisationType(models.TextChoices):
@@ -129,3 +133,20 @@ class RegistrationDocumentKind(models.TextChoices):
 
     LICENCE = "licence", _("营业执照或法人证书（加盖公章）")
     AUTHORISATION = "authorisation", _("法人授权委托书（签字盖章）")
+
+
+class OutboxStatus(models.TextChoices):
+    """Where a mail of the outbox is: held for reading, waiting to go, or gone."""
+
+    DRAFT = "draft", _("草稿（待核发）")
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+
+
+class OutboxKind(models.TextChoices):
+    """What a mail of the outbox is about."""
+
+    TRANSITION = "transition", _("申报办理进展")
+    REGISTRATION = "registration", _("单位注册审核")
+    ACCOUNT = "account", _("账号邮件")
+    LETTER = "letter", _("决定通知书")

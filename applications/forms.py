@@ -1,10 +1,13 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import SetPasswordMixin
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from .enums import OutboxKind
 from .models import (
     COMMENT_MAX_CHARS,
     PLAIN,
@@ -15,6 +18,7 @@ from .models import (
     OrganisingUnit,
     User,
 )
+from .outbox import notify
 from .registration import claim_refusal
 from .uscc import normalize_uscc, validate_uscc
 
@@ -310,6 +314,27 @@ class ConfirmEmailForm(forms.Form):
 
 class ResendConfirmationForm(forms.Form):
     email = forms.EmailField(label=_("注册时填写的电子邮箱"), max_length=254)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's password reset, its mail sent through the outbox in the account's language."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        notify(
+            [context["user"]],
+            kind=OutboxKind.ACCOUNT,
+            subject=lambda context: render_to_string(subject_template_name, context),
+            template=email_template_name,
+            context=context,
+        )
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -25,6 +25,8 @@ from .enums import (
     DocumentKind,
     IndustryGroup,
     OrganisationType,
+    OutboxKind,
+    OutboxStatus,
     RegistrationAction,
     RegistrationDocumentKind,
     RegistrationStatus,
@@ -313,6 +315,15 @@ class User(AbstractUser):
     # Passwords typed on the confirmation page of this sign-up (registration.confirm_signup).
     confirmation_tries = models.PositiveSmallIntegerField(
         _("确认邮箱时的密码尝试次数"), default=0, editable=False
+    )
+    # The language of the mails and in-portal messages this user is sent (applications.outbox):
+    # the one active at sign-up, then the one last chosen with the language switcher.
+    language = models.CharField(
+        _("通知语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("发给该用户的邮件和站内消息使用的语言；用户切换页面语言时随之更新。"),
     )
 
     class Meta:
@@ -872,3 +883,75 @@ class TwoFactorPolicy(models.Model):
             Role.UNIT_REVIEWER: self.unit_reviewer_required,
             Role.ADMIN: self.admin_required,
         }.get(role, False)
+
+
+# Room for an SMTP server's answer or an exception's message, not for a traceback.
+OUTBOX_ERROR_MAX_CHARS = 500
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one address, rendered in its recipient's language (``applications.outbox``).
+
+    Written in the transaction of what it reports, sent after that commits; a failed send stays
+    queued with its error and ``manage.py send_outbox`` tries it again. A draft (a decision
+    letter) waits until staff release it.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收件人"),
+        null=True,
+        blank=True,
+        # An unconfirmed sign-up that is deleted holds nothing: its mails go with it.
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+    )
+    to_address = models.EmailField(_("收件地址"))
+    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("标题"), max_length=300)
+    # Emptied once sent when it carried a secret link (OutboxKind.ACCOUNT): see outbox.py.
+    body = models.TextField(_("内容"), blank=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=OutboxKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("发送尝试次数"), default=0)
+    last_error = models.CharField(_("最近一次发送错误"), max_length=OUTBOX_ERROR_MAX_CHARS, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("联盟申报"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Who let a draft go out (outbox.release), and when: nothing goes out unread (issue 9).
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核发人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(_("核发时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("邮件发件箱")
+        verbose_name_plural = _("邮件发件箱")
+        # send_outbox looks for the queued ones, fewest attempts first.
+        indexes = [models.Index(fields=["status", "attempts", "id"])]
+
+    def __str__(self):
+        return f"{self.to_address}: {self.subject}"

@@ -1,11 +1,11 @@
 """The in-portal messages (站内消息): what each says in a line, where it leads, who reads it.
 
-A :class:`~applications.models.Notification` keeps the e-mail it went out with: rendered once,
-in the language of whoever acted, with a greeting, a sign-off and the portal's address. The
-message list says the same thing the way a portal does: a headline of what happened to the
-file and one line of the reason given, drawn from the audit event in the reader's own
-language. The reason is the reviewer's own text, which the file's timeline shows the same
-reader anyway.
+A :class:`~applications.models.Notification` keeps the e-mail it went out with, rendered in its
+reader's language (``applications.outbox``), with a greeting, a sign-off and the portal's
+address. The message list says the same thing the way a portal does: a headline of what
+happened to the file and one line of the reason given, drawn from the audit event in the
+reader's own language. The reason is the reviewer's own text, which the file's timeline shows
+the same reader anyway.
 """
 
 from dataclasses import dataclass

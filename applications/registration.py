@@ -23,26 +23,25 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import documents as document_store
 from .editions import suggested_organising_unit
-from .enums import SYSTEM, RegistrationAction, RegistrationDocumentKind, RegistrationStatus, Role
+from .enums import SYSTEM, OutboxKind, RegistrationAction, RegistrationDocumentKind, RegistrationStatus, Role
 from .guards import Guard
 from .models import (
     COMMENT_MAX_CHARS,
-    Notification,
     Organisation,
     RegistrationDocument,
     RegistrationEvent,
     User,
 )
+from .outbox import active_language, notify
 
 UNSENT, PENDING = RegistrationStatus.UNSENT, RegistrationStatus.PENDING
 REJECTED, APPROVED = RegistrationStatus.REJECTED, RegistrationStatus.APPROVED
@@ -229,6 +228,8 @@ def _create_signup(data):
         role=Role.APPLICANT,
         organisation=organisation,
         is_active=False,  # until the address is confirmed
+        # The language the form was filled in: its mails (the confirmation first) speak it.
+        language=active_language(),
     )
     user.set_password(data["password1"])
     user.save()
@@ -555,6 +556,7 @@ def _contacts(organisation):
 
 
 def subject(event):
+    """The mail's subject, in the active language (``outbox.notify`` renders it per recipient)."""
     templates = {
         RegistrationAction.SEND: _("【朔州市联盟申报】%(name)s：单位注册待审核"),
         RegistrationAction.APPROVE: _("【朔州市联盟申报】%(name)s：单位注册审核通过"),
@@ -565,26 +567,21 @@ def subject(event):
 
 
 def _notify(event, people):
-    """In-portal messages now (in the transaction), e-mails once it commits, as ``transition()``."""
+    """Tell ``people`` (but not whoever acted), each in their own language, as ``transition()``
+    does: the in-portal message now, in the transaction; the e-mail once it commits."""
     people = [person for person in people if person.pk != event.actor_id]
-    if not people:
-        return
-    title = subject(event)
-    body = render_to_string(
-        "email/registration.txt",
-        {
+    notify(
+        people,
+        kind=OutboxKind.REGISTRATION,
+        subject=lambda context: subject(event),
+        template="email/registration.txt",
+        context={
             "event": event,
             "organisation": event.organisation,
-            "unit": approver_name(event.reviewing_unit),
+            # Lazy (the bureau's name, the status): each recipient reads them in their language.
+            "unit": lazy(approver_name, str)(event.reviewing_unit),
             "status_label": RegistrationStatus(event.to_status).label,
         },
+        in_portal={"registration_event": event},
+        created_by=event.actor,
     )
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=person, registration_event=event, subject=title, body=body)
-            for person in people
-        ]
-    )
-    mails = [(title, body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people if p.email]
-    if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails), robust=True)

@@ -12,10 +12,7 @@ exactly the actions it allows (DESIGN.md "Lifecycle", Art. 5–9 of 朔科发〔
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction as db_transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -23,9 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from .editions import NoEditionInForce, edition_in_force
 from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
-from .enums import SYSTEM, Action, Activity, Role, State
+from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
 from .guards import Guard
-from .models import Application, AuditEvent, Notification, User
+from .models import Application, AuditEvent, User
+from .outbox import notify
 from .permissions import acts_as
 from .registration import registration_guard
 from .submissions import freeze
@@ -205,6 +203,8 @@ TRANSITIONS = (
         effects=(_bind_edition_in_force, _record_first_submission),
         **FIRST_SUBMISSION,
     ),
+    # The unit's opinion is the comment; its form keeps the item-by-item confirmations
+    # (review.checks), which must all be given.
     _t(
         State.SUBMITTED,
         Action.FORWARD,
@@ -212,7 +212,10 @@ TRANSITIONS = (
         {UNIT},
         comment_required=True,
         comment_label=gettext_lazy("组织单位审核意见"),
+        guards=("review.checks.unit_checks_done",),
+        form="review.forms.UnitForwardForm",
     ),
+    # Reasons in words, and the items they concern.
     _t(
         State.SUBMITTED,
         Action.RETURN,
@@ -221,6 +224,7 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由"),
         effects=(_remember_returning_level,),
+        form="review.forms.UnitReturnForm",
     ),
     _t(
         State.RETURNED,
@@ -249,8 +253,19 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
         effects=(_remember_returning_level,),
+        # The failed items of the formal checklist go to the applicant with the reasons.
+        guards=("review.checks.formal_check_failed",),
+        form="review.forms.FormalReturnForm",
     ),
-    _t(State.FORWARDED, Action.START_REVIEW, State.UNDER_REVIEW, {STAFF}),
+    # The formal check accepted: every item passed, the checklist kept on the event.
+    _t(
+        State.FORWARDED,
+        Action.START_REVIEW,
+        State.UNDER_REVIEW,
+        {STAFF},
+        guards=("review.checks.formal_check_passed",),
+        form="review.forms.FormalAcceptForm",
+    ),
     _t(State.UNDER_REVIEW, Action.CLOSE_REVIEW, State.AWAITING_DECISION, {STAFF}),
     _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}, **PARTY_GROUP_DECISION),
     _t(
@@ -478,6 +493,7 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
         actor = actor_for(row)
         if before is not None:
             before(application, row, actor)
+        data = prepare(application, row, actor)
         transition(
             application,
             row.action,
@@ -485,14 +501,15 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
             comment=comment(row) or ("—" if row.comment_required else ""),
             ip_address=ip_address,
             declared=True,
-            data=prepare(application, row, actor),
+            data=data,
         )
     return application
 
 
 def prepare(application, row, actor):
-    """Make ready for ``row`` what data can make ready: its guards satisfied by their own
-    modules (``Guard.satisfy``); returns the example data of its form (None without one)."""
+    """Make ``row`` possible for ``actor`` where data can: its guards satisfied by their own
+    modules (``Guard.satisfy``); returns its form's example data (None: the row has no form).
+    What ``drive()`` does before each step, and what a test does that makes a step itself."""
     for guard in row.row_guards():
         if guard.satisfy is not None:
             guard.satisfy(application, row, actor)
@@ -501,7 +518,11 @@ def prepare(application, row, actor):
 
 
 # The data of an activity (``record()``), read back by the form of its module.
-ACTIVITY_FORMS = {Activity.DEFER_DECISION: "review.meetings.DecisionForm"}
+ACTIVITY_FORMS = {
+    Activity.UNIT_CHECK: "review.forms.UnitCheckRecord",
+    Activity.FORMAL_CHECK: "review.forms.FormalCheckRecord",
+    Activity.DEFER_DECISION: "review.meetings.DecisionForm",
+}
 
 
 def event_details(event, *, internal):
@@ -541,29 +562,28 @@ def recipients(application, event):
 
 
 def _queue_notifications(application, event):
-    """In-portal messages now (in the transaction); e-mails only after it commits."""
+    """Tell the people of ``recipients()``, each in their own language: the in-portal message
+    and the e-mail are written now, in the transaction; the e-mail goes once it commits
+    (``applications.outbox``)."""
     context = {
         "application": application,
         "event": event,
+        # Lazy labels: each recipient reads them in their own language.
         "from_label": State(event.from_state).label,
         "to_label": State(event.to_state).label,
         "action_label": Action(event.action).label,
     }
-    # A subject is one header line: a line break typed into a name must not break the mail.
-    subject = " ".join(
-        (
-            _("【朔州市联盟申报】%(name)s：%(to)s") % {"name": application.name, "to": context["to_label"]}
-        ).split()
+
+    def subject(context):
+        return _("【朔州市联盟申报】%(name)s：%(to)s") % {"name": application.name, "to": context["to_label"]}
+
+    notify(
+        recipients(application, event),
+        kind=OutboxKind.TRANSITION,
+        subject=subject,
+        template="email/transition.txt",
+        context=context,
+        in_portal={"application": application, "event": event},
+        application=application,
+        created_by=event.actor,
     )
-    body = render_to_string("email/transition.txt", context)
-    people = recipients(application, event)
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=person, application=application, event=event, subject=subject, body=body)
-            for person in people
-        ]
-    )
-    mails = [(subject, body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people if p.email]
-    if mails:
-        # robust: a mail server that is down must not turn a committed transition into an error.
-        db_transaction.on_commit(lambda: send_mass_mail(mails), robust=True)

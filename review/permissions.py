@@ -13,8 +13,9 @@ def is_reviewer(user):
     return is_unit_reviewer(user) or is_bureau_staff(user) or is_expert(user)
 
 
-def reviews_registrations(user):
-    """单位注册审核 is the organising units' and the bureau's."""
+def is_unit_or_bureau(user):
+    """Organising units and bureau staff: who work through the list of files, and who decide
+    registrations (单位注册审核)."""
     return is_unit_reviewer(user) or is_bureau_staff(user)
 
 

@@ -1,13 +1,19 @@
 from django.urls import path, re_path
 
-from .views import bureau, meetings, registrations
+from .views import bureau, checks, dashboard, meetings, registrations
 
 app_name = "review"
 
 urlpatterns = [
-    path("", bureau.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
+    # The work list as filtered on the page (its query string), as a spreadsheet.
+    path("export.csv", dashboard.export_csv, name="export_csv"),
+    path("export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
+    # Art. 5–6: the unit's confirmations and the bureau's formal checklist, saved as drafts.
+    path("applications/<int:pk>/unit-checks/", checks.save, {"checklist": "unit"}, name="unit_checks"),
+    path("applications/<int:pk>/formal-checks/", checks.save, {"checklist": "formal"}, name="formal_checks"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
     path(
         "applications/<int:pk>/files/<int:version_pk>/preview/",

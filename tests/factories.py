@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.test import Client, TestCase
 from django.urls import reverse
 from factory.django import DjangoModelFactory, Password
 
@@ -77,3 +78,17 @@ def log_in(client, username, password=PASSWORD, address="127.0.0.1", **extra):
 
 def signed_in(client):
     return "_auth_user_id" in client.session
+
+
+class CommittingClient(Client):
+    """A test client whose requests end as they do in production: what a request left to run
+    after its commit (the outbox sending its mail) runs before the answer comes back.
+
+    A test is one transaction that never commits, so with the plain client those callbacks
+    never run; the views that mail (sign-up, confirmation, password reset) are then tested
+    with this one.
+    """
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)

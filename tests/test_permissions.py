@@ -94,6 +94,14 @@ def meeting(app, minutes=False):
     return {"pk": record.pk, "minutes_pk": stored.pk}
 
 
+def forwardable(app):
+    """The file, with the unit's confirmations that forwarding needs (Art. 5)."""
+    from review.checks import confirm_every_item
+
+    confirm_every_item(app, None, app.organising_unit.reviewers.get())
+    return {"pk": app.pk, "action": "forward"}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -226,13 +234,18 @@ MATRIX = {
         None,
         answers(403, anonymous=302, unit=200, other_unit=200, staff=200, expert=200),
     ),
+    # The work list as a spreadsheet: the units' and the bureau's (a unit's holds its own
+    # county's files only: tests/review/test_dashboard.py); experts keep their own list.
+    "review:export_csv": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
+    "review:export_xlsx": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
     "review:detail": ("get", lambda app: {"pk": app.pk}, answers(404, unit=200, staff=200)),
     # Staff see the file but forwarding is the unit's: refused with 403, nothing applied.
-    "review:act": (
-        "post",
-        lambda app: {"pk": app.pk, "action": "forward"},
-        answers(404, unit=302, staff=403),
-    ),
+    "review:act": ("post", forwardable, answers(404, unit=302, staff=403)),
+    # Art. 5: the unit's confirmations are its own, and only while the file waits for it;
+    # staff see the file but keep the formal checklist, which waits for FORWARDED (refused
+    # with a message: 302, nothing saved).
+    "review:unit_checks": ("post", lambda app: {"pk": app.pk}, answers(404, unit=302, staff=403)),
+    "review:formal_checks": ("post", lambda app: {"pk": app.pk}, answers(404, unit=403, staff=302)),
     # The procedure is for every signed-in role to read; anonymous visitors log in first.
     "review:lifecycle": ("get", None, answers(200, anonymous=302)),
     # Django's admin: only the administrator gets in; the rest go to its log-in page.

@@ -11,11 +11,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -26,8 +24,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import notifications as notices
 from .. import registration, throttles, two_factor
-from ..forms import ConfirmEmailForm, RegistrationForm, ResendConfirmationForm, TwoFactorCodeForm
+from ..enums import OutboxKind
+from ..forms import (
+    ConfirmEmailForm,
+    PasswordResetForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+    TwoFactorCodeForm,
+)
 from ..models import User
+from ..outbox import notify
 from ..pages import role_required
 
 
@@ -59,8 +65,15 @@ def mail_confirmation_link(request, user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_confirmation_token.make_token(user)
     link = request.build_absolute_uri(reverse("accounts:confirm", args=[uid, token]))
-    body = render_to_string("email/confirm_email.txt", {"user": user, "link": link})
-    send_mail(_("【朔州市联盟申报】请确认您的邮箱"), body, None, [user.email])
+    # Through the outbox, in the language the sign-up was made in; sent at once (no
+    # transaction is open here), or by send_outbox if the mail server is down.
+    notify(
+        [user],
+        kind=OutboxKind.ACCOUNT,
+        subject=gettext_lazy("【朔州市联盟申报】请确认您的邮箱"),
+        template="email/confirm_email.txt",
+        context={"user": user, "link": link},
+    )
 
 
 def send_address_taken(request, user):
@@ -73,8 +86,13 @@ def send_address_taken(request, user):
         "login": request.build_absolute_uri(reverse("accounts:login")),
         "reset": request.build_absolute_uri(reverse("accounts:password_reset")),
     }
-    body = render_to_string("email/address_taken.txt", context)
-    send_mail(_("【朔州市联盟申报】该邮箱已有账号"), body, None, [user.email])
+    notify(
+        [user],
+        kind=OutboxKind.ACCOUNT,
+        subject=gettext_lazy("【朔州市联盟申报】该邮箱已有账号"),
+        template="email/address_taken.txt",
+        context=context,
+    )
     return True
 
 
@@ -193,6 +211,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     says whether the address is registered); past the client's, 429 with when to try again.
     """
 
+    form_class = PasswordResetForm
     subject_template_name = "registration/password_reset_subject.txt"
     email_template_name = "registration/password_reset_email.txt"
 

@@ -1,5 +1,4 @@
-"""The bureau side's records, one module per part of the review (Art. 5–6)."""
+"""The bureau side's data, one module per part of the review (DESIGN.md "Review")."""
 
-from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus
-
-__all__ = ["Decision", "Meeting", "MeetingItem", "MeetingMinutes", "MeetingStatus"]
+from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # noqa: F401
+from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401

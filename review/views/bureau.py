@@ -2,62 +2,25 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from applications import pages, registration
+from applications import pages
 from applications.eligibility import check
-from applications.enums import SYSTEM, SYSTEM_LABEL, Role, State
-from applications.models import Application, DocumentVersion
+from applications.enums import SYSTEM, SYSTEM_LABEL, Role
+from applications.models import DocumentVersion
 from applications.pages import offered_actions, perform_transition, role_required
 from applications.permissions import (
-    applications_for_user,
     can_view_lifecycle,
-    is_bureau_staff,
 )
 from applications.submissions import latest_changes, snapshot_findings
 from applications.workflow import TRANSITIONS, timeline
 
 from ..lifecycle import diagram
-from ..permissions import is_reviewer, reviewed_applications, reviews_registrations
+from ..permissions import is_reviewer, reviewed_applications
+from . import checks
 
 # Organising units, bureau staff and experts; applicants have their own pages.
 reviewer_required = role_required(is_reviewer)
-
-
-@reviewer_required
-def dashboard(request):
-    """The reviewer's work list: files in their scope, those awaiting them first."""
-    scope = applications_for_user(request.user)
-    state = request.GET.get("state", "")
-    listed = scope.select_related("lead_unit", "industry", "organising_unit")
-    if state in State.values:
-        listed = listed.filter(state=state)
-    counts = {row["state"]: row["n"] for row in scope.values("state").annotate(n=Count("pk"))}
-    waiting_on_me = {
-        row.source for row in TRANSITIONS if request.user.role in row.roles and row.action not in {"withdraw"}
-    }
-    return render(
-        request,
-        "review/dashboard.html",
-        {
-            # 单位注册审核: registrations waiting for this unit's (or the bureau's) decision.
-            "reviews_registrations": reviews_registrations(request.user),
-            "pending_registrations": registration.awaiting(request.user).count()
-            if reviews_registrations(request.user)
-            else 0,
-            "applications": listed.order_by("-state_changed_at", "-pk"),
-            "state_counts": [(s, counts.get(s.value, 0)) for s in State if counts.get(s.value)],
-            "selected_state": state,
-            "waiting_states": waiting_on_me,
-            # Drafts are the applicants' own (DESIGN.md "People"): the bureau sees a count only.
-            "drafts_in_preparation": (
-                Application.objects.filter(state=State.DRAFT, submitted_at__isnull=True).count()
-                if is_bureau_staff(request.user)
-                else None
-            ),
-        },
-    )
 
 
 def detail(request, pk):
@@ -87,6 +50,8 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "file_url": "review:file",
             "original_url": "review:original",
+            # Art. 5–6: the unit's confirmations and the bureau's formal checklist.
+            **checks.panels(request, application, latest),
         },
     )
 

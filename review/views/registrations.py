@@ -21,12 +21,12 @@ from applications.forms import TOO_LONG
 from applications.models import COMMENT_MAX_CHARS
 from applications.pages import client_ip, role_required
 
-from ..permissions import reviews_registrations
+from ..permissions import is_unit_or_bureau
 
 PER_PAGE = 30
 DECISIONS = {"approve": True, "reject": False}
 
-registration_reviewer_required = role_required(reviews_registrations)
+registration_reviewer_required = role_required(is_unit_or_bureau)
 
 
 class DecisionForm(forms.Form):

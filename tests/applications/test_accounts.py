@@ -13,9 +13,15 @@ from applications.enums import Role
 from applications.models import Organisation, User
 from applications.uscc import make_uscc
 
-from ..factories import PASSWORD, OrganisationFactory, UserFactory, log_in
+from ..factories import PASSWORD, CommittingClient, OrganisationFactory, UserFactory, log_in
 
 SHUOCHENG_CODE = make_uscc("91140602", "MA0TW5T1")
+
+
+@pytest.fixture
+def client():
+    """The mails a request queues go out when it ends, as in production (CommittingClient)."""
+    return CommittingClient()
 
 
 def registration(**changes):

@@ -1,17 +1,24 @@
 import threading
+import time
 
 import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connections
 
-from applications.enums import Action, State
-from applications.models import Application, AuditEvent
+from applications import outbox
+from applications.enums import Action, OutboxStatus, State
+from applications.models import Application, AuditEvent, OutboxMessage
 from applications.workflow import StateConflict, transition
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_forwards_apply_exactly_once(world):
     """PostgreSQL: the row lock. SQLite: BEGIN IMMEDIATE, the write lock at the start."""
+    from review.checks import confirm_every_item
+
     application = world.application(State.SUBMITTED)
+    confirm_every_item(application, None, world.unit)  # forwarding needs them (Art. 5)
     start = threading.Barrier(2)
     outcomes = []
 
@@ -134,3 +141,46 @@ def test_two_approvals_of_one_code_at_once_approve_exactly_one(world):
         (False, RegistrationAction.REJECT, None),
         (True, RegistrationAction.APPROVE, world.unit.pk),
     ]
+
+
+class SlowServer(LocmemBackend):
+    """A server that takes its time, so that two runs of send_outbox overlap."""
+
+    def send_messages(self, email_messages):
+        time.sleep(0.2)
+        return super().send_messages(email_messages)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_runs_at_once_send_each_mail_once(settings):
+    """PostgreSQL: the second run skips the rows the first holds (SKIP LOCKED). SQLite: the
+    second waits for the first's write lock, then finds them sent."""
+    settings.EMAIL_BACKEND = f"{__name__}.SlowServer"
+    for number in range(4):
+        OutboxMessage.objects.create(
+            to_address=f"p{number}@example.com", language="zh-hans", subject="s", body="b", kind="transition"
+        )
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait(timeout=10)
+            results.append(outbox.send_pending())
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sum(result.sent for result in results) == 4
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        f"p{number}@example.com" for number in range(4)
+    ]
+    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(OutboxStatus.SENT, 1)}

@@ -104,7 +104,7 @@ def test_driving_a_file_satisfies_a_new_guard_through_its_module(world, monkeypa
 
 def test_a_rows_form_validates_the_data_and_the_event_keeps_it(world, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
 
     with pytest.raises(GuardFailed) as refused:
         transition(application, Action.START_REVIEW, world.staff, data={"failed": ["nonsense"]})
@@ -124,7 +124,7 @@ def test_a_rows_form_validates_the_data_and_the_event_keeps_it(world, monkeypatc
 
 def test_the_form_is_offered_and_what_was_typed_comes_back_when_refused(world, client, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
     log_in(client, "staff")
     url = reverse("review:act", args=[application.pk, Action.START_REVIEW])
 
@@ -145,7 +145,7 @@ def test_the_form_is_offered_and_what_was_typed_comes_back_when_refused(world, c
 
 def test_the_applicant_sees_neither_internal_events_nor_internal_fields(world, client, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
     record(application, Activity.NOTE, world.staff, comment="专家甲与成员单位有合作，另行安排")
     transition(
         application,

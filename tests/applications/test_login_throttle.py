@@ -20,10 +20,16 @@ from applications.enums import Role
 from applications.models import Organisation, User
 from applications.throttles import client_ip
 
-from ..factories import PASSWORD, UserFactory, log_in, signed_in
+from ..factories import PASSWORD, CommittingClient, UserFactory, log_in, signed_in
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 START = datetime.datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def client():
+    """The mails a request queues go out when it ends, as in production (CommittingClient)."""
+    return CommittingClient()
 
 
 # Failed log-ins -----------------------------------------------------------------------------
@@ -346,7 +352,7 @@ def test_a_password_reset_ends_every_session():
     UserFactory(username="staff", role=Role.STAFF, email="staff@example.com")
     signed_in_elsewhere = Client()
     log_in(signed_in_elsewhere, "staff")
-    resetter = Client()
+    resetter = CommittingClient()
     resetter.post(reverse("accounts:password_reset"), {"email": "staff@example.com"})
     link = re.search(r"http://testserver(/\S+)", mail.outbox[0].body).group(1)
     set_url = resetter.get(link, follow=True).redirect_chain[-1][0]

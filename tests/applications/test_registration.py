@@ -9,7 +9,6 @@ import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -22,10 +21,23 @@ from applications.models import Notification, Organisation, RegistrationEvent, U
 from applications.uscc import make_uscc
 from applications.workflow import GuardFailed, transition
 
-from ..factories import ApplicationFactory, OrganisationFactory, UserFactory, log_in, signed_in
+from ..factories import (
+    ApplicationFactory,
+    CommittingClient,
+    OrganisationFactory,
+    UserFactory,
+    log_in,
+    signed_in,
+)
 
 CLAIMED_CODE = make_uscc("91140602", "MA0K9E3F")
 PASSWORD = "Shuozhou#2026-alliance"
+
+
+@pytest.fixture
+def client():
+    """The mails a request queues go out when it ends, as in production (CommittingClient)."""
+    return CommittingClient()
 
 
 def sign_up(**changes):
@@ -81,9 +93,7 @@ def test_unapproved_account_drafts_but_cannot_submit_and_is_told_which_unit(worl
     assert "审核本单位注册（营业执照、法人授权委托书）；通过后即可提交申报。" in dashboard
 
 
-def test_right_unit_approves_and_the_applicant_is_told_and_can_then_submit(
-    world, client, django_capture_on_commit_callbacks
-):
+def test_right_unit_approves_and_the_applicant_is_told_and_can_then_submit(world, client):
     claimant = world.claimant()
     application = claimant_draft(world, claimant)
     mail.outbox.clear()
@@ -101,12 +111,11 @@ def test_right_unit_approves_and_the_applicant_is_told_and_can_then_submit(
     file = client.get(reverse("review:registration_file", args=[claimant.organisation_id, document.pk]))
     assert file.status_code == 200 and file["Cache-Control"] == "private, no-store"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("review:registration_decide", args=[claimant.organisation_id, "approve"]),
-            {"comment": "执照与委托书核对无误。"},
-            REMOTE_ADDR="10.1.2.3",
-        )
+    client.post(
+        reverse("review:registration_decide", args=[claimant.organisation_id, "approve"]),
+        {"comment": "执照与委托书核对无误。"},
+        REMOTE_ADDR="10.1.2.3",
+    )
     organisation = Organisation.objects.get(pk=claimant.organisation_id)
     assert organisation.registration_status == RegistrationStatus.APPROVED
     decision = organisation.registration_events.get(action=RegistrationAction.APPROVE)
@@ -166,9 +175,7 @@ def test_code_outside_shuozhou_goes_to_the_bureau(world, client):
     assert organisation.registration_status == RegistrationStatus.APPROVED
 
 
-def test_rejection_reaches_the_applicant_with_reasons_who_corrects_and_sends_again(
-    world, client, django_capture_on_commit_callbacks
-):
+def test_rejection_reaches_the_applicant_with_reasons_who_corrects_and_sends_again(world, client):
     claimant = world.claimant()
     pk = claimant.organisation_id
     mail.outbox.clear()
@@ -178,8 +185,7 @@ def test_rejection_reaches_the_applicant_with_reasons_who_corrects_and_sends_aga
     assert Organisation.objects.get(pk=pk).registration_status == RegistrationStatus.PENDING
 
     reason = "授权委托书未加盖单位公章，请盖章后重新上传。"
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("review:registration_decide", args=[pk, "reject"]), {"comment": reason})
+    client.post(reverse("review:registration_decide", args=[pk, "reject"]), {"comment": reason})
     assert Organisation.objects.get(pk=pk).registration_status == RegistrationStatus.REJECTED
     assert reason in mail.outbox[-1].body and mail.outbox[-1].to == [claimant.email]
     assert Notification.objects.filter(recipient=claimant, registration_event__comment=reason).exists()
@@ -472,11 +478,11 @@ def test_a_sign_up_copying_the_owners_data_cannot_be_confirmed_with_the_owners_p
     code and name, and a password of its own. The page behind the new link shows exactly the
     owner's data, but confirming takes the password chosen at sign-up: the owner's is refused
     and activates nothing; the owner registers again and gets an account of their own."""
-    owner = Client()
+    owner = CommittingClient()
     owner.post(reverse("accounts:register"), sign_up(), REMOTE_ADDR="192.0.2.1")
     owner_link = confirmation_link(mail.outbox[-1])
     stranger_password = "Stranger#2026-password"
-    Client().post(
+    CommittingClient().post(
         reverse("accounts:register"),
         sign_up(password1=stranger_password, password2=stranger_password),
         REMOTE_ADDR="198.51.100.6",
@@ -505,7 +511,7 @@ def test_a_sign_up_copying_the_owners_data_cannot_be_confirmed_with_the_owners_p
 
     account = User.objects.get(email="qian@example.com")
     assert account.is_active and account.check_password(PASSWORD)
-    stranger = Client()
+    stranger = CommittingClient()
     log_in(stranger, "qian@example.com", stranger_password, address="198.51.100.6")
     assert not signed_in(stranger)
     log_in(owner, "qian@example.com", PASSWORD, address="192.0.2.1")
@@ -591,9 +597,7 @@ def stored_names(document):
     return [f.name for f in (document.file, document.cleaned, document.preview) if f]
 
 
-def test_a_new_upload_replaces_the_unsent_file_of_its_kind_and_keeps_those_sent(
-    world, client, django_capture_on_commit_callbacks
-):
+def test_a_new_upload_replaces_the_unsent_file_of_its_kind_and_keeps_those_sent(world, client):
     claimant = world.claimant(send=False)
     organisation = claimant.organisation
     first = organisation.registration_documents.get(kind="licence")
@@ -602,11 +606,11 @@ def test_a_new_upload_replaces_the_unsent_file_of_its_kind_and_keeps_those_sent(
     client.force_login(claimant)
 
     def upload_licence(name):
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(
-                reverse("applications:registration_upload"),
-                {"kind": "licence", "file": SimpleUploadedFile(name, sample_pdf())},
-            )
+        # (The earlier file is removed once the request commits: CommittingClient.)
+        client.post(
+            reverse("applications:registration_upload"),
+            {"kind": "licence", "file": SimpleUploadedFile(name, sample_pdf())},
+        )
 
     upload_licence("执照第二版.pdf")
     # One unsent file of each kind: the earlier licence and its files are gone.

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("applications", "0015_audit_event_data"),
+        ("review", "0001_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

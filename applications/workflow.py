@@ -91,6 +91,9 @@ class Transition:
     # The page where the row is made, if not the file's own (a Party-group decision is made
     # on its meeting's page, with the others of that meeting): the file page links to it.
     elsewhere: str = ""
+    # The lead unit learns of the step from a letter staff read before it goes (a Party-group
+    # decision, issue 9 §8), not from the usual message sent at once.
+    told_by_letter: bool = False
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
@@ -177,7 +180,11 @@ FIRST_SUBMISSION = {**SUBMISSION, "guards": (registration_guard, edition_in_forc
 
 
 # Art. 6: the Party group decides at a meeting, which names itself on each decision.
-PARTY_GROUP_DECISION = {"form": "review.meetings.ApprovalForm", "elsewhere": "review:meetings"}
+PARTY_GROUP_DECISION = {
+    "form": "review.meetings.ApprovalForm",
+    "elsewhere": "review:meetings",
+    "told_by_letter": True,
+}
 
 
 def _t(source, action, target, roles, **options):
@@ -450,7 +457,8 @@ def transition(application, action, actor, *, comment="", ip_address=None, decla
         )
         for record in row.row_records():
             record(locked, event, actor)
-        _queue_notifications(locked, event)
+        if not row.told_by_letter:
+            _queue_notifications(locked, event)
     application.refresh_from_db()
     return event
 

@@ -5,7 +5,9 @@ Staff prepare a meeting: its session and date, the files awaiting a decision tha
 minutes. Recording it (:func:`record_meeting`) applies every decision in one transaction:
 approvals and rejections through ``transition()`` (the APPROVE and REJECT rows are made only
 here, and their audit event names the meeting), deferrals as an internal record on the file,
-which stays 待党组会研究 for a later meeting. If any decision cannot be applied, none is.
+which stays 待党组会研究 for a later meeting. Each approval and rejection drafts its decision
+letter (``review.letters``), which staff read and then send. If any decision cannot be
+applied, none is, and no letter is drafted.
 """
 
 from django import forms
@@ -22,6 +24,7 @@ from applications.models import Application
 from applications.pdf import render_pdf
 from applications.workflow import TransitionError, record, transition
 
+from . import letters
 from .models import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus
 
 # A meeting considers a bounded number of files: an agenda, not the whole register.
@@ -234,6 +237,7 @@ def record_meeting(meeting, actor, *, ip_address=None):
                 raise MeetingRefused(
                     *(f"“{item.application.name}”：{message}" for message in refusal.messages)
                 ) from refusal
+            letters.queue(item, actor)
         locked.status = MeetingStatus.RECORDED
         locked.recorded_by = actor
         locked.recorded_at = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, checks, dashboard, meetings, registrations
+from .views import bureau, checks, dashboard, letters, meetings, registrations
 
 app_name = "review"
 
@@ -39,6 +39,7 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/", meetings.upload_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/minutes/<int:minutes_pk>/", meetings.minutes_file, name="meeting_minutes_file"),
     path("meetings/<int:pk>/agenda.pdf", meetings.agenda_pdf, name="meeting_pdf"),
+    path("letters/", letters.listing, name="letters"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

@@ -199,6 +199,7 @@ MATRIX = {
         answers(403, anonymous=302, staff=200),
     ),
     "review:meeting_pdf": ("get", meeting, answers(403, anonymous=302, staff=200)),
+    "review:letters": ("get", None, answers(403, anonymous=302, staff=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",

@@ -170,3 +170,17 @@ def test_demo_users_log_in_with_the_demo_password_and_no_second_factor(demo, cli
         )
         assert response.redirect_chain[-1][0] == landing, username
         assert response.status_code == 200
+
+
+def test_seed_demo_has_a_meeting_with_an_approval_a_rejection_a_deferral_and_letters_to_read(demo):
+    from applications.enums import OutboxKind, OutboxStatus
+    from applications.models import OutboxMessage
+    from review.models import Decision, Meeting, MeetingStatus
+
+    decided = Meeting.objects.get(status=MeetingStatus.RECORDED)
+    decisions = set(decided.items.values_list("decision", flat=True))
+    assert decisions == {Decision.APPROVE, Decision.REJECT, Decision.DEFER}
+    assert decided.minutes.exists()
+    letters = OutboxMessage.objects.filter(kind=OutboxKind.LETTER, status=OutboxStatus.DRAFT)
+    assert letters.count() == decided.items.exclude(decision=Decision.DEFER).count()
+    assert Meeting.objects.filter(status=MeetingStatus.DRAFT).get().items.exists()

@@ -1,14 +1,16 @@
 """党组会 (Art. 6): a meeting decides on several files at once, all or nothing."""
 
 import datetime
+import html
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.demo import sample_pdf
-from applications.enums import Action, Activity, State
-from applications.models import AuditEvent
+from applications.enums import Action, Activity, OutboxKind, OutboxStatus, State
+from applications.models import AuditEvent, Notification, OutboxMessage, User
 from applications.workflow import transition
 from review import meetings
 from review.models import Decision, Meeting, MeetingStatus
@@ -48,11 +50,14 @@ THREE = [
 ]
 
 
-def test_a_meeting_applies_its_three_decisions_as_three_transitions(awaiting):
+def test_a_meeting_applies_its_three_decisions_as_three_transitions(
+    awaiting, django_capture_on_commit_callbacks
+):
     world = awaiting
     meeting = prepared(world, THREE)
 
-    events = meetings.record_meeting(meeting, world.staff, ip_address="10.0.0.9")
+    with django_capture_on_commit_callbacks(execute=True):
+        events = meetings.record_meeting(meeting, world.staff, ip_address="10.0.0.9")
 
     first, second, third = (AuditEvent.objects.get(pk=event.pk) for event in events)
     assert [event.action for event in (first, second, third)] == [
@@ -68,6 +73,18 @@ def test_a_meeting_applies_its_three_decisions_as_three_transitions(awaiting):
     assert [app.state for app in world.files[:3]] == [State.APPROVED, State.REJECTED, State.APPROVED]
     assert second.comment == "成员中无高校或科研机构，产学研结合不足。"
     assert meeting.status == MeetingStatus.RECORDED and meeting.recorded_by == world.staff
+    # Three draft letters, one per decision, to the lead unit's contact; nothing sent yet,
+    # not even the usual message of a transition (the letter tells it, once read).
+    drafts = OutboxMessage.objects.filter(kind=OutboxKind.LETTER, status=OutboxStatus.DRAFT)
+    assert sorted(drafts.values_list("application_id", flat=True)) == sorted(
+        app.pk for app in world.files[:3]
+    )
+    assert {letter.recipient for letter in drafts} == {world.applicant}
+    assert mail.outbox == []
+    assert not Notification.objects.filter(event__in=events).exists()
+    rejection = drafts.get(application=world.files[1])
+    assert "不予认定" in rejection.subject and "成员中无高校或科研机构" in rejection.body
+    assert "2026年第12次党组会" in rejection.body
 
 
 def test_a_decision_that_cannot_be_applied_leaves_the_whole_meeting_unapplied(awaiting):
@@ -82,6 +99,7 @@ def test_a_decision_that_cannot_be_applied_leaves_the_whole_meeting_unapplied(aw
 
     assert world.files[2].name in refused.value.messages[0]
     assert AuditEvent.objects.count() == events_before
+    assert not OutboxMessage.objects.filter(kind=OutboxKind.LETTER).exists()
     for application in world.files[:2]:
         application.refresh_from_db()
         assert application.state == State.AWAITING_DECISION
@@ -249,3 +267,26 @@ def test_the_meeting_list_and_page_cost_the_same_queries_for_1_and_many(
 
     assert counted(reverse("review:meetings")) == list_one
     assert counted(reverse("review:meeting", args=[one.pk])) == page_one
+
+
+def test_staff_read_the_letters_and_send_the_ticked_ones_each_in_its_readers_language(awaiting, client):
+    world = awaiting
+    User.objects.filter(pk=world.applicant.pk).update(language="en")
+    meeting = prepared(world, THREE[:2])
+    meetings.record_meeting(meeting, world.staff)
+    approval, rejection = OutboxMessage.objects.filter(kind=OutboxKind.LETTER).order_by("pk")
+    log_in(client, "staff")
+
+    page = client.get(reverse("review:letters")).content.decode()
+    nothing = client.post(reverse("review:letters"), {}, follow=True).content.decode()
+    with_callbacks = client.post(reverse("review:letters"), {"letter": [str(approval.pk), "x"]}, follow=True)
+
+    approval.refresh_from_db()
+    rejection.refresh_from_db()
+    assert "was approved for recognition" in approval.body  # the reader's language (en)
+    assert approval.body.split("\n")[2] in html.unescape(page)  # staff read it on the page
+    assert "请勾选已审阅、要发送的通知书。" in nothing
+    assert "已发送决定通知书 1 封。" in with_callbacks.content.decode()
+    assert approval.status in (OutboxStatus.QUEUED, OutboxStatus.SENT) and approval.released_by == world.staff
+    assert rejection.status == OutboxStatus.DRAFT  # not ticked: not read, not sent
+    assert approval.subject.startswith("[Shuozhou Science and Technology Bureau] Decision on")

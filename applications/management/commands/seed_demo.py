@@ -24,6 +24,7 @@ from applications.enums import (
     Activity,
     DocumentKind,
     OrganisationType,
+    OutboxKind,
     RegistrationStatus,
     Role,
     State,
@@ -34,6 +35,7 @@ from applications.models import (
     Notification,
     Organisation,
     OrganisingUnit,
+    OutboxMessage,
     PolicyEdition,
     User,
 )
@@ -359,7 +361,7 @@ class Command(BaseCommand):
     def _party_group(self, staff):
         """党组会: the meeting that decided the demo's files gets its minutes and defers one
         file; the next meeting is being prepared with the files still awaiting a decision."""
-        from review import meetings
+        from review import letters, meetings
         from review.models import Decision, Meeting, MeetingItem, MeetingMinutes
 
         decided = Meeting.objects.filter(status="recorded").order_by("pk").first()
@@ -369,6 +371,13 @@ class Command(BaseCommand):
             scan = SimpleUploadedFile("党组会会议纪要.pdf", sample_pdf(2))
             minutes = MeetingMinutes(meeting=decided)
             document_store.save_checked(minutes, scan, staff, document_store.inspect(scan, "minutes"))
+        # The decision letters of that meeting, drafted for staff to read and send.
+        lettered = set(
+            OutboxMessage.objects.filter(kind=OutboxKind.LETTER).values_list("application_id", flat=True)
+        )
+        for item in decided.items.exclude(decision=Decision.DEFER).select_related("application__edition"):
+            if item.application_id not in lettered:
+                letters.queue(item, staff)
         waiting = list(Application.objects.filter(state=State.AWAITING_DECISION).order_by("pk"))
         if not waiting:
             return

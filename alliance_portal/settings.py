@@ -207,6 +207,7 @@ PORTAL_DOCUMENT_MAX_PAGES = {
     "licence": 4,
     "other": 50,
     "authorisation": 4,  # the registration's 法人授权委托书
+    "minutes": 30,  # a Party-group meeting's minutes (会议纪要)
 }
 # What an uploaded PDF may cost to read (applications.pdf_clean; review of issue 8): indirect
 # objects in its cross-reference table (a scanned page has a handful, a 60-page Word export a

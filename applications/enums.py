@@ -66,6 +66,11 @@ class Activity(models.TextChoices):
     ``workflow.record()``, internal (never shown to the applicant) unless said otherwise."""
 
     NOTE = "note", _("工作备注")
+    DEFER_DECISION = "defer_decision", _("党组会研究暂缓决定")
+    # Art. 5: the organising unit's item-by-item confirmations (review.checks).
+    UNIT_CHECK = "unit_check", _("保存组织单位核查")
+    # Art. 6: the bureau's formal checklist, item by item (review.checks).
+    FORMAL_CHECK = "formal_check", _("保存形式审查清单")
     # The expert stage (Art. 6, review.experts and review.scoring): never shown to applicants.
     EXPERT_ASSIGNED = "expert_assigned", _("指派评审专家")
     EXPERT_DECLARED = "expert_declared", _("声明无利害关系（回避声明）")

@@ -25,7 +25,7 @@ from .models import COMMENT_MAX_CHARS
 from .pdf import dossier_file, form_file
 from .plain_text import download_name
 from .throttles import client_ip
-from .workflow import NotPermitted, TransitionError, available_transitions, transition
+from .workflow import TABLE, NotPermitted, TransitionError, available_transitions, transition
 
 
 def role_required(predicate):
@@ -110,6 +110,11 @@ def perform_transition(request, scope, pk, action, *, success_url):
     application = get_object_or_404(scope, pk=pk)
     if action not in Action.values:
         raise Http404
+    row = TABLE.get((application.state, action))
+    if row is not None and row.elsewhere:
+        # Made on its own page (a Party-group decision, with the rest of its meeting).
+        messages.error(request, _("“%(action)s”须在专门页面办理。") % {"action": Action(action).label})
+        return redirect(success_url, pk=application.pk)
     form = TransitionForm(request.POST, prefix=action)
     data = posted_row_data(request, action)
 

@@ -69,7 +69,7 @@ def _static_base():
     return (settings.BASE_DIR / "static").as_uri() + "/"
 
 
-def _render_pdf(template, context):
+def render_pdf(template, context):
     """A template as PDF bytes, always in Chinese, with the CJK font the machine offers."""
     from weasyprint import HTML  # imported here: loading it costs a second at start-up
 
@@ -86,7 +86,7 @@ def render_form(data, *, submission=None):
     form says 草稿; a round's form carries its submission date (申报日期) and number.
     """
     members = data.get("members", [])
-    return _render_pdf(
+    return render_pdf(
         "pdf/application_form.html",
         {
             "data": data,
@@ -159,7 +159,7 @@ def _best_cut(text, lines, capacity):
 def notice_page(title, reason, *, message=None):
     """A page standing in for a document that cannot be merged (or opened: ``message`` says
     what then), saying which and why."""
-    return _render_pdf("pdf/missing_document.html", {"title": title, "reason": reason, "message": message})
+    return render_pdf("pdf/missing_document.html", {"title": title, "reason": reason, "message": message})
 
 
 SECTIONS = (
@@ -268,7 +268,7 @@ def code_version():
 
 
 def weasyprint_version():
-    from weasyprint import __version__  # imported here, as in _render_pdf
+    from weasyprint import __version__  # imported here, as in render_pdf
 
     return __version__
 
@@ -403,7 +403,7 @@ def render_authorisation_letter(organisation, delegate, addressee):
 
     Always Chinese: it is signed and sealed, then uploaded with the business licence.
     """
-    return _render_pdf(
+    return render_pdf(
         "pdf/authorisation_letter.html",
         {"organisation": organisation, "delegate": delegate, "addressee": addressee},
     )

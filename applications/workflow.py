@@ -88,6 +88,12 @@ class Transition:
     # The data the row records on its audit event (an ``event_data.EventDataForm``, or a
     # dotted path to one): validated by ``transition()``, stored in ``AuditEvent.data``.
     form: object = None
+    # The page where the row is made, if not the file's own (a Party-group decision is made
+    # on its meeting's page, with the others of that meeting): the file page links to it.
+    elsewhere: str = ""
+    # The lead unit learns of the step from a letter staff read before it goes (a Party-group
+    # decision, issue 9 §8), not from the usual message sent at once.
+    told_by_letter: bool = False
 
     def applies_to(self, application):
         return self.applies is None or self.applies(application)
@@ -173,6 +179,14 @@ RESUBMISSION = {**SUBMISSION, "guards": (registration_guard, eligibility_guard)}
 FIRST_SUBMISSION = {**SUBMISSION, "guards": (registration_guard, edition_in_force_guard, eligibility_guard)}
 
 
+# Art. 6: the Party group decides at a meeting, which names itself on each decision.
+PARTY_GROUP_DECISION = {
+    "form": "review.meetings.ApprovalForm",
+    "elsewhere": "review:meetings",
+    "told_by_letter": True,
+}
+
+
 def _t(source, action, target, roles, **options):
     return Transition(State(source), Action(action), State(target), frozenset(roles), **options)
 
@@ -196,6 +210,8 @@ TRANSITIONS = (
         effects=(_bind_edition_in_force, _record_first_submission),
         **FIRST_SUBMISSION,
     ),
+    # The unit's opinion is the comment; its form keeps the item-by-item confirmations
+    # (review.checks), which must all be given.
     _t(
         State.SUBMITTED,
         Action.FORWARD,
@@ -203,7 +219,10 @@ TRANSITIONS = (
         {UNIT},
         comment_required=True,
         comment_label=gettext_lazy("组织单位审核意见"),
+        guards=("review.checks.unit_checks_done",),
+        form="review.forms.UnitForwardForm",
     ),
+    # Reasons in words, and the items they concern.
     _t(
         State.SUBMITTED,
         Action.RETURN,
@@ -212,6 +231,7 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由"),
         effects=(_remember_returning_level,),
+        form="review.forms.UnitReturnForm",
     ),
     _t(
         State.RETURNED,
@@ -240,15 +260,20 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
         effects=(_remember_returning_level,),
+        # The failed items of the formal checklist go to the applicant with the reasons.
+        guards=("review.checks.formal_check_failed",),
+        form="review.forms.FormalReturnForm",
     ),
-    # The review starts with the edition's number of experts assigned, and closes once each
-    # of them has submitted; the panel's result is then frozen into the file (review.panel).
+    # The formal check accepted: every item passed, the checklist kept on the event; and the
+    # edition's number of experts assigned (review.experts). The review closes once each of
+    # them has submitted; the panel's result is then frozen into the file (review.panel).
     _t(
         State.FORWARDED,
         Action.START_REVIEW,
         State.UNDER_REVIEW,
         {STAFF},
-        guards=("review.experts.enough_experts",),
+        guards=("review.checks.formal_check_passed", "review.experts.enough_experts"),
+        form="review.forms.FormalAcceptForm",
     ),
     _t(
         State.UNDER_REVIEW,
@@ -258,7 +283,7 @@ TRANSITIONS = (
         guards=("review.scoring.all_reviews_submitted",),
         records=("review.panel.freeze_panel",),
     ),
-    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}),
+    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}, **PARTY_GROUP_DECISION),
     _t(
         State.AWAITING_DECISION,
         Action.REJECT,
@@ -266,6 +291,7 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("不予认定理由"),
+        **{**PARTY_GROUP_DECISION, "form": "review.meetings.RejectionForm"},
     ),
     # Art. 6: seven days of public notice.
     _t(State.APPROVED, Action.PUBLISH_NOTICE, State.IN_NOTICE, {STAFF}),
@@ -440,7 +466,8 @@ def transition(application, action, actor, *, comment="", ip_address=None, decla
         )
         for record in row.row_records():
             record(locked, event, actor)
-        _queue_notifications(locked, event)
+        if not row.told_by_letter:
+            _queue_notifications(locked, event)
     application.refresh_from_db()
     return event
 
@@ -483,10 +510,7 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
         actor = actor_for(row)
         if before is not None:
             before(application, row, actor)
-        for guard in row.row_guards():
-            if guard.satisfy is not None:
-                guard.satisfy(application, row, actor)
-        form_class = row.form_class
+        data = prepare(application, row, actor)
         transition(
             application,
             row.action,
@@ -494,13 +518,27 @@ def drive(application, rows, actor_for, *, comment=lambda row: "", ip_address=No
             comment=comment(row) or ("—" if row.comment_required else ""),
             ip_address=ip_address,
             declared=True,
-            data=form_class.example(application, actor) if form_class is not None else None,
+            data=data,
         )
     return application
 
 
+def prepare(application, row, actor):
+    """Make ``row`` possible for ``actor`` where data can: its guards satisfied by their own
+    modules (``Guard.satisfy``); returns its form's example data (None: the row has no form).
+    What ``drive()`` does before each step, and what a test does that makes a step itself."""
+    for guard in row.row_guards():
+        if guard.satisfy is not None:
+            guard.satisfy(application, row, actor)
+    form_class = row.form_class
+    return form_class.example(application, actor) if form_class is not None else None
+
+
 # The data of an activity (``record()``), read back by the form of its module.
 ACTIVITY_FORMS = {
+    Activity.UNIT_CHECK: "review.forms.UnitCheckRecord",
+    Activity.FORMAL_CHECK: "review.forms.FormalCheckRecord",
+    Activity.DEFER_DECISION: "review.meetings.DecisionForm",
     Activity.EXPERT_ASSIGNED: "review.forms.AssignmentRecord",
     Activity.ASSIGNMENT_WITHDRAWN: "review.forms.AssignmentRecord",
     Activity.REVIEW_SUBMITTED: "review.forms.SubmissionRecord",

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, dashboard, expert, experts, registrations
+from .views import bureau, checks, dashboard, expert, experts, letters, meetings, registrations
 
 app_name = "review"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
     path("applications/<int:pk>/", bureau.detail, name="detail"),
     path("applications/<int:pk>/act/<slug:action>/", bureau.act, name="act"),
+    # Art. 5–6: the unit's confirmations and the bureau's formal checklist, saved as drafts.
+    path("applications/<int:pk>/unit-checks/", checks.save, {"checklist": "unit"}, name="unit_checks"),
+    path("applications/<int:pk>/formal-checks/", checks.save, {"checklist": "formal"}, name="formal_checks"),
     path("applications/<int:pk>/files/<int:version_pk>/", bureau.file, name="file"),
     path(
         "applications/<int:pk>/files/<int:version_pk>/preview/",
@@ -46,6 +49,13 @@ urlpatterns = [
     # The expert's own: the 回避声明 and the review.
     path("applications/<int:pk>/declaration/", expert.declaration, name="declaration"),
     path("applications/<int:pk>/score/", expert.score, name="score"),
+    # 党组会 (Art. 6)
+    path("meetings/", meetings.listing, name="meetings"),
+    path("meetings/<int:pk>/", meetings.detail, name="meeting"),
+    path("meetings/<int:pk>/minutes/", meetings.upload_minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/minutes/<int:minutes_pk>/", meetings.minutes_file, name="meeting_minutes_file"),
+    path("meetings/<int:pk>/agenda.pdf", meetings.agenda_pdf, name="meeting_pdf"),
+    path("letters/", letters.listing, name="letters"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

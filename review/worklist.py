@@ -9,7 +9,7 @@ returned or lapsed for having passed one.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from applications.enums import Action, State
@@ -107,10 +107,9 @@ def work_items(applications, user, today=None):
 
 
 def in_worklist_order(queryset, user):
-    """What waits on ``user`` first, the longest waiting at the top; then the rest, the
-    latest change first."""
+    """What waits on ``user`` first, then the rest; newest first in each (issue 9: a unit
+    sees its files newest first). What has waited too long is marked, not moved."""
     waits = Q(state__in=waiting_states(user))
     return queryset.annotate(
         waits_on_me=Case(When(waits, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        waiting_since=Case(When(waits, then=F("state_changed_at")), default=None),
-    ).order_by("waits_on_me", F("waiting_since").asc(nulls_last=True), "-state_changed_at", "-pk")
+    ).order_by("waits_on_me", "-state_changed_at", "-pk")

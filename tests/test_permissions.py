@@ -110,6 +110,33 @@ def assigned_file(app):
     return {"pk": experts_assignment(app)["pk"]}
 
 
+def meeting(app, minutes=False):
+    """A Party-group meeting in preparation, with the minutes' scan if ``minutes``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.demo import sample_pdf
+    from applications.models import User
+    from review import meetings
+    from review.models import Meeting
+
+    record, _created = Meeting.objects.get_or_create(
+        session="2026年第12次党组会",
+        defaults={"held_on": "2026-11-20", "created_by": User.objects.get(username="staff")},
+    )
+    if not minutes:
+        return {"pk": record.pk}
+    stored = meetings.upload_minutes(record, SimpleUploadedFile("纪要.pdf", sample_pdf()), None)
+    return {"pk": record.pk, "minutes_pk": stored.pk}
+
+
+def forwardable(app):
+    """The file, with the unit's confirmations that forwarding needs (Art. 5)."""
+    from review.checks import confirm_every_item
+
+    confirm_every_item(app, None, app.organising_unit.reviewers.get())
+    return {"pk": app.pk, "action": "forward"}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -197,6 +224,17 @@ MATRIX = {
         answers(404, unit=302, staff=403),
     ),
     "review:registration_file": ("get", sent_registration_file, answers(404, unit=200, staff=200)),
+    # 党组会: the bureau's own pages; every other role is refused the area (403).
+    "review:meetings": ("get", None, answers(403, anonymous=302, staff=200)),
+    "review:meeting": ("get", meeting, answers(403, anonymous=302, staff=200)),
+    "review:meeting_minutes": ("post", meeting, answers(403, anonymous=302, staff=302)),
+    "review:meeting_minutes_file": (
+        "get",
+        lambda app: meeting(app, minutes=True),
+        answers(403, anonymous=302, staff=200),
+    ),
+    "review:meeting_pdf": ("get", meeting, answers(403, anonymous=302, staff=200)),
+    "review:letters": ("get", None, answers(403, anonymous=302, staff=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",
@@ -238,11 +276,12 @@ MATRIX = {
     "review:export_xlsx": ("get", None, answers(403, anonymous=302, unit=200, other_unit=200, staff=200)),
     "review:detail": ("get", lambda app: {"pk": app.pk}, answers(404, unit=200, staff=200)),
     # Staff see the file but forwarding is the unit's: refused with 403, nothing applied.
-    "review:act": (
-        "post",
-        lambda app: {"pk": app.pk, "action": "forward"},
-        answers(404, unit=302, staff=403),
-    ),
+    "review:act": ("post", forwardable, answers(404, unit=302, staff=403)),
+    # Art. 5: the unit's confirmations are its own, and only while the file waits for it;
+    # staff see the file but keep the formal checklist, which waits for FORWARDED (refused
+    # with a message: 302, nothing saved).
+    "review:unit_checks": ("post", lambda app: {"pk": app.pk}, answers(404, unit=302, staff=403)),
+    "review:formal_checks": ("post", lambda app: {"pk": app.pk}, answers(404, unit=403, staff=302)),
     # The expert stage (Art. 6): the pool, assignments and the panel are the bureau's (other
     # roles 403). Refused steps (nothing to assign on a submitted file, no reason given)
     # answer 302 with their message.

@@ -130,6 +130,7 @@ def test_anonymous_visitor_is_sent_to_log_in_for_the_lifecycle(client):
 
 def test_review_detail_offers_the_units_actions_and_forwards(world, client):
     application = world.application(State.SUBMITTED)
+    confirm_unit_checks(application, world.unit)
     client.force_login(world.unit)
     page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
     assert "审核通过，报市科技局" in page
@@ -166,6 +167,7 @@ def test_applicant_sees_return_reasons_and_timeline(world, client):
 
 def test_stale_click_gets_a_clear_message(world, client):
     application = world.application(State.SUBMITTED)
+    confirm_unit_checks(application, world.unit)
     client.force_login(world.unit)
     url = reverse("review:act", args=[application.pk, "forward"])
     client.post(url, {"forward-comment": "同意"})
@@ -196,3 +198,10 @@ def test_chinese_is_the_default_whatever_the_browser_asks(client):
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-Hans">' in page
     assert 'value="zh-hans" class="btn btn-sm btn-light" aria-current="true"' in page
+
+
+def confirm_unit_checks(application, unit):
+    """The organising unit's item-by-item confirmations, which forwarding needs (Art. 5)."""
+    from review.checks import confirm_every_item
+
+    confirm_every_item(application, None, unit)

@@ -1,3 +1,5 @@
-"""The bureau side's data, a module per part of the review (issue 9)."""
+"""The bureau side's data, one module per part of the review (DESIGN.md "Review")."""
 
+from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # noqa: F401
 from .experts import AspectScore, Assignment, Expert, ExpertReview, PanelResult, RubricAspect  # noqa: F401
+from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401

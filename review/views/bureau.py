@@ -18,7 +18,7 @@ from applications.workflow import TRANSITIONS, timeline
 
 from ..lifecycle import diagram
 from ..permissions import is_reviewer, reviewed_applications
-from . import expert, experts
+from . import checks, expert, experts
 
 # Organising units, bureau staff and experts; applicants have their own pages.
 reviewer_required = role_required(is_reviewer)
@@ -54,6 +54,8 @@ def detail(request, pk):
             "changes": latest_changes(application),
             "file_url": "review:file",
             "original_url": "review:original",
+            # Art. 5–6: the unit's confirmations and the bureau's formal checklist.
+            **checks.panels(request, application, latest),
             "expert_stage": experts.expert_stage(application, request.user),
         },
     )

@@ -15,7 +15,10 @@ from applications.workflow import StateConflict, transition
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_forwards_apply_exactly_once(world):
     """PostgreSQL: the row lock. SQLite: BEGIN IMMEDIATE, the write lock at the start."""
+    from review.checks import confirm_every_item
+
     application = world.application(State.SUBMITTED)
+    confirm_every_item(application, None, world.unit)  # forwarding needs them (Art. 5)
     start = threading.Barrier(2)
     outcomes = []
 

@@ -46,16 +46,6 @@ def with_row(monkeypatch, source, action, **changes):
     return changed
 
 
-def satisfied(application, action, actor):
-    """``application`` with the guards of its row for ``action`` met by their own modules
-    (experts assigned before START_REVIEW…), as ``workflow.drive`` meets them."""
-    row = workflow.TABLE[(application.state, action)]
-    for guard in row.row_guards():
-        if guard.satisfy is not None:
-            guard.satisfy(application, row, actor)
-    return application
-
-
 def refuse(message):
     return Guard(lambda application, row, actor: [message])
 
@@ -114,8 +104,7 @@ def test_driving_a_file_satisfies_a_new_guard_through_its_module(world, monkeypa
 
 def test_a_rows_form_validates_the_data_and_the_event_keeps_it(world, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
-    satisfied(application, Action.START_REVIEW, world.staff)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
 
     with pytest.raises(GuardFailed) as refused:
         transition(application, Action.START_REVIEW, world.staff, data={"failed": ["nonsense"]})
@@ -135,8 +124,7 @@ def test_a_rows_form_validates_the_data_and_the_event_keeps_it(world, monkeypatc
 
 def test_the_form_is_offered_and_what_was_typed_comes_back_when_refused(world, client, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
-    satisfied(application, Action.START_REVIEW, world.staff)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
     log_in(client, "staff")
     url = reverse("review:act", args=[application.pk, Action.START_REVIEW])
 
@@ -157,8 +145,7 @@ def test_the_form_is_offered_and_what_was_typed_comes_back_when_refused(world, c
 
 def test_the_applicant_sees_neither_internal_events_nor_internal_fields(world, client, monkeypatch):
     application = world.application(State.FORWARDED)
-    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm)
-    satisfied(application, Action.START_REVIEW, world.staff)
+    with_row(monkeypatch, State.FORWARDED, Action.START_REVIEW, form=ChecklistForm, guards=())
     record(application, Activity.NOTE, world.staff, comment="专家甲与成员单位有合作，另行安排")
     transition(
         application,

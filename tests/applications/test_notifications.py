@@ -73,7 +73,7 @@ def test_a_message_without_a_comment_says_how_the_state_changed(world, client):
 def test_a_long_reason_is_cut_in_the_list_and_whole_in_the_message(world, client):
     application = world.application(State.SUBMITTED)
     reason = "联盟协议缺少成员单位签章页。" * 20
-    transition(application, Action.RETURN, world.unit, comment=reason)
+    transition(application, Action.RETURN, world.unit, comment=reason, data={"items": ["seals"]})
     client.force_login(world.applicant)
     listed = client.get(LIST).content.decode()
     assert reason not in listed
@@ -224,7 +224,7 @@ def test_text_in_angle_brackets_is_sent_as_typed_and_shown_escaped_once(
     reason = "请补充 <script>alert(1)</script> & “研发投入 > 5%” 的证明"
     application = world.application(State.SUBMITTED, name="晋北<新材料>&联盟")
     with django_capture_on_commit_callbacks(execute=True):
-        transition(application, Action.RETURN, world.unit, comment=reason)
+        transition(application, Action.RETURN, world.unit, comment=reason, data={"items": ["seals"]})
     mail = mailoutbox[-1]
     assert reason in mail.body and "晋北<新材料>&联盟" in mail.body
     assert "&lt;" not in mail.body and "&amp;" not in mail.body

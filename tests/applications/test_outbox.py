@@ -19,7 +19,7 @@ from django.utils import translation
 from applications import outbox, registration
 from applications.enums import Action, OutboxKind, OutboxStatus, Role, State
 from applications.models import OUTBOX_ERROR_MAX_CHARS, Notification, OutboxMessage, User
-from applications.workflow import transition
+from applications.workflow import TABLE, prepare, transition
 
 from ..factories import CommittingClient, UserFactory, log_in
 
@@ -74,6 +74,7 @@ def client():
 
 def test_smtp_down_the_transition_commits_and_send_outbox_sends_the_mail_once_later(world, client, settings):
     application = world.application(State.SUBMITTED)
+    prepare(application, TABLE[(State.SUBMITTED, Action.FORWARD)], world.unit)  # the unit's checks
     fresh_outbox()
     settings.EMAIL_BACKEND = f"{HERE}.ServerDown"
     client.force_login(world.unit)
@@ -184,6 +185,7 @@ def test_send_outbox_sends_at_most_its_limit_fewest_attempts_first(world):
 
 def test_each_recipient_reads_their_own_language_whatever_the_clerk_speaks(world, client):
     application = world.application(State.SUBMITTED)
+    prepare(application, TABLE[(State.SUBMITTED, Action.FORWARD)], world.unit)  # the unit's checks
     User.objects.filter(pk=world.staff.pk).update(language="en")
     fresh_outbox()
     client.force_login(world.unit)
@@ -363,7 +365,8 @@ def test_a_rolled_back_notification_leaves_no_mail(world, django_capture_on_comm
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        transition(application, Action.APPROVE, world.staff)
+        row = TABLE[(State.AWAITING_DECISION, Action.APPROVE)]
+        transition(application, Action.APPROVE, world.staff, data=prepare(application, row, world.staff))
         raise RuntimeError("a later step of the same decision failed")
     assert OutboxMessage.objects.count() == before
     assert not Notification.objects.filter(event__action=Action.APPROVE).exists()

@@ -144,7 +144,7 @@ def test_the_authorisation_letter_is_rendered_once_per_content(world, client, mo
     def no_render(*args, **kwargs):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr("applications.pdf._render_pdf", no_render)
+    monkeypatch.setattr("applications.pdf.render_pdf", no_render)
     assert client.get(url).content == first.content
     claimant.phone = "13900000000"
     claimant.save()

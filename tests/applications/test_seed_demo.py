@@ -1,8 +1,9 @@
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
-from applications.enums import Role, State
+from applications.enums import Action, Role, State
 from applications.management.commands.seed_demo import DEMO_UNREAD_MESSAGES, demo_route
 from applications.models import Application, Notification, User
 from applications.permissions import applications_for_user
@@ -51,10 +52,11 @@ def test_seed_demo_has_every_role_and_every_state_in_both_worlds(demo):
         files = Application.objects.filter(lead_unit=user.organisation)
         assert set(files.values_list("state", flat=True)) == set(State.values)
         assert set(files.values_list("organising_unit__code", flat=True)) == {unit}
-        # Each file got to its state through transition(): one audit event per step (the
-        # bureau's internal records, experts assigned and reviews submitted, move nothing).
+        # Each file got to its state through transition(): one audit event per step (and
+        # the bureau's internal records beside them).
         for application in files:
-            assert application.events.filter(internal=False).count() == len(demo_route(application.state))
+            moves = application.events.filter(action__in=Action.values)
+            assert moves.count() == len(demo_route(application.state))
         # A handful of messages unread, the newest; the older ones read when they came.
         messages = list(user.notifications.order_by("-created_at", "-pk"))
         assert len(messages) > 20
@@ -107,9 +109,42 @@ def test_seed_demo_gives_reviewers_a_resubmitted_file_with_its_changes(demo):
     from applications.submissions import latest_changes
 
     for application in Application.objects.filter(state=State.FORWARDED):
+        # Round 3, after the formal check of round 2 failed the charter and the qualification.
         changes = latest_changes(application)["changes"]
-        assert [label for label, _old, _new in changes["fields"]] == ["技术创新目标"]
-        assert [d["kind"] for d in changes["documents"]["new_versions"]] == ["agreement"]
+        assert [label for label, _old, _new in changes["fields"]] == ["牵头单位资质说明"]
+        assert [d["kind"] for d in changes["documents"]["new_versions"]] == ["charter"]
+
+
+def test_seed_demo_has_a_formal_check_under_way_and_a_file_returned_with_its_failed_items(demo, client):
+    from review import checks
+
+    forwarded = Application.objects.filter(state=State.FORWARDED)
+    returned = Application.objects.filter(state=State.RETURNED)
+    assert forwarded.count() == returned.count() == 2  # one in each world
+    for application in forwarded:
+        standing = checks.standing(checks.FORMAL, application)
+        assert len(standing) == 4 and all(check.passed for check in standing.values())
+        before, previous = checks.previous_round(
+            checks.FORMAL, application, checks.current_round(application)
+        )
+        assert before.number == 2
+        assert sorted(item for item, check in previous.items() if not check.passed) == [
+            "charter",
+            "lead_qualification",
+        ]
+    log_in(client, "staff", "shuozhou-demo")
+    page = client.get(reverse("review:detail", args=[forwarded.first().pk])).content.decode()
+    assert "各项下方列出上一轮（第 2 轮）形式审查的结果" in page
+    assert "已保存：通过" in page
+    for application in returned:
+        event = application.events.get(action=Action.RETURN)
+        assert event.from_state == State.FORWARDED
+        assert [entry["item"] for entry in event.data["failed_items"]] == ["charter", "lead_qualification"]
+    client.logout()
+    log_in(client, "applicant", "shuozhou-demo")
+    mine = returned.get(lead_unit__users__username="applicant")
+    page = client.get(reverse("applications:detail", args=[mine.pk])).content.decode()
+    assert "<strong>联盟章程齐全</strong>：联盟章程未写明理事会的组成和议事规则。" in page
 
 
 def test_seed_demo_texts_fit_their_lengths(demo):
@@ -135,3 +170,17 @@ def test_demo_users_log_in_with_the_demo_password_and_no_second_factor(demo, cli
         )
         assert response.redirect_chain[-1][0] == landing, username
         assert response.status_code == 200
+
+
+def test_seed_demo_has_a_meeting_with_an_approval_a_rejection_a_deferral_and_letters_to_read(demo):
+    from applications.enums import OutboxKind, OutboxStatus
+    from applications.models import OutboxMessage
+    from review.models import Decision, Meeting, MeetingStatus
+
+    decided = Meeting.objects.get(status=MeetingStatus.RECORDED)
+    decisions = set(decided.items.values_list("decision", flat=True))
+    assert decisions == {Decision.APPROVE, Decision.REJECT, Decision.DEFER}
+    assert decided.minutes.exists()
+    letters = OutboxMessage.objects.filter(kind=OutboxKind.LETTER, status=OutboxStatus.DRAFT)
+    assert letters.count() == decided.items.exclude(decision=Decision.DEFER).count()
+    assert Meeting.objects.filter(status=MeetingStatus.DRAFT).get().items.exists()

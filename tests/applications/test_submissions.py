@@ -119,7 +119,13 @@ def test_resubmission_shows_reviewers_what_changed(world, client):
 
 def test_return_reasons_are_shown_at_the_top(world, client):
     application = world.application(State.SUBMITTED)
-    transition(application, Action.RETURN, world.unit, comment="联盟协议缺少成员单位公章，请补充。")
+    transition(
+        application,
+        Action.RETURN,
+        world.unit,
+        comment="联盟协议缺少成员单位公章，请补充。",
+        data={"items": ["seals"]},
+    )
     client.force_login(world.applicant)
     page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
     assert page.index("return-reasons") < page.index("申报内容")

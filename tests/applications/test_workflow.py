@@ -10,6 +10,7 @@ from applications.workflow import (
     NotPermitted,
     StateConflict,
     available_transitions,
+    prepare,
     route,
     transition,
 )
@@ -56,13 +57,17 @@ def at_source(world, row):
     with the row's guards met by their own modules (experts assigned, reviews submitted)."""
     if row.action == Action.RESUBMIT_TO_BUREAU:
         application = world.application(State.FORWARDED)
-        transition(application, Action.RETURN, world.staff, comment="形式审查：缺少联盟章程", declared=True)
-    else:
-        application = world.application(row.source, complete=True)
-    for guard in row.row_guards():
-        if guard.satisfy is not None:
-            guard.satisfy(application, row, world.actor_of(row))
-    return application
+        data = prepare(application, TABLE[(State.FORWARDED, Action.RETURN)], world.staff)
+        transition(
+            application,
+            Action.RETURN,
+            world.staff,
+            comment="形式审查：缺少联盟章程",
+            declared=True,
+            data=data,
+        )
+        return application
+    return world.application(row.source, complete=True)
 
 
 @pytest.mark.parametrize("row", TRANSITIONS, ids=ROW_IDS)
@@ -81,9 +86,17 @@ def test_transition_works_for_its_roles_and_is_refused_for_every_other(world_ahe
 
     for name in sorted(allowed):
         application = at_source(world, row)
+        # What the row's own checks need (the unit's confirmations, the formal checklist).
+        data = prepare(application, row, actor(world, name))
         events_before = application.events.count()
         event = transition(
-            application, row.action, actor(world, name), comment="理由", ip_address="10.0.0.8", declared=True
+            application,
+            row.action,
+            actor(world, name),
+            comment="理由",
+            ip_address="10.0.0.8",
+            declared=True,
+            data=data,
         )
         assert application.state == row.target
         assert application.events.count() == events_before + 1
@@ -109,8 +122,8 @@ def test_every_action_is_refused_from_every_other_state(world_ahead, state):
             assert "当前状态为" in str(refusal.value)
     application.refresh_from_db()
     assert application.state == state
-    # One event per step; the bureau's internal records (experts assigned…) move nothing.
-    assert application.events.filter(internal=False).count() == len(route(state))
+    # One transition per step (the checks recorded on the way are internal activities).
+    assert application.events.filter(action__in=Action.values).count() == len(route(state))
 
 
 def test_table_reaches_every_state_from_draft():
@@ -137,7 +150,8 @@ def test_resubmission_goes_back_to_the_level_that_returned_it(world):
     assert by_unit.state == State.SUBMITTED
 
     by_bureau = world.application(State.FORWARDED)
-    transition(by_bureau, Action.RETURN, world.staff, comment="缺少联盟章程", declared=True)
+    data = prepare(by_bureau, TABLE[(State.FORWARDED, Action.RETURN)], world.staff)
+    transition(by_bureau, Action.RETURN, world.staff, comment="缺少联盟章程", declared=True, data=data)
     with pytest.raises(StateConflict):
         transition(by_bureau, Action.RESUBMIT, world.applicant, declared=True)
     transition(by_bureau, Action.RESUBMIT_TO_BUREAU, world.applicant, declared=True)

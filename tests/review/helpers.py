@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from applications.enums import Action, State
-from applications.workflow import transition
+from applications.workflow import TABLE, prepare, transition
 from review import experts as pool
 from review import scoring
 from review.enums import Recommendation
@@ -23,7 +23,9 @@ def panel_of(world, count=3, *, state=State.UNDER_REVIEW, declared=True, prefix=
     if declared:
         assignments = [pool.declare(assignment, assignment.expert.user) for assignment in assignments]
     if state == State.UNDER_REVIEW:
-        transition(application, Action.START_REVIEW, world.staff)
+        # The formal check passed (review.checks' own satisfy); the experts are those above.
+        row = TABLE[(State.FORWARDED, Action.START_REVIEW)]
+        transition(application, Action.START_REVIEW, world.staff, data=prepare(application, row, world.staff))
     application.refresh_from_db()
     return application, assignments
 

@@ -244,8 +244,8 @@ def test_files_waiting_on_the_user_are_marked_with_their_days_and_the_overdue(fi
     assert "待办" in rows[MATERIALS] and "超期" in rows[MATERIALS] and "已 16 天" in rows[MATERIALS]
     assert "待办" in rows[CERAMICS] and "超期" not in rows[CERAMICS] and "已 30 天" in rows[CERAMICS]
     assert "待办" not in rows[COAL]  # the unit's to check, not the bureau's
-    # What waits comes first, the longest waiting at the top.
-    assert page.index(CERAMICS) < page.index(MATERIALS) < page.index(COAL)
+    # What waits comes first, the newest at the top (a unit sees its files newest first).
+    assert page.index(MATERIALS) < page.index(CERAMICS) < page.index(COAL)
     waiting = listed(client, waiting="on")
     assert MATERIALS in waiting and CERAMICS in waiting and COAL not in waiting
 
@@ -302,8 +302,9 @@ def test_exports_hold_the_filtered_list_with_dates_state_and_days(files, client)
         "超期",
     ]
     assert csv_table[0] == heading and xlsx_table[0] == heading
-    assert [row[1] for row in csv_table[1:]] == [MATERIALS, CERAMICS]
-    materials = csv_table[1]
+    # Both wait on the bureau; the newest first (the file 16 days in its state last).
+    assert [row[1] for row in csv_table[1:]] == [CERAMICS, MATERIALS]
+    materials = csv_table[2]
     assert materials[2:7] == [
         files.organisation.name,
         files.organisation.uscc,
@@ -312,12 +313,12 @@ def test_exports_hold_the_filtered_list_with_dates_state_and_days(files, client)
         "待市科技局形式审查",
     ]
     assert materials[9:] == ["16", "是", "是"]
-    assert csv_table[2][7] == f"{LAST_YEAR}-12-30"
+    assert csv_table[1][7] == f"{LAST_YEAR}-12-30"
     # The .xlsx holds the same, dates as dates and numbers as numbers.
-    assert xlsx_table[1][:7] == [files.materials.pk, *materials[1:7]]
-    assert xlsx_table[1][9:] == [16, "是", "是"]
-    assert xlsx_table[2][7] == datetime.datetime(LAST_YEAR, 12, 30)
-    assert isinstance(xlsx_table[1][8], datetime.datetime)
+    assert xlsx_table[2][:7] == [files.materials.pk, *materials[1:7]]
+    assert xlsx_table[2][9:] == [16, "是", "是"]
+    assert xlsx_table[1][7] == datetime.datetime(LAST_YEAR, 12, 30)
+    assert isinstance(xlsx_table[2][8], datetime.datetime)
 
 
 @pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])

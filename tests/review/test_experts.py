@@ -11,7 +11,8 @@ from django.utils import timezone
 from applications.enums import Action, Activity, State
 from applications.models import Industry
 from applications.uscc import make_uscc
-from applications.workflow import GuardFailed, transition
+from applications.workflow import TABLE, GuardFailed, transition
+from review import checks
 from review import experts as pool
 from review.enums import AssignmentStatus
 from review.experts import AssignmentRefused
@@ -281,13 +282,17 @@ def test_start_review_is_refused_with_too_few_experts(world, client):
     pool.assign(application, expert("two"), world.staff)
     third = pool.assign(application, expert("three"), world.staff)
     pool.decline(third, third.expert.user, "曾在牵头单位兼职")
+    # The formal check passed (Art. 6): what is left is the experts.
+    row = TABLE[(State.FORWARDED, Action.START_REVIEW)]
+    checks.formal_check_passed.satisfy(application, row, world.staff)
+    data = row.form_class.example(application, world.staff)
 
     with pytest.raises(GuardFailed) as refused:
-        transition(application, Action.START_REVIEW, world.staff)
+        transition(application, Action.START_REVIEW, world.staff, data=data)
     staff_client(client)
     page = client.get(reverse("review:detail", args=[application.pk])).content.decode()
     pool.assign(application, expert("four"), world.staff)
-    transition(application, Action.START_REVIEW, world.staff)
+    transition(application, Action.START_REVIEW, world.staff, data=data)
 
     assert refused.value.messages == [
         "已指派 2 位评审专家，每件申报至少需要 3 位（第六条；已回避或撤回的不计）。请先在“评审专家”中指派。"

@@ -17,20 +17,31 @@ from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from applications import demo_documents, drafts, registration
-from applications.demo import complete_application, registration_documents
+from applications import documents as document_store
+from applications.demo import complete_application, registration_documents, sample_pdf
 from applications.drafts import start_application
-from applications.enums import Action, DocumentKind, OrganisationType, RegistrationStatus, Role, State
+from applications.enums import (
+    Action,
+    Activity,
+    DocumentKind,
+    OrganisationType,
+    OutboxKind,
+    RegistrationStatus,
+    Role,
+    State,
+)
 from applications.models import (
     Application,
     Industry,
     Notification,
     Organisation,
     OrganisingUnit,
+    OutboxMessage,
     PolicyEdition,
     User,
 )
 from applications.uscc import make_uscc
-from applications.workflow import TABLE, drive, route
+from applications.workflow import TABLE, drive, record, resolve, route
 
 DEMO_PASSWORD = "shuozhou-demo"
 
@@ -143,7 +154,8 @@ def review_demo(name):
 # What the demo's reviewers write when they act.
 COMMENTS = {
     Action.FORWARD: "材料齐全，符合申报条件，同意报市科技局。",
-    Action.RETURN: "联盟协议未载明各成员单位的任务分工，请补充后重新提交。",
+    # The organising unit's return (its item: the seals).
+    Action.RETURN: "联盟协议未载明各成员单位的任务分工，签章页缺少部分成员单位公章，请补充后重新提交。",
     Action.START_REVIEW: "形式审查通过。",
     Action.CLOSE_REVIEW: "专家评审完成。",
     Action.APPROVE: "经市科技局党组会研究通过。",
@@ -153,6 +165,25 @@ COMMENTS = {
     Action.REVOKE: "联盟停止运行，经核实取消市级联盟资格。",
     Action.LAPSE: "未在 2 月底前报送上年度工作总结和下一年度工作计划（第八条）。",
     Action.WITHDRAW: "牵头单位决定调整成员后再行申报。",
+}
+
+
+# The bureau's return after the formal check: its checklist names the failed items.
+FORMAL_CHECK_RETURN = "形式审查未通过：请按所列未通过的事项补充材料后，重新提交市科技局。"
+
+
+def demo_comment(row):
+    if row.action == Action.RETURN and row.source == State.FORWARDED:
+        return FORMAL_CHECK_RETURN
+    return COMMENTS.get(row.action, "")
+
+
+# What the bureau side has done to a demo file in a state beyond what its steps did, by the
+# dotted path of the bureau's own helper (``applications`` never imports ``review``):
+# ``helper(application, staff)``.
+BUREAU_WORK = {
+    # Art. 6: the formal check under way, half of the checklist filled in.
+    State.FORWARDED: "review.checks.check_half_of_the_list",
 }
 
 
@@ -173,15 +204,21 @@ def demo_files(world):
 
 
 def demo_route(state):
-    """The rows that take a demo file to ``state``: the shortest, except for the file awaiting
-    the bureau, which went through a returned round first so that its reviewers see what
-    changed between two submissions."""
+    """The rows that take a demo file to ``state``: the shortest, except for two. The file
+    awaiting the bureau was returned by its organising unit and then by the formal check, so
+    that its reviewers see what changed between rounds and what the previous formal check
+    found; the returned file was returned by the formal check, so that its lead unit sees the
+    failed items."""
     if state == State.FORWARDED:
         return [
             *route(State.RETURNED),
             TABLE[(State.RETURNED, Action.RESUBMIT)],
             TABLE[(State.SUBMITTED, Action.FORWARD)],
+            TABLE[(State.FORWARDED, Action.RETURN)],
+            TABLE[(State.RETURNED, Action.RESUBMIT_TO_BUREAU)],
         ]
+    if state == State.RETURNED:
+        return route(State.RETURNED, via=State.FORWARDED)
     return route(state)
 
 
@@ -198,9 +235,27 @@ def revise_after_return(application, applicant):
     )
 
 
+def revise_after_formal_check(application, applicant):
+    """What a lead unit does with the formal check's failed items: the charter and the lead
+    unit's qualification (``review.checks.DEMO_FAILURES``)."""
+    added = "\n（补充）近三年研发投入合计 4,860 万元；主持制定行业标准 2 项、团体标准 3 项。"
+    application.lead_qualification = (application.lead_qualification + added)[:1000]
+    application.save(update_fields=["lead_qualification"])
+    drafts.upload(
+        application,
+        SimpleUploadedFile(
+            "联盟章程（补充理事会组成和议事规则）.pdf", demo_documents.charter(application).data
+        ),
+        applicant,
+        kind=DocumentKind.CHARTER,
+    )
+
+
 def revise_before_resubmitting(application, row, actor):
     if row.action == Action.RESUBMIT:
         revise_after_return(application, actor)
+    elif row.action == Action.RESUBMIT_TO_BUREAU:
+        revise_after_formal_check(application, actor)
 
 
 class Command(BaseCommand):
@@ -226,6 +281,7 @@ class Command(BaseCommand):
             for world in WORLDS:
                 self._world(world, edition, staff)
             self._pending_registration(PENDING_REGISTRATION, edition)
+            self._party_group(staff)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
@@ -308,12 +364,14 @@ class Command(BaseCommand):
                 application,
                 demo_route(state),
                 lambda row: next((actors[role] for role in sorted(row.roles) if role in actors), None),
-                comment=lambda row: COMMENTS.get(row.action, ""),
+                comment=demo_comment,
                 ip_address="127.0.0.1",
                 before=self._before(world, state),
             )
             assert application.state == state, (application.state, state)
             review_demo("settle")(application, state, world["experts"], staff)
+            if state in BUREAU_WORK:
+                resolve(BUREAU_WORK[state])(application, staff)
 
     @staticmethod
     def _before(world, outcome):
@@ -326,6 +384,59 @@ class Command(BaseCommand):
             prepare(application, row, actor, experts=world["experts"], outcome=outcome)
 
         return before
+
+    def _party_group(self, staff):
+        """党组会: the meeting that decided the demo's files gets its minutes and defers one
+        file; the next meeting is being prepared with the files still awaiting a decision."""
+        from review import letters, meetings
+        from review.models import Decision, Meeting, MeetingItem, MeetingMinutes
+
+        decided = Meeting.objects.filter(status="recorded").order_by("pk").first()
+        if decided is None:
+            return
+        if not decided.minutes.exists():
+            scan = SimpleUploadedFile("党组会会议纪要.pdf", sample_pdf(2))
+            minutes = MeetingMinutes(meeting=decided)
+            document_store.save_checked(minutes, scan, staff, document_store.inspect(scan, "minutes"))
+        # The decision letters of that meeting, drafted for staff to read and send.
+        lettered = set(
+            OutboxMessage.objects.filter(kind=OutboxKind.LETTER).values_list("application_id", flat=True)
+        )
+        for item in decided.items.exclude(decision=Decision.DEFER).select_related("application__edition"):
+            if item.application_id not in lettered:
+                letters.queue(item, staff)
+        waiting = list(Application.objects.filter(state=State.AWAITING_DECISION).order_by("pk"))
+        if not waiting:
+            return
+        deferred = waiting[0]
+        if not MeetingItem.objects.filter(meeting=decided, application=deferred).exists():
+            reasons = "请补充成员单位近三年研发投入情况说明后提交下次党组会研究。"
+            MeetingItem.objects.create(
+                meeting=decided,
+                application=deferred,
+                decision=Decision.DEFER,
+                reasons=reasons,
+                position=decided.items.count() + 1,
+            )
+            record(
+                deferred,
+                Activity.DEFER_DECISION,
+                staff,
+                comment=reasons,
+                data={
+                    "meeting": decided.pk,
+                    "session": decided.session,
+                    "held_on": decided.held_on.isoformat(),
+                },
+            )
+        upcoming, created = Meeting.objects.get_or_create(
+            session="下一次党组会（演示，准备中）",
+            defaults={"held_on": decided.held_on + datetime.timedelta(days=14), "created_by": staff},
+        )
+        if created:
+            meetings.add_files(upcoming, waiting)
+            first = upcoming.items.order_by("position").first()
+            meetings.set_decisions(upcoming, {first.pk: (Decision.APPROVE, "")})
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

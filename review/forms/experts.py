@@ -15,10 +15,10 @@ from applications.event_data import EventDataForm
 from applications.forms import TOO_LONG, USCCField, say_how_long
 from applications.models import Industry, User
 
-from .enums import Recommendation
-from .experts import MAX_REVIEW_DAYS
-from .models import Expert
-from .models.experts import OPINION_MAX_CHARS, REASON_MAX_CHARS, SCORE_DIGITS, SCORE_PLACES
+from ..enums import Recommendation
+from ..experts import MAX_REVIEW_DAYS
+from ..models import Expert
+from ..models.experts import OPINION_MAX_CHARS, REASON_MAX_CHARS, SCORE_DIGITS, SCORE_PLACES
 
 # A search box: a few words.
 QUERY_MAX_CHARS = 60

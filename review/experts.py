@@ -225,7 +225,7 @@ def assign(application, expert, actor, *, due_on=None, ip_address=None):
     member or the lead unit of the alliance, saying which. Returns the assignment."""
     with transaction.atomic():
         locked = _locked(application)
-        expert = Expert.objects.select_for_update().select_related("user").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("user").get(pk=expert.pk)
         problems = assignment_problems(locked, expert)
         if problems:
             raise AssignmentRefused(*problems)

@@ -56,7 +56,7 @@ class EventDataForm(forms.Form):
     def describe(cls, data, *, internal=True):
         """``[(label, text)]`` of stored ``data`` for the timeline; ``internal=False`` leaves
         out the internal fields. A value stored under a field the form no longer has is
-        shown under its key rather than lost."""
+        shown to the bureau under its key rather than lost, and to no one else."""
         form = cls()
         items = []
         for name, value in (data or {}).items():
@@ -64,7 +64,8 @@ class EventDataForm(forms.Form):
                 continue
             field = form.fields.get(name)
             if field is None:
-                items.append((name, _value_text(None, value)))
+                if internal:
+                    items.append((name, _value_text(None, value)))
             elif value not in (None, "", [], {}):
                 items.append((field.label, _value_text(field, value)))
         return items

@@ -115,6 +115,11 @@ def notify(
     return mails
 
 
+# A release sends at once up to this many mails, in the request; more are left to send_outbox,
+# so that a slow mail server cannot hold a clerk's page for minutes (issue 9 review).
+SEND_NOW_MAX = 20
+
+
 def release(messages, *, by):
     """Let drafts go out (issue 9: staff read the decision letters, then send them in bulk).
 
@@ -129,7 +134,8 @@ def release(messages, *, by):
         OutboxMessage.objects.filter(pk__in=released).update(
             status=QUEUED, released_by=by, released_at=timezone.now()
         )
-        _send_after_commit(released)
+        if len(released) <= SEND_NOW_MAX:
+            _send_after_commit(released)
     return len(released)
 
 

@@ -25,7 +25,7 @@ from .models import COMMENT_MAX_CHARS
 from .pdf import dossier_file, form_file
 from .plain_text import download_name
 from .throttles import client_ip
-from .workflow import TABLE, NotPermitted, TransitionError, available_transitions, transition
+from .workflow import TABLE, TRANSITIONS, NotPermitted, TransitionError, available_transitions, transition
 
 
 def role_required(predicate):
@@ -48,6 +48,9 @@ def role_required(predicate):
 KEPT_COMMENT = "portal_kept_transition_comment"
 
 
+# The actions made on their own page (a Party-group decision, with the rest of its meeting),
+# whatever the state the file is in when the request comes.
+ELSEWHERE = frozenset(row.action for row in TRANSITIONS if row.elsewhere)
 # What is kept of a refused form's data: enough for every field of a row's form, no more.
 KEPT_FIELDS, KEPT_VALUE_CHARS = 40, 2 * COMMENT_MAX_CHARS
 
@@ -79,6 +82,25 @@ def offered_actions(application, user, request=None):
     return offered
 
 
+def is_object_id(value):
+    """Whether a posted value is an object id: ASCII digits, and short (``"²".isdigit()`` is
+    true, and a 5,000-digit number is over Python's limit for int())."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
+def posted_ids(request, name, limit):
+    """The object ids posted under ``name`` (at most ``limit``), ignoring anything else."""
+    return [int(value) for value in request.POST.getlist(name)[:limit] if is_object_id(value)]
+
+
+def posted_id(request, name):
+    """A posted object id, or 404 for anything that is not one."""
+    value = request.POST.get(name, "")
+    if not is_object_id(value):
+        raise Http404
+    return int(value)
+
+
 def row_data(values, prefix=""):
     """``{field: [values]}`` as the form data a row's form reads (a QueryDict), its names
     prefixed as the page's form names them."""
@@ -88,16 +110,24 @@ def row_data(values, prefix=""):
     return data
 
 
-def posted_row_data(request, action):
-    """The fields posted for ``action``'s form (named ``<action>-<field>``), without the prefix,
-    bounded: what ``transition()`` validates and what is kept if it is refused."""
-    prefix = f"{action}-"
-    values = {}
-    for key in request.POST:
-        name = key.removeprefix(prefix)
-        if key.startswith(prefix) and name not in {"comment", "declared"} and len(values) < KEPT_FIELDS:
-            values[name] = [value[:KEPT_VALUE_CHARS] for value in request.POST.getlist(key)[:KEPT_FIELDS]]
-    return values
+def posted_row_data(request, row):
+    """The fields of ``row``'s form posted for it (named ``<action>-<field>``), without the
+    prefix: what ``transition()`` validates. Nothing for a row without a form."""
+    form_class = row.form_class if row is not None else None
+    if form_class is None:
+        return {}
+    prefix = f"{row.action}-"
+    return {
+        name: request.POST.getlist(prefix + name)[:KEPT_FIELDS]
+        for name in form_class.base_fields
+        if prefix + name in request.POST
+    }
+
+
+def kept_row_data(values):
+    """What is kept in the session of refused data: each value cut to a bound (the form said
+    it was too long; the page shows it back, cut)."""
+    return {name: [value[:KEPT_VALUE_CHARS] for value in items] for name, items in values.items()}
 
 
 @require_POST
@@ -111,12 +141,12 @@ def perform_transition(request, scope, pk, action, *, success_url):
     if action not in Action.values:
         raise Http404
     row = TABLE.get((application.state, action))
-    if row is not None and row.elsewhere:
+    if action in ELSEWHERE:
         # Made on its own page (a Party-group decision, with the rest of its meeting).
         messages.error(request, _("“%(action)s”须在专门页面办理。") % {"action": Action(action).label})
         return redirect(success_url, pk=application.pk)
     form = TransitionForm(request.POST, prefix=action)
-    data = posted_row_data(request, action)
+    data = posted_row_data(request, row)
 
     def keep():
         # Nothing is done; what was typed comes back in its boxes, with what to change.
@@ -124,7 +154,7 @@ def perform_transition(request, scope, pk, action, *, success_url):
             "application": application.pk,
             "action": action,
             "comment": request.POST.get(f"{action}-comment", "")[: 10 * COMMENT_MAX_CHARS],
-            "data": data,
+            "data": kept_row_data(data),
         }
 
     if not form.is_valid():

@@ -69,6 +69,22 @@ def _static_base():
     return (settings.BASE_DIR / "static").as_uri() + "/"
 
 
+def static_only():
+    """WeasyPrint's fetcher for our PDFs: the portal's static files and ``data:`` URLs only.
+
+    A text typed by a user that ends up parsed as CSS or HTML must not make the server fetch
+    another address, or read a private upload, into a PDF (issue 9 review)."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:") or url.startswith(_static_base()):
+                return super().fetch(url, headers)
+            raise URLFetchingError(f"not fetched for a PDF: {url[:80]}")
+
+    return StaticOnly()
+
+
 def render_pdf(template, context):
     """A template as PDF bytes, always in Chinese, with the CJK font the machine offers."""
     from weasyprint import HTML  # imported here: loading it costs a second at start-up
@@ -76,7 +92,7 @@ def render_pdf(template, context):
     with override("zh-hans"):
         context = {**context, "fallback_font": cjk_font()}
         html = render_to_string(template, context)
-        return HTML(string=html, base_url=_static_base()).write_pdf()
+        return HTML(string=html, base_url=_static_base(), url_fetcher=static_only()).write_pdf()
 
 
 def render_form(data, *, submission=None):

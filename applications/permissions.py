@@ -10,7 +10,7 @@ on these.
 import rules
 
 from .enums import Role
-from .models import Application, AuditEvent
+from .models import Application, AuditEvent, User
 
 
 @rules.predicate
@@ -75,6 +75,12 @@ def applicant_events(application=None):
     (expert assignments, staff notes); their internal fields are left out by the timeline."""
     events = AuditEvent.objects.filter(internal=False)
     return events.filter(application=application) if application is not None else events
+
+
+def lead_unit_contacts(organisation_id):
+    """The active accounts that act for a lead unit: who is told of its registration and its
+    files, and who receives the bureau's letters."""
+    return User.objects.filter(is_active=True, role=Role.APPLICANT, organisation_id=organisation_id)
 
 
 def submitted_applications():

@@ -42,6 +42,7 @@ from .models import (
     User,
 )
 from .outbox import active_language, notify
+from .permissions import lead_unit_contacts
 
 UNSENT, PENDING = RegistrationStatus.UNSENT, RegistrationStatus.PENDING
 REJECTED, APPROVED = RegistrationStatus.REJECTED, RegistrationStatus.APPROVED
@@ -552,7 +553,7 @@ def _reviewers(organisation):
 
 
 def _contacts(organisation):
-    return list(User.objects.filter(is_active=True, role=Role.APPLICANT, organisation=organisation))
+    return list(lead_unit_contacts(organisation.pk))
 
 
 def subject(event):

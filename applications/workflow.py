@@ -24,7 +24,7 @@ from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
 from .guards import Guard
 from .models import Application, AuditEvent, User
 from .outbox import notify
-from .permissions import acts_as
+from .permissions import acts_as, lead_unit_contacts
 from .registration import registration_guard
 from .submissions import freeze
 
@@ -561,18 +561,26 @@ def event_details(event, *, internal):
 
 
 def timeline(events, *, internal):
-    """The events a reader may see, each with its ``details``: the applicant (``internal``
-    False) sees neither the internal events nor the internal fields of the others."""
-    shown = [event for event in events if internal or not event.internal]
+    """The events a reader may see, each with its ``details``.
+
+    ``internal``: True for the bureau (everything); False for the applicant, who sees neither
+    the internal events nor the internal fields of the others; or the roles whose internal
+    records the reader may see (an organising unit: its own checks, not the bureau's notes,
+    checklists or the Party group's deferrals)."""
+
+    def sees(event):
+        return internal is True or bool(internal and event.actor_role in internal)
+
+    shown = [event for event in events if not event.internal or sees(event)]
     for event in shown:
-        event.details = event_details(event, internal=internal)
+        event.details = event_details(event, internal=sees(event))
     return shown
 
 
 def recipients(application, event):
     """Who hears of a transition: the lead unit's contacts always, and the next holder."""
     users = User.objects.filter(is_active=True)
-    wanted = users.filter(role=Role.APPLICANT, organisation_id=application.lead_unit_id)
+    wanted = lead_unit_contacts(application.lead_unit_id)
     if event.to_state == State.SUBMITTED:
         wanted = wanted | users.filter(
             role=Role.UNIT_REVIEWER, organising_unit_id=application.organising_unit_id
@@ -593,6 +601,9 @@ def _queue_notifications(application, event):
         "from_label": State(event.from_state).label,
         "to_label": State(event.to_state).label,
         "action_label": Action(event.action).label,
+        # What the step recorded that the lead unit may read (the failed items of a return),
+        # called by the template, so in each recipient's language.
+        "details": lambda: event_details(event, internal=False),
     }
 
     def subject(context):

@@ -6,15 +6,18 @@ them in bulk (:func:`send`); nothing goes out unread. A letter says the decision
 and the reasons; it never names the experts or gives their scores.
 """
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from applications.enums import OutboxKind, OutboxStatus, Role
-from applications.models import OutboxMessage, User
+from applications.enums import Action, OutboxKind, OutboxStatus
+from applications.models import Notification, OutboxMessage
 from applications.outbox import notify, release
+from applications.permissions import lead_unit_contacts
 
 from .models import Decision
 
+DECISIONS = (Action.APPROVE, Action.REJECT)
 SUBJECTS = {
     Decision.APPROVE: gettext_lazy("【朔州市科学技术局】“%(name)s”认定申请研究结果通知：拟认定"),
     Decision.REJECT: gettext_lazy("【朔州市科学技术局】“%(name)s”认定申请研究结果通知：不予认定"),
@@ -23,9 +26,7 @@ SUBJECTS = {
 
 def contacts(application):
     """Who receives the letter: the lead unit's active contacts."""
-    return list(
-        User.objects.filter(is_active=True, role=Role.APPLICANT, organisation_id=application.lead_unit_id)
-    )
+    return list(lead_unit_contacts(application.lead_unit_id))
 
 
 def queue(item, actor):
@@ -65,5 +66,30 @@ def drafts():
 
 
 def send(pks, by):
-    """Release the draft letters ``pks`` (others are ignored); returns how many go out."""
-    return release(drafts().filter(pk__in=pks), by=by)
+    """Release the draft letters ``pks`` (others are ignored); returns how many go out.
+
+    Each contact of the lead unit then also finds the letter among their in-portal messages,
+    linked to the decision on the file's audit trail (those without an address too)."""
+    with transaction.atomic():
+        chosen = list(drafts().select_for_update(of=("self",)).filter(pk__in=pks))
+        count = release(chosen, by=by)
+        notices, told = [], set()
+        for letter in chosen:
+            application = letter.application
+            decision = application.events.filter(action__in=DECISIONS).order_by("-created_at", "-pk").first()
+            people = [letter.recipient] if letter.recipient_id else []
+            if application.pk not in told:
+                told.add(application.pk)
+                people += [person for person in contacts(application) if not person.email]
+            notices += [
+                Notification(
+                    recipient=person,
+                    application=application,
+                    event=decision,
+                    subject=letter.subject,
+                    body=letter.body,
+                )
+                for person in people
+            ]
+        Notification.objects.bulk_create(notices)
+    return count

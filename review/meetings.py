@@ -41,8 +41,10 @@ class MeetingRefused(Exception):
 class DecisionForm(EventDataForm):
     """What the audit event of a Party-group decision keeps: the meeting that took it.
 
-    Valid only for a meeting that lists the file with this decision, so that a file is
-    approved or rejected only as a meeting decided (the rows are made on the meeting page).
+    Valid only for a meeting being recorded (still a draft: ``record_meeting`` fixes it once
+    every decision is applied) that lists the file with this decision, so that a file is
+    approved or rejected only as a meeting decided, and an old meeting's decision cannot be
+    applied again (after an objection sends the file back, Art. 6).
     """
 
     decision = None  # set by the subclasses below
@@ -51,7 +53,12 @@ class DecisionForm(EventDataForm):
     def clean_meeting(self):
         pk = self.cleaned_data["meeting"]
         item = (
-            MeetingItem.objects.filter(meeting_id=pk, application=self.application, decision=self.decision)
+            MeetingItem.objects.filter(
+                meeting_id=pk,
+                meeting__status=MeetingStatus.DRAFT,
+                application=self.application,
+                decision=self.decision,
+            )
             .select_related("meeting")
             .first()
         )
@@ -77,23 +84,43 @@ class DecisionForm(EventDataForm):
 
     @classmethod
     def example(cls, application, actor):
-        """The demo's and the test world's meeting of the day, recorded with this decision."""
-        meeting, _created = Meeting.objects.get_or_create(
-            session=_("%(date)s 党组会（演示）") % {"date": timezone.localdate().isoformat()},
-            defaults={
-                "held_on": timezone.localdate(),
-                "created_by": actor,
-                "status": MeetingStatus.RECORDED,
-                "recorded_by": actor,
-                "recorded_at": timezone.now(),
-            },
-        )
+        """The demo's and the test world's meeting, with this decision on the file.
+
+        It stays a draft as the files it decides are driven through it; ``seed_demo`` then
+        fixes it as ``record_meeting`` would (``finish_example``)."""
+        examples = Meeting.objects.filter(session__endswith=EXAMPLE_SUFFIX)
+        meeting = examples.filter(status=MeetingStatus.DRAFT).first()
+        if meeting is None:
+            today = timezone.localdate()
+            meeting = Meeting.objects.create(
+                session=f"{today.year}年第{examples.count() + 1}次党组会{EXAMPLE_SUFFIX}",
+                held_on=today,
+                created_by=actor,
+            )
         MeetingItem.objects.update_or_create(
             meeting=meeting,
             application=application,
             defaults={"decision": cls.decision, "position": meeting.items.count() + 1},
         )
         return {"meeting": meeting.pk}
+
+
+# The meetings that decide the demo's and the test world's files (``DecisionForm.example``).
+EXAMPLE_SUFFIX = "（演示）"
+
+
+def finish_example(actor):
+    """Fix the example meeting as recorded, as ``record_meeting`` does once its decisions are
+    applied (the demo drives its files through ``transition()`` one by one)."""
+    meeting = Meeting.objects.filter(session__endswith=EXAMPLE_SUFFIX, status=MeetingStatus.DRAFT).first()
+    if meeting is not None:
+        meeting.status, meeting.recorded_by, meeting.recorded_at = (
+            MeetingStatus.RECORDED,
+            actor,
+            timezone.now(),
+        )
+        meeting.save(update_fields=["status", "recorded_by", "recorded_at"])
+    return meeting
 
 
 class ApprovalForm(DecisionForm):
@@ -128,9 +155,10 @@ def add_files(meeting, applications):
     """Put ``applications`` on the agenda, after the files already on it."""
     with transaction.atomic():
         locked = _draft(meeting)
-        candidates = {
-            app.pk: app for app in agenda_candidates(locked).filter(pk__in=[a.pk for a in applications])
-        }
+        # The files too, so that two clerks cannot put one file on two meetings at once.
+        pks = sorted(app.pk for app in applications)
+        list(Application.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+        candidates = {app.pk: app for app in agenda_candidates(locked).filter(pk__in=pks)}
         missing = [app for app in applications if app.pk not in candidates]
         if missing:
             raise MeetingRefused(
@@ -155,7 +183,8 @@ def remove_item(meeting, item_pk):
 
 
 def set_decisions(meeting, decisions):
-    """Keep the decision and reasons of each item: ``{item_pk: (decision, reasons)}``."""
+    """Keep the decision and reasons of each item: ``{item_pk: (decision, reasons)}``; an item
+    not named keeps what it had."""
     with transaction.atomic():
         locked = _draft(meeting)
         items = {item.pk: item for item in locked.items.all()}
@@ -211,6 +240,11 @@ def record_meeting(meeting, actor, *, ip_address=None):
         for item in items:
             data = {"meeting": locked.pk}
             if item.decision == Decision.DEFER:
+                state = Application.objects.select_for_update().values_list("state", flat=True)
+                if state.get(pk=item.application_id) != State.AWAITING_DECISION:
+                    raise MeetingRefused(
+                        _("“%(name)s”：已不在待党组会研究状态，不能暂缓。") % {"name": item.application.name}
+                    )
                 events.append(
                     record(
                         item.application,
@@ -235,7 +269,10 @@ def record_meeting(meeting, actor, *, ip_address=None):
                 )
             except TransitionError as refusal:
                 raise MeetingRefused(
-                    *(f"“{item.application.name}”：{message}" for message in refusal.messages)
+                    *(
+                        _("“%(name)s”：%(message)s") % {"name": item.application.name, "message": message}
+                        for message in refusal.messages
+                    )
                 ) from refusal
             letters.queue(item, actor)
         locked.status = MeetingStatus.RECORDED

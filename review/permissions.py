@@ -10,6 +10,7 @@ conflict of interest (回避声明, Art. 6); never a file they declined or were 
 
 from django.db.models import Q
 
+from applications.enums import Role
 from applications.models import Application
 from applications.permissions import applications_for_user, is_bureau_staff, is_expert, is_unit_reviewer
 
@@ -32,6 +33,17 @@ def is_unit_or_bureau(user):
 def manages_experts(user):
     """The expert pool, assignments and the panel are the bureau's (Art. 6)."""
     return is_bureau_staff(user)
+
+
+def internal_records_seen_by(user):
+    """Which internal records of a file's audit trail ``user`` reads (``workflow.timeline``):
+    the bureau all of them; an organising unit only its own (its checks), not the bureau's
+    notes, checklists, expert assignments or the Party group's deferrals; anyone else none."""
+    if is_bureau_staff(user):
+        return True
+    if is_unit_reviewer(user):
+        return frozenset({Role.UNIT_REVIEWER})
+    return False
 
 
 def expert_assignments(user, *, declared=False):

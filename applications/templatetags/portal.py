@@ -96,3 +96,14 @@ def document_kind(code):
 @register.filter
 def organisation_type(code):
     return OrganisationType(code).label if code in OrganisationType.values else (code or "")
+
+
+@register.inclusion_tag("includes/pagination.html", takes_context=True)
+def pagination(context, page):
+    """The page links of a list: the first and last pages, two on each side of this one, and
+    the list's other query parameters (its filters) kept in every link."""
+    return {
+        "request": context.get("request"),
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+    }

@@ -379,7 +379,6 @@ def notifications(request):
         {
             "page": page,
             "items": [notices.describe(notification, request.user) for notification in page],
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "show_unread": show_unread,
             # Also the menu's badge: counted once for both.
             "unread_notifications": unread,

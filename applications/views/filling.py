@@ -33,7 +33,7 @@ from ..forms import (
     UploadForm,
 )
 from ..models import DocumentVersion, Member
-from ..pages import offered_actions
+from ..pages import offered_actions, posted_id
 from ..steps import STEP_KEYS, STEP_LABELS, STEPS
 from ..submissions import declaration
 from .applicant import applicant_required, own_applications
@@ -301,14 +301,6 @@ def upload(request, pk):
     return _upload(request, application, limit)
 
 
-def _posted_id(request, name):
-    """A posted object id, or 404 for anything that is not one."""
-    value = request.POST.get(name, "")
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise Http404
-    return int(value)
-
-
 @csrf_protect
 def _upload(request, application, limit):
     if not application.is_editable:
@@ -320,11 +312,11 @@ def _upload(request, application, limit):
     member = document = None
     if kind == DocumentKind.LICENCE:
         # The licence slot is found from its member, never from a posted document id.
-        member = get_object_or_404(application.members, pk=_posted_id(request, "member"))
+        member = get_object_or_404(application.members, pk=posted_id(request, "member"))
     elif kind == DocumentKind.OTHER and request.POST.get("document"):
         document = get_object_or_404(
             application.documents.filter(removed_at__isnull=True, kind=kind),
-            pk=_posted_id(request, "document"),
+            pk=posted_id(request, "document"),
         )
     form = UploadForm(request.POST, request.FILES)
     if limit.too_large:

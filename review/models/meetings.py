@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import COMMENT_MAX_CHARS, Application, CheckedFile
+from applications.plain_text import refuse_invisible_characters
 
 
 class MeetingStatus(models.TextChoices):
@@ -26,7 +27,11 @@ class Decision(models.TextChoices):
 
 class Meeting(models.Model):
     session = models.CharField(
-        _("会议名称"), max_length=100, unique=True, help_text=_("如：2026年第12次党组会")
+        _("会议名称"),
+        max_length=100,
+        unique=True,
+        help_text=_("如：2026年第12次党组会"),
+        validators=[refuse_invisible_characters],
     )
     held_on = models.DateField(_("会议日期"))
     status = models.CharField(

@@ -17,7 +17,7 @@ from applications.submissions import latest_changes, snapshot_findings
 from applications.workflow import TRANSITIONS, timeline
 
 from ..lifecycle import diagram
-from ..permissions import is_reviewer, reviewed_applications
+from ..permissions import internal_records_seen_by, is_reviewer, reviewed_applications
 from . import checks, expert, experts
 
 # Organising units, bureau staff and experts; applicants have their own pages.
@@ -44,7 +44,9 @@ def detail(request, pk):
         "review/detail.html",
         {
             "application": application,
-            "events": timeline(application.events.select_related("actor"), internal=True),
+            "events": timeline(
+                application.events.select_related("actor"), internal=internal_records_seen_by(request.user)
+            ),
             "actions": offered_actions(application, request.user, request),
             "action_url": "review:act",
             "findings": frozen if frozen is not None else check(application),

@@ -62,7 +62,6 @@ def dashboard(request):
             "pending_registrations": registration.awaiting(request.user).count(),
             "filter": listing,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "items": work_items(page.object_list, request.user),
             "state_counts": [(s, counts[s.value]) for s in State if counts.get(s.value)],
             # The state filtered by, if it is one (the list ignores any other value).

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from applications.enums import OutboxStatus
-from applications.pages import role_required
+from applications.pages import posted_ids, role_required
 from applications.permissions import is_bureau_staff
 
 from .. import letters
@@ -23,12 +23,15 @@ MAX_SENT_AT_ONCE = 200
 def listing(request):
     """Drafts to read first, then what was sent; the ticked drafts go out on "send"."""
     if request.method == "POST":
-        chosen = [value for value in request.POST.getlist("letter")[:MAX_SENT_AT_ONCE] if value.isdigit()]
+        chosen = posted_ids(request, "letter", MAX_SENT_AT_ONCE)
         if not chosen:
             messages.error(request, _("请勾选已审阅、要发送的通知书。"))
         else:
-            sent = letters.send([int(pk) for pk in chosen], request.user)
-            messages.success(request, _("已发送决定通知书 %(n)d 封。") % {"n": sent})
+            sent = letters.send(chosen, request.user)
+            messages.success(
+                request,
+                _("已核发决定通知书 %(n)d 封，邮件随即发出；未能发出的由发信任务稍后重试。") % {"n": sent},
+            )
         return redirect("review:letters")
     status = request.GET.get("status", OutboxStatus.DRAFT)
     listed = letters.letters()

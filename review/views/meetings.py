@@ -6,6 +6,7 @@ Bureau staff only (other roles 403); a meeting that does not exist answers 404.
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from applications import documents as document_store
 from applications import pages
 from applications.forms import TOO_LONG, UploadForm
 from applications.models import COMMENT_MAX_CHARS
-from applications.pages import client_ip, role_required
+from applications.pages import client_ip, posted_id, posted_ids, role_required
 from applications.permissions import is_bureau_staff
 from applications.plain_text import download_name
 
@@ -58,9 +59,15 @@ def listing(request):
     if request.method == "POST" and form.is_valid():
         meeting = form.save(commit=False)
         meeting.created_by = request.user
-        meeting.save()
-        messages.success(request, _("已创建“%(session)s”，请列入议题。") % {"session": meeting.session})
-        return redirect("review:meeting", pk=meeting.pk)
+        try:
+            with transaction.atomic():
+                meeting.save()
+        except IntegrityError:
+            # A colleague created one of that name a moment ago (the form checked before).
+            form.add_error("session", _("已有同名的党组会，请核对会议名称。"))
+        else:
+            messages.success(request, _("已创建“%(session)s”，请列入议题。") % {"session": meeting.session})
+            return redirect("review:meeting", pk=meeting.pk)
     page = Paginator(
         Meeting.objects.annotate(
             files=Count("items"),
@@ -124,11 +131,7 @@ def detail(request, pk):
     operation = request.POST.get("op", "")
     try:
         if operation == "add":
-            chosen = [
-                value
-                for value in request.POST.getlist("application")[: meetings.MAX_ITEMS]
-                if value.isdigit()
-            ]
+            chosen = posted_ids(request, "application", meetings.MAX_ITEMS)
             files = list(meetings.awaiting_decision().filter(pk__in=chosen))
             if not files:
                 messages.error(request, _("请勾选要列入议题的申报。"))
@@ -136,28 +139,37 @@ def detail(request, pk):
                 meetings.add_files(meeting, files)
                 messages.success(request, _("已列入议题 %(n)d 件。") % {"n": len(files)})
         elif operation == "remove":
-            meetings.remove_item(meeting, int(request.POST.get("item", "0") or 0))
-        elif operation == "decide":
+            meetings.remove_item(meeting, posted_id(request, "item"))
+        elif operation in ("decide", "record"):
+            # One form holds the decisions and both buttons: what is recorded is what the
+            # clerk sees on the page, saved first.
             items = list(meeting.items.select_related("application__lead_unit", "application__industry"))
             forms_ = _item_forms(meeting, items, request.POST)
-            if not all(form.is_valid() for _item, form in forms_):
+            # An item the page did not show (a colleague added it since) keeps what it has.
+            shown = [(item, form) for item, form in forms_ if f"{form.prefix}-decision" in request.POST]
+            if not all(form.is_valid() for _item, form in shown):
                 messages.error(request, _("决定未保存：请按提示修改，已填写的内容都还在。"))
                 return _page(request, meeting, forms_, status=400)
             meetings.set_decisions(
                 meeting,
                 {
                     item.pk: (form.cleaned_data["decision"], form.cleaned_data["reasons"])
-                    for item, form in forms_
+                    for item, form in shown
                 },
             )
-            messages.success(request, _("已保存各议题的决定。"))
-        elif operation == "record":
-            events = meetings.record_meeting(meeting, request.user, ip_address=client_ip(request))
-            messages.success(
-                request,
-                _("已录入“%(session)s”的决定，共 %(n)d 件。")
-                % {"session": meeting.session, "n": len(events)},
-            )
+            if operation == "decide":
+                messages.success(request, _("已保存各议题的决定。"))
+            elif not request.POST.get("confirmed"):
+                messages.error(
+                    request, _("决定已保存，尚未录入：请勾选“我已核对各议题的决定与会议纪要一致”后再录入。")
+                )
+            else:
+                events = meetings.record_meeting(meeting, request.user, ip_address=client_ip(request))
+                messages.success(
+                    request,
+                    _("已录入“%(session)s”的决定，共 %(n)d 件。")
+                    % {"session": meeting.session, "n": len(events)},
+                )
         else:
             raise Http404
     except meetings.MeetingRefused as refusal:

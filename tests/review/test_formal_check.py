@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.enums import Action, Activity, State
+from applications.models import Notification
 from applications.workflow import TABLE, GuardFailed, prepare, transition
 from review import checks, experts
 from review.models import FormalCheck, FormalCheckItem
@@ -165,6 +166,10 @@ def test_a_return_carries_the_failed_items_to_the_applicant(world, client, forwa
     assert "<strong>联盟章程齐全</strong>：不通过" in reasons
     # The items that passed, and the bureau's notes on them, are not the applicant's business.
     assert "营业执照有效" not in own_page and "国家企业信用信息公示系统" not in own_page
+    # The message (and the e-mail, the same text) names the items too, and only those.
+    message = Notification.objects.get(recipient=world.applicant, event=event).body
+    assert "成员单位丙未在协议上签章" in message and "联盟章程齐全" in message
+    assert "国家企业信用信息公示系统" not in message
 
 
 def test_the_resubmission_comes_back_with_the_previous_rounds_checklist_beside(world, client, forwarded):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from applications.demo import sample_pdf
 from applications.enums import Action, Activity, OutboxKind, OutboxStatus, State
 from applications.models import AuditEvent, Notification, OutboxMessage, User
-from applications.workflow import transition
+from applications.workflow import GuardFailed, transition
 from review import meetings
 from review.models import Decision, Meeting, MeetingStatus
 
@@ -201,9 +201,25 @@ def test_staff_record_a_meeting_through_its_page(awaiting, client):
         reverse("review:meeting_minutes", args=[meeting.pk]),
         {"file": SimpleUploadedFile("纪要.pdf", sample_pdf())},
     )
-    client.post(url, {"op": "record"})
+    unconfirmed = client.post(
+        url,
+        {"op": "record", f"item{first.pk}-decision": "approve", f"item{second.pk}-decision": "reject"},
+        follow=True,
+    ).content.decode()
+    # Recorded as the page shows it (the second's reasons typed in the same post).
+    client.post(
+        url,
+        {
+            "op": "record",
+            "confirmed": "1",
+            f"item{first.pk}-decision": "approve",
+            f"item{second.pk}-decision": "reject",
+            f"item{second.pk}-reasons": "不符合第四条。",
+        },
+    )
     page = client.get(url).content.decode()
 
+    assert "尚未录入：请勾选" in unconfirmed
     assert refused.status_code == 400
     assert "最多 1000 字，现为 1001 字" in refused.content.decode()
     assert too_long in refused.content.decode()  # what was typed is still there
@@ -286,7 +302,127 @@ def test_staff_read_the_letters_and_send_the_ticked_ones_each_in_its_readers_lan
     assert "was approved for recognition" in approval.body  # the reader's language (en)
     assert approval.body.split("\n")[2] in html.unescape(page)  # staff read it on the page
     assert "请勾选已审阅、要发送的通知书。" in nothing
-    assert "已发送决定通知书 1 封。" in with_callbacks.content.decode()
+    assert "已核发决定通知书 1 封" in with_callbacks.content.decode()
     assert approval.status in (OutboxStatus.QUEUED, OutboxStatus.SENT) and approval.released_by == world.staff
     assert rejection.status == OutboxStatus.DRAFT  # not ticked: not read, not sent
     assert approval.subject.startswith("[Shuozhou Science and Technology Bureau] Decision on")
+
+
+# What the review of issue 9 found --------------------------------------------------------
+
+
+def test_an_old_meetings_decision_cannot_be_applied_again(awaiting):
+    """After an objection sends an approved file back (Art. 6), the meeting that approved it
+    once cannot approve it again: a new meeting must decide."""
+    world = awaiting
+    meeting = prepared(world, [(Decision.APPROVE, "")])
+    meetings.record_meeting(meeting, world.staff)
+    application = world.files[0]
+    transition(application, Action.PUBLISH_NOTICE, world.staff)
+    transition(application, Action.UPHOLD_OBJECTION, world.staff, comment="异议成立：成员单位资质不实。")
+
+    with pytest.raises(GuardFailed) as refused:
+        transition(application, Action.APPROVE, world.staff, data={"meeting": meeting.pk})
+
+    assert "该申报不在这次党组会的议题中" in str(refused.value)
+    application.refresh_from_db()
+    assert application.state == State.AWAITING_DECISION
+
+
+def test_a_decision_posted_on_the_file_page_is_refused_whatever_the_state(awaiting, client):
+    world = awaiting
+    application = world.files[0]
+    transition(application, Action.WITHDRAW, world.applicant)
+    log_in(client, "staff")
+
+    page = client.post(
+        reverse("review:act", args=[application.pk, Action.APPROVE]), {"approve-meeting": "1"}, follow=True
+    ).content.decode()
+
+    assert "须在专门页面办理" in page
+
+
+def test_saving_decisions_keeps_an_item_the_page_did_not_show(awaiting, client):
+    world = awaiting
+    meeting = prepared(world, [(Decision.APPROVE, ""), (Decision.REJECT, "理由乙")])
+    first, second = meeting.items.order_by("position")
+    log_in(client, "staff")
+
+    client.post(
+        reverse("review:meeting", args=[meeting.pk]), {"op": "decide", f"item{first.pk}-decision": "defer"}
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.decision == Decision.DEFER
+    assert (second.decision, second.reasons) == (Decision.REJECT, "理由乙")
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("review:meeting", {"op": "remove", "item": "abc"}),
+        ("review:meeting", {"op": "add", "application": ["²", "9" * 5000]}),
+        ("review:letters", {"letter": ["²", "9" * 5000]}),
+    ],
+    ids=["remove-abc", "add-superscript", "letters-superscript"],
+)
+def test_bad_ids_never_answer_500(awaiting, client, url_name, data):
+    world = awaiting
+    meeting = prepared(world, [(Decision.APPROVE, "")], minutes=False)
+    log_in(client, "staff")
+    args = [meeting.pk] if url_name == "review:meeting" else []
+
+    response = client.post(reverse(url_name, args=args), data)
+
+    assert response.status_code in (302, 404)
+    assert meeting.items.count() == 1
+
+
+def test_a_deferral_is_refused_for_a_file_no_longer_awaiting_a_decision(awaiting):
+    world = awaiting
+    meeting = prepared(world, [(Decision.DEFER, "再议")])
+    transition(world.files[0], Action.WITHDRAW, world.applicant)
+
+    with pytest.raises(meetings.MeetingRefused) as refused:
+        meetings.record_meeting(meeting, world.staff)
+
+    assert "已不在待党组会研究状态" in refused.value.messages[0]
+    assert not world.files[0].events.filter(action=Activity.DEFER_DECISION).exists()
+
+
+def test_the_unit_does_not_read_the_bureaus_internal_records(awaiting, client):
+    world = awaiting
+    meeting = prepared(world, [(Decision.DEFER, "待纪检意见后再议")])
+    meetings.record_meeting(meeting, world.staff)
+    log_in(client, "unit-shuocheng")
+
+    page = client.get(reverse("review:detail", args=[world.files[0].pk])).content.decode()
+
+    assert "待纪检意见后再议" not in page and "党组会研究暂缓决定" not in page
+    assert "保存组织单位核查" in page  # its own checks stay on its timeline
+
+
+def test_a_sent_letter_also_reaches_the_contacts_messages(awaiting, client):
+    world = awaiting
+    meeting = prepared(world, [(Decision.REJECT, "不符合第四条。")])
+    meetings.record_meeting(meeting, world.staff)
+    letter = OutboxMessage.objects.get(kind=OutboxKind.LETTER)
+    log_in(client, "staff")
+
+    client.post(reverse("review:letters"), {"letter": [str(letter.pk)]})
+
+    notice = Notification.objects.get(recipient=world.applicant, event__action=Action.REJECT)
+    assert notice.body == letter.body and notice.application == world.files[0]
+
+
+def test_a_meeting_name_with_a_line_break_is_refused(awaiting, client):
+    log_in(client, "staff")
+
+    page = client.post(
+        reverse("review:meetings"),
+        {"session": "第1次\n} html{background:url(http://x/)}", "held_on": "2026-11-20"},
+    ).content.decode()
+
+    assert "不可见的控制字符" in page
+    assert not Meeting.objects.exists()

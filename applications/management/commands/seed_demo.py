@@ -391,7 +391,9 @@ class Command(BaseCommand):
         from review import letters, meetings
         from review.models import Decision, Meeting, MeetingItem, MeetingMinutes
 
-        decided = Meeting.objects.filter(status="recorded").order_by("pk").first()
+        decided = (
+            meetings.finish_example(staff) or Meeting.objects.filter(status="recorded").order_by("pk").first()
+        )
         if decided is None:
             return
         if not decided.minutes.exists():

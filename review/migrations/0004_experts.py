@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("applications", "0017_edition_review_numbers"),
-        ("review", "0002_meetings"),
+        ("review", "0003_meeting_session_plain"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

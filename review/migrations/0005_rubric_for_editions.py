@@ -62,7 +62,7 @@ def create_rubrics(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("review", "0003_experts"),
+        ("review", "0004_experts"),
         ("applications", "0017_edition_review_numbers"),
     ]
 

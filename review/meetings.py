@@ -13,6 +13,7 @@ applied, none is, and no letter is drafted.
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,7 @@ from applications.pdf import render_pdf
 from applications.workflow import TransitionError, record, transition
 
 from . import letters
-from .models import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus
+from .models import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus, PanelResult
 
 # A meeting considers a bounded number of files: an agenda, not the whole register.
 MAX_ITEMS = 60
@@ -136,6 +137,20 @@ def awaiting_decision():
     return Application.objects.filter(state=State.AWAITING_DECISION).select_related(
         "lead_unit", "industry", "organising_unit"
     )
+
+
+def agenda_items(meeting):
+    """The meeting's agenda, each file with the panel's result frozen when its review closed
+    (``item.panel``: the latest, or None), in a fixed number of queries."""
+    items = list(
+        meeting.items.select_related("application__lead_unit", "application__industry").prefetch_related(
+            Prefetch("application__panel_results", PanelResult.objects.order_by("-created_at", "-pk"))
+        )
+    )
+    for item in items:
+        results = item.application.panel_results.all()
+        item.panel = results[0] if results else None
+    return items
 
 
 def agenda_candidates(meeting):
@@ -285,7 +300,7 @@ def record_meeting(meeting, actor, *, ip_address=None):
 
 def agenda_pdf(meeting):
     """The meeting's 议题清单 and, once recorded, its decisions, as PDF bytes (in Chinese)."""
-    items = list(meeting.items.select_related("application__lead_unit", "application__industry"))
+    items = agenda_items(meeting)
     return render_pdf(
         "pdf/meeting.html",
         {

@@ -101,7 +101,7 @@ def _item_forms(meeting, items, data=None):
 
 
 def _page(request, meeting, item_forms=None, status=200):
-    items = list(meeting.items.select_related("application__lead_unit", "application__industry"))
+    items = meetings.agenda_items(meeting)
     return render(
         request,
         "review/meeting.html",
@@ -143,7 +143,7 @@ def detail(request, pk):
         elif operation in ("decide", "record"):
             # One form holds the decisions and both buttons: what is recorded is what the
             # clerk sees on the page, saved first.
-            items = list(meeting.items.select_related("application__lead_unit", "application__industry"))
+            items = meetings.agenda_items(meeting)
             forms_ = _item_forms(meeting, items, request.POST)
             # An item the page did not show (a colleague added it since) keeps what it has.
             shown = [(item, form) for item, form in forms_ if f"{form.prefix}-decision" in request.POST]

@@ -426,3 +426,23 @@ def test_a_meeting_name_with_a_line_break_is_refused(awaiting, client):
 
     assert "不可见的控制字符" in page
     assert not Meeting.objects.exists()
+
+
+def test_the_agenda_shows_each_files_panel_and_the_letter_neither_scores_nor_experts(awaiting, client):
+    from review.models import Assignment
+
+    world = awaiting
+    meeting = prepared(world, [(Decision.APPROVE, "")])
+    panel = world.files[0].panel_results.get()
+    log_in(client, "staff")
+
+    page = client.get(reverse("review:meeting", args=[meeting.pk])).content.decode()
+    meetings.record_meeting(meeting, world.staff)
+
+    assert f"均分 {panel.total['mean']}/{panel.max_total}" in page
+    letter = OutboxMessage.objects.get(kind=OutboxKind.LETTER)
+    experts = Assignment.objects.filter(application=world.files[0]).select_related("expert")
+    assert experts.exists()
+    for assignment in experts:
+        assert assignment.expert.name not in letter.body
+    assert panel.total["mean"] not in letter.body and "均分" not in letter.body

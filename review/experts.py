@@ -378,16 +378,24 @@ def _enough_experts(application, row, actor):
     """Art. 6: the review starts with at least the edition's number of experts assigned
     (one who declined or was withdrawn does not count)."""
     needed = application.edition.experts_per_file
-    active = active_assignments(application).count()
-    if active >= needed:
-        return []
-    return [
-        _(
-            "已指派 %(active)d 位评审专家，每件申报至少需要 %(needed)d 位（第六条；已回避或撤回的不计）。"
-            "请先在“评审专家”中指派。"
-        )
-        % {"active": active, "needed": needed}
+    assigned = list(active_assignments(application).select_related("expert"))
+    # The conflict check again, now: an expert's employer, or the alliance's members, may have
+    # changed since the assignment (a return and resubmission, an edited profile).
+    units = parties(application)
+    problems = [
+        conflict_message(assignment.expert, party)
+        for assignment in assigned
+        for party in conflicts(assignment.expert, units)
     ]
+    if len(assigned) < needed:
+        problems.append(
+            _(
+                "已指派 %(active)d 位评审专家，每件申报至少需要 %(needed)d 位（第六条；已回避或撤回的不计）。"
+                "请先在“评审专家”中指派。"
+            )
+            % {"active": len(assigned), "needed": needed}
+        )
+    return problems
 
 
 DEMO_AFFILIATION = "朔州市科技专家库（演示）"

@@ -69,8 +69,24 @@ class ExpertForm(forms.ModelForm):
         offered = Q(role=Role.EXPERT, is_active=True) | Q(pk=self.instance.user_id)
         self.fields["user"].queryset = User.objects.filter(offered).exclude(pk__in=taken).order_by("username")
         self.fields["user"].label_from_instance = lambda user: f"{user.username} · {user}"
+        # A profile with assignments keeps its account: its reviews, scores and audit events
+        # are that person's, and another account must not inherit them.
+        self.has_assignments = self.instance.pk is not None and self.instance.assignments.exists()
+        if self.has_assignments:
+            self.fields["user"].disabled = True
+            self.fields["user"].help_text = _("该专家已有评审任务，不能更换或解除关联账号。")
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ScoreField(forms.DecimalField):
+    """A score: zeros after the last digit that counts are no decimal places ("8.50" is 8.5)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None or not value.is_finite():
+            return value
+        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 class AssignForm(forms.Form):
@@ -148,7 +164,7 @@ class ScoreForm(forms.Form):
         super().__init__(*args, **kwargs)
         for aspect in aspects:
             bounds = {"aspect": aspect.display_name, "max": aspect.max_score}
-            self.fields[f"score_{aspect.code}"] = forms.DecimalField(
+            self.fields[f"score_{aspect.code}"] = ScoreField(
                 label=_("%(aspect)s得分（满分 %(max)d）") % bounds,
                 required=False,
                 min_value=Decimal(0),

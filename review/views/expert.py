@@ -7,6 +7,7 @@ scores or identity are never shown here; a file not assigned answers 404.
 """
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,8 +51,15 @@ def dashboard(request):
     return render(request, "review/expert/dashboard.html", {"items": items})
 
 
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ROW_ID = 2**63 - 1
+
+
 def _assignment(request, pk):
-    """The expert's active assignment to the file ``pk``; 404 for any other file."""
+    """The expert's active assignment to the file ``pk``; 404 for any other file (and for a
+    number no row id can be: SQLite overflows on it in a foreign-key lookup)."""
+    if pk > MAX_ROW_ID:
+        raise Http404
     return get_object_or_404(
         expert_assignments(request.user).select_related(
             "application__lead_unit", "application__industry", "application__edition", "review"

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import Action, Activity, State
+from applications.enums import Action, Activity, Role, State
 from applications.models import Industry
 from applications.uscc import make_uscc
 from applications.workflow import TABLE, GuardFailed, transition
@@ -19,7 +19,7 @@ from review.experts import AssignmentRefused
 from review.models import Assignment, Expert
 from review.worklist import overdue_flags
 
-from ..factories import ApplicationFactory, expert, log_in
+from ..factories import ApplicationFactory, UserFactory, expert, log_in
 from .helpers import panel_of, submit
 
 MEMBER_USCC = make_uscc("12140600", "MB0A1001")  # 朔州职业技术学院, a member of every world file
@@ -535,3 +535,57 @@ def test_an_assigned_expert_is_mailed_in_their_own_language(world, django_captur
     assert "2026-12-31" in sent.body and "declaration" in sent.body
     # The mail is the expert's alone: no in-portal message, nothing for the applicant.
     assert not application.notifications.filter(event__internal=True).exists()
+
+
+# What the second review of issue 9 found ----------------------------------------------------
+
+
+def test_a_conflict_arising_after_the_assignment_refuses_the_start_of_the_review(world):
+    from applications.workflow import prepare
+
+    application = world.application(State.FORWARDED)
+    row = TABLE[(State.FORWARDED, Action.START_REVIEW)]
+    prepare(application, row, world.staff)  # the checklist passed and enough experts assigned
+    assignment = application.assignments.select_related("expert").first()
+    member = application.members.exclude(is_lead=True).first()
+    assignment.expert.affiliation, assignment.expert.affiliation_uscc = member.name, member.uscc
+    assignment.expert.save()
+
+    with pytest.raises(GuardFailed) as refused:
+        transition(
+            application,
+            Action.START_REVIEW,
+            world.staff,
+            data=row.form_class.example(application, world.staff),
+        )
+
+    assert member.name in str(refused.value) and "须回避" in str(refused.value)
+    application.refresh_from_db()
+    assert application.state == State.FORWARDED
+
+
+def test_an_expert_with_assignments_keeps_the_account_linked(world, client):
+    from review.forms.experts import ExpertForm
+
+    application = world.application(State.UNDER_REVIEW)
+    profile = application.assignments.select_related("expert__user").first().expert
+    other = UserFactory(username="another-expert", role=Role.EXPERT)
+
+    form = ExpertForm(
+        {"name": profile.name, "affiliation": profile.affiliation, "user": other.pk, "is_active": "on"},
+        instance=profile,
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+
+    profile.refresh_from_db()
+    assert profile.user != other
+
+
+def test_a_huge_file_number_in_an_experts_address_answers_404(world, client):
+    application = world.application(State.UNDER_REVIEW)
+    user = application.assignments.select_related("expert__user").first().expert.user
+    client.force_login(user)
+    client.raise_request_exception = False
+
+    assert client.get("/review/applications/99999999999999999999/").status_code == 404

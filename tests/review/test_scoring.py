@@ -249,3 +249,14 @@ def test_the_administrator_adjusts_an_aspects_maximum_and_guidance(world, client
     assert (aspect.max_score, aspect.guidance) == (30, "第六条（一）：重点看联合攻关项目。")
     assert "创新活动" in listing
     assert client.get(reverse("admin:review_rubricaspect_add")).status_code == 403
+
+
+@pytest.mark.parametrize(("typed", "score"), [("8.50", "8.5"), ("20.0", "20"), ("7", "7")])
+def test_zeros_after_the_last_digit_are_no_decimal_places(typed, score):
+    from decimal import Decimal
+
+    from review.forms.experts import ScoreField
+
+    field = ScoreField(min_value=0, max_value=20, max_digits=4, decimal_places=1)
+
+    assert field.clean(typed) == Decimal(score)

@@ -44,8 +44,10 @@ def role_required(predicate):
     return decorator
 
 
-# A comment refused for its length comes back in its box on the next page (issue 8).
-KEPT_COMMENT = "portal_kept_transition_comment"
+# What a user typed into a form that was refused comes back in its boxes on the next page,
+# once (issue 8: nothing typed is lost): one slot in the session for every such form, named
+# by the form and its object (a transition of a file, a check list, a reason).
+KEPT_TYPED = "portal_kept_typed"
 
 
 # The actions made on their own page (a Party-group decision, with the rest of its meeting),
@@ -55,26 +57,54 @@ ELSEWHERE = frozenset(row.action for row in TRANSITIONS if row.elsewhere)
 KEPT_FIELDS, KEPT_VALUE_CHARS = 40, 2 * COMMENT_MAX_CHARS
 
 
+def keep_typed(request, where, values, *, max_chars=None):
+    """Keep ``values`` (``{field: [texts]}``) typed into the refused form ``where`` for the
+    next page, bounded: so many fields and values, each cut to ``max_chars``."""
+    limit = max_chars or KEPT_VALUE_CHARS
+    request.session[KEPT_TYPED] = {
+        "where": where,
+        "values": {
+            str(name): [str(value)[:limit] for value in items[:KEPT_FIELDS]]
+            for name, items in list(values.items())[:KEPT_FIELDS]
+        },
+    }
+
+
+def typed(request, where):
+    """What was kept for the form ``where`` (then forgotten), or ``{}``. What was kept for
+    another form stays for that form's page."""
+    kept = request.session.get(KEPT_TYPED) if request is not None else None
+    if not kept or kept.get("where") != where:
+        return {}
+    del request.session[KEPT_TYPED]
+    return kept["values"]
+
+
+def typed_text(kept, name):
+    """One text of what ``typed()`` returned (the first value of ``name``), or ``""``."""
+    return (kept.get(name) or [""])[0]
+
+
 def offered_actions(application, user, request=None):
     """The transitions ``user`` may make now, each with what still blocks it, its form (if
     the row records data) and what was typed for it and refused (once, from the
     ``request``'s session)."""
-    kept = request.session.pop(KEPT_COMMENT, None) if request is not None else None
-    if not kept or kept.get("application") != application.pk:
-        kept = {}
+    kept = typed(request, f"transition:{application.pk}")
     offered = []
     for row, problems in available_transitions(application, user):
-        mine = kept.get("action") == row.action
+        mine = typed_text(kept, "action") == row.action
         form_class = row.form_class
         form = None
         if form_class is not None:
-            data = row_data(kept.get("data", {}), prefix=row.action) if mine else None
-            form = form_class(data, application=application, actor=user, prefix=row.action)
+            data = row_data(
+                {k: v for k, v in kept.items() if k not in ("action", "comment")}, prefix=row.action
+            )
+            form = form_class(data if mine else None, application=application, actor=user, prefix=row.action)
         offered.append(
             {
                 "row": row,
                 "problems": problems,
-                "comment": kept.get("comment", "") if mine else "",
+                "comment": typed_text(kept, "comment") if mine else "",
                 "comment_max": COMMENT_MAX_CHARS,
                 "form": form,
             }
@@ -124,12 +154,6 @@ def posted_row_data(request, row):
     }
 
 
-def kept_row_data(values):
-    """What is kept in the session of refused data: each value cut to a bound (the form said
-    it was too long; the page shows it back, cut)."""
-    return {name: [value[:KEPT_VALUE_CHARS] for value in items] for name, items in values.items()}
-
-
 @require_POST
 def perform_transition(request, scope, pk, action, *, success_url):
     """Make ``action`` on the application ``pk`` as the logged-in user, then go back.
@@ -149,13 +173,15 @@ def perform_transition(request, scope, pk, action, *, success_url):
     data = posted_row_data(request, row)
 
     def keep():
-        # Nothing is done; what was typed comes back in its boxes, with what to change.
-        request.session[KEPT_COMMENT] = {
-            "application": application.pk,
-            "action": action,
-            "comment": request.POST.get(f"{action}-comment", "")[: 10 * COMMENT_MAX_CHARS],
-            "data": kept_row_data(data),
-        }
+        # Nothing is done; what was typed comes back in its boxes, with what to change (a
+        # comment too long is shown back whole, up to ten times its limit).
+        comment = request.POST.get(f"{action}-comment", "")
+        keep_typed(
+            request,
+            f"transition:{application.pk}",
+            {**data, "action": [action], "comment": [comment]},
+            max_chars=10 * COMMENT_MAX_CHARS,
+        )
 
     if not form.is_valid():
         for error in form.errors.get("comment", []):

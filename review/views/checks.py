@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications.pages import client_ip, row_data
+from applications.pages import client_ip, keep_typed, row_data, typed, typed_text
 from applications.permissions import acts_as
 from applications.uscc import division_code
 from applications.workflow import NotPermitted, StateConflict
@@ -19,10 +19,6 @@ from .. import checks
 from ..checks import CHECKLISTS, FORMAL, UNIT, UnitCheckItem
 from ..forms import ChecklistDraftForm
 from ..permissions import reviewed_applications
-
-# What was typed in a refused check list comes back in its boxes on the next page.
-KEPT_CHECKS = "portal_kept_checks"
-KEPT_VALUE_CHARS = 2000
 
 
 @require_POST
@@ -51,16 +47,14 @@ def save(request, pk, checklist):
             messages.error(
                 request, _("%(list)s未保存：%(problem)s") % {"list": checklist.title, "problem": problem}
             )
-        request.session[KEPT_CHECKS] = {
-            "application": application.pk,
-            "list": checklist.key,
-            "data": {
-                name: [
-                    value[:KEPT_VALUE_CHARS] for value in request.POST.getlist(f"{checklist.key}-{name}")[:1]
-                ]
-                for name in form.fields
+        keep_typed(
+            request,
+            f"checks:{application.pk}",
+            {
+                "list": [checklist.key],
+                **{name: request.POST.getlist(f"{checklist.key}-{name}")[:1] for name in form.fields},
             },
-        }
+        )
         return redirect(back)
     try:
         written = checks.save(
@@ -85,9 +79,7 @@ def save(request, pk, checklist):
 def panels(request, application, latest):
     """The check lists the user reads on the file's page: the unit's (units and staff) and the
     bureau's (staff), each editable while the file is at its step and the user keeps it."""
-    kept = request.session.pop(KEPT_CHECKS, None)
-    if not kept or kept.get("application") != application.pk:
-        kept = {}
+    kept = typed(request, f"checks:{application.pk}")
     user = request.user
     shown = {"unit_checks": None, "formal_checks": None}
     if user.role in (UNIT.role, FORMAL.role):
@@ -112,7 +104,10 @@ def _panel(user, checklist, application, latest, kept):
     items = checklist.shown(application)
     form = None
     if editable:
-        data = row_data(kept["data"], prefix=checklist.key) if kept.get("list") == checklist.key else None
+        mine = typed_text(kept, "list") == checklist.key
+        data = (
+            row_data({k: v for k, v in kept.items() if k != "list"}, prefix=checklist.key) if mine else None
+        )
         form = ChecklistDraftForm(data, checklist=checklist, items=items, found=found, prefix=checklist.key)
     previous_submission, previous = (None, {})
     if checklist is FORMAL and editable:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.enums import State
-from applications.pages import client_ip, role_required
+from applications.pages import client_ip, keep_typed, role_required, typed, typed_text
 from applications.permissions import is_expert
 
 from .. import experts, scoring
@@ -90,6 +90,8 @@ def detail(request, pk):
             "data": latest.data if latest else None,
             "declaration_form": DeclarationForm(),
             "decline_form": DeclineForm(),
+            # A reason refused (too long) comes back in its box.
+            "kept_decline": typed_text(typed(request, f"decline:{assignment.pk}"), "reason"),
             "scoring_open": application.state == State.UNDER_REVIEW,
             "file_url": "review:file",
             "original_url": "review:original",
@@ -119,6 +121,8 @@ def declaration(request, pk):
     except AssignmentRefused as refusal:
         for message in refusal.messages:
             messages.error(request, message)
+        if decision == "decline":
+            keep_typed(request, f"decline:{assignment.pk}", {"reason": [request.POST.get("reason", "")]})
         return redirect("review:detail", pk=pk)
     if decision == "decline":
         messages.success(request, _("已申请回避。市科技局将另行指派专家，感谢您的配合。"))

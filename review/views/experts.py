@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.models import Industry
-from applications.pages import client_ip, role_required
+from applications.pages import client_ip, keep_typed, role_required, typed, typed_text
 
 from .. import experts, scoring
 from ..experts import AssignmentRefused
@@ -94,6 +94,26 @@ def assignment_rows(application, today=None):
     return rows
 
 
+def keep_reason(request, assignment, kind):
+    """The reason typed for withdrawing or reopening ``assignment``, refused: for the page."""
+    keep_typed(
+        request,
+        f"reasons:{assignment.application_id}",
+        {"assignment": [assignment.pk], "kind": [kind], "text": [request.POST.get("reason", "")]},
+    )
+
+
+def kept_reason(request, application):
+    kept = typed(request, f"reasons:{application.pk}")
+    if not kept:
+        return None
+    return {
+        "assignment": int(typed_text(kept, "assignment")),
+        "kind": typed_text(kept, "kind"),
+        "text": typed_text(kept, "text"),
+    }
+
+
 @staff_required
 def assignments(request, pk):
     """The experts of a file: who is assigned and where they stand, and the pool's
@@ -115,6 +135,8 @@ def assignments(request, pk):
             "query": query,
             "default_due_on": experts.due_date(application),
             "reason_max": ReasonForm.base_fields["reason"].max_length,
+            # A reason refused (too long) comes back in its box.
+            "kept_reason": kept_reason(request, application),
         },
     )
 
@@ -170,6 +192,7 @@ def withdraw(request, pk, assignment_pk):
     except AssignmentRefused as refusal:
         for message in refusal.messages:
             messages.error(request, message)
+        keep_reason(request, assignment, "withdraw")
     else:
         messages.success(request, _("已撤回对专家“%(expert)s”的指派。") % {"expert": assignment.expert.name})
     return redirect("review:assignments", pk=pk)
@@ -190,6 +213,7 @@ def reopen(request, pk, assignment_pk):
     except ScoringRefused as refusal:
         for message in refusal.messages:
             messages.error(request, message)
+        keep_reason(request, assignment, "reopen")
     else:
         messages.success(
             request, _("已重新开放专家“%(expert)s”的评审意见。") % {"expert": assignment.expert.name}

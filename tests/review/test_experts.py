@@ -589,3 +589,17 @@ def test_a_huge_file_number_in_an_experts_address_answers_404(world, client):
     client.raise_request_exception = False
 
     assert client.get("/review/applications/99999999999999999999/").status_code == 404
+
+
+def test_a_refused_reason_comes_back_in_its_box(world, client):
+    application = world.application(State.UNDER_REVIEW)
+    assignment = application.assignments.select_related("expert__user").first()
+    log_in(client, "staff")
+    too_long = "撤" * 501
+
+    page = client.post(
+        reverse("review:assignment_withdraw", args=[application.pk, assignment.pk]), {"reason": too_long}, follow=True
+    ).content.decode()
+
+    assert "最多 500 字，现为 501 字" in page
+    assert f">{too_long}</textarea>" in page

@@ -598,7 +598,9 @@ def test_a_refused_reason_comes_back_in_its_box(world, client):
     too_long = "撤" * 501
 
     page = client.post(
-        reverse("review:assignment_withdraw", args=[application.pk, assignment.pk]), {"reason": too_long}, follow=True
+        reverse("review:assignment_withdraw", args=[application.pk, assignment.pk]),
+        {"reason": too_long},
+        follow=True,
     ).content.decode()
 
     assert "最多 500 字，现为 501 字" in page

@@ -294,7 +294,15 @@ TRANSITIONS = (
         **{**PARTY_GROUP_DECISION, "form": "review.meetings.RejectionForm"},
     ),
     # Art. 6: seven days of public notice.
-    _t(State.APPROVED, Action.PUBLISH_NOTICE, State.IN_NOTICE, {STAFF}),
+    # Published with the rest of its notice, which it names (review.notices).
+    _t(
+        State.APPROVED,
+        Action.PUBLISH_NOTICE,
+        State.IN_NOTICE,
+        {STAFF},
+        form="review.notices.PublicationForm",
+        elsewhere="review:notices",
+    ),
     _t(State.IN_NOTICE, Action.RECOGNIZE, State.RECOGNIZED, {STAFF, SYSTEM}),
     _t(
         State.IN_NOTICE,

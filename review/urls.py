@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import bureau, checks, dashboard, expert, experts, letters, meetings, registrations
+from .views import bureau, checks, dashboard, expert, experts, letters, meetings, notices, registrations
 
 app_name = "review"
 
@@ -56,6 +56,9 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/<int:minutes_pk>/", meetings.minutes_file, name="meeting_minutes_file"),
     path("meetings/<int:pk>/agenda.pdf", meetings.agenda_pdf, name="meeting_pdf"),
     path("letters/", letters.listing, name="letters"),
+    # 公示 (Art. 6)
+    path("notices/", notices.listing, name="notices"),
+    path("notices/<int:pk>/", notices.detail, name="notice"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

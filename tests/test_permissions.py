@@ -137,6 +137,22 @@ def forwardable(app):
     return {"pk": app.pk, "action": "forward"}
 
 
+def notice(app):
+    """A notice in preparation."""
+    from applications.models import PolicyEdition, User
+    from review.models import Notice
+
+    record, _created = Notice.objects.get_or_create(
+        title="关于2026年度朔州市产业技术创新战略联盟拟认定名单的公示",
+        defaults={
+            "body": "正文",
+            "edition": PolicyEdition.objects.order_by("-effective_from").first(),
+            "created_by": User.objects.get(username="staff"),
+        },
+    )
+    return {"pk": record.pk}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -235,6 +251,9 @@ MATRIX = {
     ),
     "review:meeting_pdf": ("get", meeting, answers(403, anonymous=302, staff=200)),
     "review:letters": ("get", None, answers(403, anonymous=302, staff=200)),
+    # 公示: the bureau's own pages (the public ones come with issue 10's next step).
+    "review:notices": ("get", None, answers(403, anonymous=302, staff=200)),
+    "review:notice": ("get", notice, answers(403, anonymous=302, staff=200)),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",

@@ -3,3 +3,4 @@
 from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # noqa: F401
 from .experts import AspectScore, Assignment, Expert, ExpertReview, PanelResult, RubricAspect  # noqa: F401
 from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401
+from .notices import Notice, NoticeItem, NoticeStatus  # noqa: F401

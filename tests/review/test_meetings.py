@@ -11,7 +11,7 @@ from django.urls import reverse
 from applications.demo import sample_pdf
 from applications.enums import Action, Activity, OutboxKind, OutboxStatus, State
 from applications.models import AuditEvent, Notification, OutboxMessage, User
-from applications.workflow import GuardFailed, transition
+from applications.workflow import TABLE, GuardFailed, prepare, transition
 from review import meetings
 from review.models import Decision, Meeting, MeetingStatus
 
@@ -318,7 +318,8 @@ def test_an_old_meetings_decision_cannot_be_applied_again(awaiting):
     meeting = prepared(world, [(Decision.APPROVE, "")])
     meetings.record_meeting(meeting, world.staff)
     application = world.files[0]
-    transition(application, Action.PUBLISH_NOTICE, world.staff)
+    row = TABLE[(State.APPROVED, Action.PUBLISH_NOTICE)]
+    transition(application, Action.PUBLISH_NOTICE, world.staff, data=prepare(application, row, world.staff))
     transition(application, Action.UPHOLD_OBJECTION, world.staff, comment="异议成立：成员单位资质不实。")
 
     with pytest.raises(GuardFailed) as refused:

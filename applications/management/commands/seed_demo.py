@@ -282,6 +282,7 @@ class Command(BaseCommand):
                 self._world(world, edition, staff)
             self._pending_registration(PENDING_REGISTRATION, edition)
             self._party_group(staff)
+            self._notices(staff)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
@@ -439,6 +440,12 @@ class Command(BaseCommand):
             meetings.add_files(upcoming, waiting)
             first = upcoming.items.order_by("position").first()
             meetings.set_decisions(upcoming, {first.pk: (Decision.APPROVE, "")})
+
+    def _notices(self, staff):
+        """公示: the notice that listed the demo's files in notice and after is published."""
+        from review import notices
+
+        notices.finish_example(staff)
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

@@ -1,0 +1,118 @@
+"""公示 on the bureau's side: build a notice from the approved files, word it, publish it.
+
+Bureau staff only (other roles 403); a notice that does not exist answers 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from applications.forms import say_how_long
+from applications.pages import client_ip, keep_typed, posted_ids, role_required, typed, typed_text
+from applications.permissions import is_bureau_staff
+
+from .. import notices
+from ..models import Notice
+
+staff_required = role_required(is_bureau_staff)
+PER_PAGE = 20
+
+
+class WordingForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        say_how_long(self)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def listing(request):
+    """The notices, newest first, and the approved files a new notice can list."""
+    if request.method == "POST":
+        chosen = list(
+            notices.approved_files().filter(pk__in=posted_ids(request, "application", notices.MAX_ITEMS))
+        )
+        try:
+            notice = notices.create(request.user, chosen)
+        except notices.NoticeRefused as refusal:
+            for message in refusal.messages:
+                messages.error(request, message)
+            return redirect("review:notices")
+        messages.success(request, _("已生成公示草稿，请核对标题和正文后发布。"))
+        return redirect("review:notice", pk=notice.pk)
+    page = Paginator(
+        Notice.objects.annotate(alliances=Count("items")).order_by("-created_at", "-pk"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "review/notices.html",
+        {"page": page, "candidates": notices.notice_candidates()[: notices.MAX_ITEMS]},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def detail(request, pk):
+    notice = get_object_or_404(Notice.objects.select_related("edition", "published_by"), pk=pk)
+    kept = typed(request, f"notice:{notice.pk}")
+    form = WordingForm(
+        {"title": typed_text(kept, "title"), "body": typed_text(kept, "body")} if kept else None,
+        instance=notice,
+    )
+    if request.method == "POST":
+        operation = request.POST.get("op", "")
+        if operation not in ("save", "publish"):
+            raise Http404
+        form = WordingForm(request.POST, instance=Notice.objects.get(pk=notice.pk))
+        try:
+            if not form.is_valid():
+                keep_typed(
+                    request,
+                    f"notice:{notice.pk}",
+                    {"title": [request.POST.get("title", "")], "body": [request.POST.get("body", "")]},
+                    max_chars=2 * notices.NOTICE_BODY_MAX_CHARS,
+                )
+                raise notices.NoticeRefused(
+                    *(
+                        _("%(label)s：%(error)s") % {"label": form.fields[name].label, "error": error}
+                        for name, errors in form.errors.items()
+                        for error in errors
+                    )
+                )
+            notices.edit(notice, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+            if operation == "save":
+                messages.success(request, _("已保存公示草稿。"))
+            elif not request.POST.get("confirmed"):
+                messages.error(request, _("已保存，尚未发布：请勾选“我已核对公示名单和正文”后再发布。"))
+            else:
+                events = notices.publish(notice, request.user, ip_address=client_ip(request))
+                notice.refresh_from_db()
+                messages.success(
+                    request,
+                    _("公示已发布，共 %(n)d 个联盟，公示期至 %(end)s。")
+                    % {"n": len(events), "end": notice.ends_at.strftime("%Y-%m-%d %H:%M")},
+                )
+        except notices.NoticeRefused as refusal:
+            for message in refusal.messages:
+                messages.error(request, message)
+        return redirect("review:notice", pk=notice.pk)
+    return render(
+        request,
+        "review/notice.html",
+        {
+            "notice": notice,
+            "form": form,
+            "items": notices.items_of(notice),
+            "left": notices.days_left_text(notice),
+        },
+    )

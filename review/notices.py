@@ -86,7 +86,10 @@ def default_body(edition, applications):
     for application in applications:
         event = application.events.filter(action=Action.APPROVE).order_by("-created_at").first()
         if event is not None and event.data.get("session"):
-            label = _("%(session)s（%(date)s）") % {"session": event.data["session"], "date": event.data["held_on"]}
+            label = _("%(session)s（%(date)s）") % {
+                "session": event.data["session"],
+                "date": event.data["held_on"],
+            }
             if label not in sessions:
                 sessions.append(label)
     return _(

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from review.views import public
+
 from . import errors, views
 
 handler400 = errors.bad_request
@@ -12,6 +14,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("policy/", views.policy, name="policy"),
     path("policy/<int:pk>/", views.policy, name="policy_edition"),
+    # 公示 (Art. 6): the public's pages.
+    path("notices/", public.notice_list, name="notices"),
+    path("notices/<int:pk>/", public.notice_detail, name="notice"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("applications.account_urls")),

@@ -16,6 +16,7 @@ from applications.editions import (
 )
 from applications.enums import Role
 from applications.models import PolicyEdition, User
+from review import notices
 
 DASHBOARDS = {
     Role.APPLICANT: "applications:dashboard",
@@ -48,8 +49,14 @@ def home(request):
     edition, closed_reason = _current_edition()
     # With no edition in force, the conditions and periods of the latest one are described.
     rules = edition or edition_describing_the_rules()
+    now = timezone.now()
+    open_notices = list(notices.open_notices(now))
+    for notice in open_notices:
+        notice.left = notices.days_left_text(notice, now)
     return render(
-        request, "public/home.html", {"edition": edition, "closed_reason": closed_reason, "rules": rules}
+        request,
+        "public/home.html",
+        {"edition": edition, "closed_reason": closed_reason, "rules": rules, "open_notices": open_notices},
     )
 
 

@@ -13,6 +13,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from applications.editions import edition_in_force
 from applications.enums import Action, State
 from applications.event_data import EventDataForm
-from applications.models import Application
+from applications.models import Application, Member
 from applications.workflow import TransitionError, transition
 
 from .models import Notice, NoticeItem, NoticeStatus
@@ -73,6 +74,44 @@ def days_left_text(notice, now=None):
     if left == 1:
         return _("今天截止")
     return _("还剩 %(days)d 天") % {"days": left}
+
+
+def public_notices(now=None):
+    """The notices the public reads: published or withdrawn (shown as such), never a draft;
+    the open ones first, then the others, newest first."""
+    now = now or timezone.now()
+    return (
+        Notice.objects.exclude(status=NoticeStatus.DRAFT)
+        .annotate(
+            alliances=Count("items"),
+            open_first=Case(
+                When(status=NoticeStatus.PUBLISHED, ends_at__gte=now, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("open_first", "-published_at", "-pk")
+    )
+
+
+def open_notices(now=None):
+    """The notices open for objections now (the home page lists them with their days left)."""
+    now = now or timezone.now()
+    return Notice.objects.filter(status=NoticeStatus.PUBLISHED, ends_at__gte=now).order_by("ends_at", "pk")
+
+
+def public_items(notice):
+    """The alliances of a published notice as the public reads them: name, lead unit, members,
+    industry, organising unit; in a fixed number of queries however many there are."""
+    return list(
+        notice.items.select_related(
+            "application__lead_unit", "application__industry", "application__organising_unit"
+        )
+        .prefetch_related(
+            Prefetch("application__members", Member.objects.order_by("-is_lead", "-is_core", "pk"))
+        )
+        .order_by("position", "pk")
+    )
 
 
 def default_title(year):

@@ -137,6 +137,24 @@ def forwardable(app):
     return {"pk": app.pk, "action": "forward"}
 
 
+def published_notice():
+    from django.utils import timezone
+
+    from review import notices
+    from review.models import NoticeStatus
+
+    record = _notice_record()
+    if record.status != NoticeStatus.PUBLISHED:
+        notices._fix_period(record, None, timezone.now())
+    return {"pk": record.pk}
+
+
+def _notice_record():
+    from review.models import Notice
+
+    return Notice.objects.get(pk=notice(None)["pk"])
+
+
 def notice(app):
     """A notice in preparation."""
     from applications.models import PolicyEdition, User
@@ -161,6 +179,9 @@ def round_pdf(kind):
 MATRIX = {
     "home": ("get", None, answers(200)),
     "policy": ("get", None, answers(200)),
+    # 公示: the public reads a published notice; a draft does not exist for anyone (404).
+    "notices": ("get", None, answers(200)),
+    "notice": ("get", lambda app: published_notice(), answers(200)),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),

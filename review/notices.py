@@ -22,6 +22,7 @@ from applications.editions import edition_in_force
 from applications.enums import Action, State
 from applications.event_data import EventDataForm
 from applications.models import Application, Member
+from applications.pdf import render_pdf
 from applications.workflow import TransitionError, transition
 
 from .models import Notice, NoticeItem, NoticeStatus
@@ -192,11 +193,20 @@ def _draft(notice):
     return locked
 
 
-def edit(notice, *, title, body):
+def edit(notice, *, title, body, document_number=""):
     with transaction.atomic():
         locked = _draft(notice)
-        locked.title, locked.body = title, body
-        locked.save(update_fields=["title", "body"])
+        locked.title, locked.body, locked.document_number = title, body, document_number
+        locked.save(update_fields=["title", "body", "document_number"])
+
+
+def notice_pdf(notice):
+    """The notice as an official document (GB/T 9704 style: the bureau's red head, the document
+    number, the title, the body, the table of alliances, the bureau and the date), in Chinese."""
+    return render_pdf(
+        "pdf/notice.html",
+        {"notice": notice, "items": public_items(notice), "bureau": settings.PORTAL_BUREAU_NAME},
+    )
 
 
 def items_of(notice):

@@ -182,6 +182,8 @@ MATRIX = {
     # 公示: the public reads a published notice; a draft does not exist for anyone (404).
     "notices": ("get", None, answers(200)),
     "notice": ("get", lambda app: published_notice(), answers(200)),
+    "notice_pdf": ("get", lambda app: published_notice(), answers(200)),
+    "notices_feed": ("get", None, answers(200)),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),

@@ -26,6 +26,10 @@ class NoticeStatus(models.TextChoices):
 
 class Notice(models.Model):
     title = models.CharField(_("标题"), max_length=200, validators=[refuse_invisible_characters])
+    # The bureau's document number of the notice (e.g. 朔科公〔2026〕3号), printed under the red head.
+    document_number = models.CharField(
+        _("文号"), max_length=50, blank=True, validators=[refuse_invisible_characters]
+    )
     body = models.TextField(_("正文"), max_length=NOTICE_BODY_MAX_CHARS)
     edition = models.ForeignKey(
         PolicyEdition, verbose_name=_("适用版本"), on_delete=models.PROTECT, related_name="notices"

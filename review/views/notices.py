@@ -26,7 +26,7 @@ PER_PAGE = 20
 class WordingForm(forms.ModelForm):
     class Meta:
         model = Notice
-        fields = ["title", "body"]
+        fields = ["title", "document_number", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
     def __init__(self, *args, **kwargs):
@@ -66,7 +66,7 @@ def detail(request, pk):
     notice = get_object_or_404(Notice.objects.select_related("edition", "published_by"), pk=pk)
     kept = typed(request, f"notice:{notice.pk}")
     form = WordingForm(
-        {"title": typed_text(kept, "title"), "body": typed_text(kept, "body")} if kept else None,
+        {name: typed_text(kept, name) for name in ("title", "document_number", "body")} if kept else None,
         instance=notice,
     )
     if request.method == "POST":
@@ -79,7 +79,7 @@ def detail(request, pk):
                 keep_typed(
                     request,
                     f"notice:{notice.pk}",
-                    {"title": [request.POST.get("title", "")], "body": [request.POST.get("body", "")]},
+                    {name: [request.POST.get(name, "")] for name in ("title", "document_number", "body")},
                     max_chars=2 * notices.NOTICE_BODY_MAX_CHARS,
                 )
                 raise notices.NoticeRefused(
@@ -89,7 +89,12 @@ def detail(request, pk):
                         for error in errors
                     )
                 )
-            notices.edit(notice, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+            notices.edit(
+                notice,
+                title=form.cleaned_data["title"],
+                document_number=form.cleaned_data["document_number"],
+                body=form.cleaned_data["body"],
+            )
             if operation == "save":
                 messages.success(request, _("已保存公示草稿。"))
             elif not request.POST.get("confirmed"):

@@ -5,8 +5,11 @@ objections); a notice still in preparation does not exist for the public (404).
 """
 
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+
+from applications.plain_text import download_name
 
 from .. import notices
 from ..models import Notice, NoticeStatus
@@ -24,11 +27,24 @@ def notice_list(request):
     return render(request, "public/notices.html", {"page": page})
 
 
-def notice_detail(request, pk):
-    """/notices/<id>/: the text, the period and the table of alliances."""
-    notice = get_object_or_404(
+def public_notice(pk):
+    return get_object_or_404(
         Notice.objects.exclude(status=NoticeStatus.DRAFT).select_related("edition"), pk=pk
     )
+
+
+def notice_pdf(request, pk):
+    """The notice as an official document, to print or file (rendered for each request)."""
+    notice = public_notice(pk)
+    name = download_name(notice.title, fallback="notice")
+    return FileResponse(
+        iter([notices.notice_pdf(notice)]), content_type="application/pdf", filename=f"{name}.pdf"
+    )
+
+
+def notice_detail(request, pk):
+    """/notices/<id>/: the text, the period and the table of alliances."""
+    notice = public_notice(pk)
     now = timezone.now()
     return render(
         request,

@@ -99,3 +99,24 @@ def test_the_notice_page_costs_the_same_queries_for_2_and_many_alliances(publish
 
     assert "朔州市复制29产业技术创新战略联盟" in page
     assert len(many) == len(few)
+
+
+def test_the_notice_pdf_holds_the_chinese_names_and_the_feed_lists_published_notices_only(published, client):
+    import io
+
+    from pypdf import PdfReader
+
+    world = published
+    response = client.get(reverse("notice_pdf", args=[world.notice.pk]))
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
+    )
+    feed = client.get(reverse("notices_feed")).content.decode()
+
+    flat = text.replace("\n", "").replace(" ", "")
+    assert "朔州市科学技术局" in flat
+    for application in world.files[:2]:
+        assert application.name in flat
+    assert world.notice.title in feed and "<feed" in feed
+    assert feed.count("<entry>") == 1  # the draft is not in it
+    assert client.get(reverse("notice_pdf", args=[world.draft.pk])).status_code == 404

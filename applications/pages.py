@@ -28,6 +28,12 @@ from .throttles import client_ip
 from .workflow import TABLE, TRANSITIONS, NotPermitted, TransitionError, available_transitions, transition
 
 
+def tell(request, refusal):
+    """Each message of a refusal (``refusals.Refused``) as an error on the next page."""
+    for message in refusal.messages:
+        messages.error(request, message)
+
+
 def role_required(predicate):
     """Pages of one area (the applicant's, the reviewers'): log-in required, other roles 403."""
 
@@ -202,8 +208,7 @@ def perform_transition(request, scope, pk, action, *, success_url):
         # The user sees the file but this action is not theirs to make.
         raise PermissionDenied(str(refusal)) from refusal
     except TransitionError as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
         keep()
     else:
         messages.success(

@@ -43,6 +43,7 @@ from .models import (
 )
 from .outbox import active_language, notify
 from .permissions import lead_unit_contacts
+from .refusals import Refused
 
 UNSENT, PENDING = RegistrationStatus.UNSENT, RegistrationStatus.PENDING
 REJECTED, APPROVED = RegistrationStatus.REJECTED, RegistrationStatus.APPROVED
@@ -52,15 +53,8 @@ SENDABLE = (UNSENT, REJECTED)
 SENT_STATUSES = (PENDING, REJECTED, APPROVED)
 
 
-class RegistrationRefused(Exception):
+class RegistrationRefused(Refused):
     """A step of a registration that cannot be made; ``messages`` say why and what to do."""
-
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
-
-    def __str__(self):
-        return " ".join(self.messages)
 
 
 class NotReviewer(RegistrationRefused):

@@ -25,21 +25,15 @@ from .guards import Guard
 from .models import Application, AuditEvent, User
 from .outbox import notify
 from .permissions import acts_as, lead_unit_contacts
+from .refusals import Refused
 from .registration import registration_guard
 from .submissions import freeze
 
 APPLICANT, UNIT, STAFF = Role.APPLICANT, Role.UNIT_REVIEWER, Role.STAFF
 
 
-class TransitionError(Exception):
+class TransitionError(Refused):
     """A transition that cannot be made; ``messages`` say why, in the user's language."""
-
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
-
-    def __str__(self):
-        return " ".join(self.messages)
 
 
 class StateConflict(TransitionError):

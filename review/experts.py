@@ -26,6 +26,7 @@ from applications.enums import Activity, OutboxKind, Role, State
 from applications.guards import Guard
 from applications.models import Application, User
 from applications.outbox import notify
+from applications.refusals import Refused
 from applications.workflow import record
 
 from .enums import ACTIVE_ASSIGNMENT, AssignmentStatus, ReviewStatus
@@ -40,12 +41,8 @@ MAX_EXPERTS_PER_FILE = 15
 MAX_REVIEW_DAYS = 180
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(Refused):
     """An assignment, declaration or withdrawal that cannot be made; ``messages`` say why."""
-
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
 
 
 # Where an expert's assignments stand, for the pool, the suggestions and the dashboard ------

@@ -23,6 +23,7 @@ from applications.enums import Action, Activity, State
 from applications.event_data import EventDataForm
 from applications.models import Application
 from applications.pdf import render_pdf
+from applications.refusals import Refused
 from applications.workflow import TransitionError, record, transition
 
 from . import letters
@@ -33,10 +34,8 @@ MAX_ITEMS = 60
 ACTIONS = {Decision.APPROVE: Action.APPROVE, Decision.REJECT: Action.REJECT}
 
 
-class MeetingRefused(Exception):
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
+class MeetingRefused(Refused):
+    """A meeting that cannot be changed or recorded; ``messages`` say why."""
 
 
 class DecisionForm(EventDataForm):

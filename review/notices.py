@@ -23,6 +23,7 @@ from applications.enums import Action, State
 from applications.event_data import EventDataForm
 from applications.models import Application, Member
 from applications.pdf import render_pdf
+from applications.refusals import Refused
 from applications.workflow import TransitionError, transition
 
 from .models import Notice, NoticeItem, NoticeStatus
@@ -33,10 +34,8 @@ MAX_ITEMS = 100
 END_OF_DAY = datetime.time(23, 59, 59)
 
 
-class NoticeRefused(Exception):
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
+class NoticeRefused(Refused):
+    """A notice that cannot be changed or published; ``messages`` say why."""
 
 
 def period(published_at, days):

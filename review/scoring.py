@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.enums import Activity, State
 from applications.guards import Guard
+from applications.refusals import Refused
 from applications.workflow import record
 
 from . import experts
@@ -23,12 +24,8 @@ from .models import AspectScore, Assignment, ExpertReview
 from .rubric import rubric
 
 
-class ScoringRefused(Exception):
+class ScoringRefused(Refused):
     """A review that cannot be saved, submitted or reopened; ``messages`` say why."""
-
-    def __init__(self, *messages):
-        super().__init__(*messages)
-        self.messages = [str(message) for message in messages]
 
 
 def progress_of(assignment):

@@ -20,7 +20,7 @@ from .. import pages, registration
 from ..enums import RegistrationDocumentKind
 from ..forms import UploadForm
 from ..models import RegistrationDocument
-from ..pages import client_ip
+from ..pages import client_ip, tell
 from ..pdf import authorisation_letter_file
 from ..permissions import is_applicant
 from .applicant import applicant_required
@@ -95,8 +95,7 @@ def send(request):
     try:
         registration.send(request.user.organisation, request.user, ip_address=client_ip(request))
     except registration.RegistrationRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
     else:
         messages.success(request, registration.status_message(request.user.organisation))
     return redirect("applications:registration")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.enums import State
-from applications.pages import client_ip, keep_typed, role_required, typed, typed_text
+from applications.pages import client_ip, keep_typed, role_required, tell, typed, typed_text
 from applications.permissions import is_expert
 
 from .. import experts, scoring
@@ -119,8 +119,7 @@ def declaration(request, pk):
                 assignment, request.user, form.cleaned_data["reason"], ip_address=client_ip(request)
             )
     except AssignmentRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
         if decision == "decline":
             keep_typed(request, f"decline:{assignment.pk}", {"reason": [request.POST.get("reason", "")]})
         return redirect("review:detail", pk=pk)

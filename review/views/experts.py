@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.models import Industry
-from applications.pages import client_ip, keep_typed, role_required, typed, typed_text
+from applications.pages import client_ip, keep_typed, role_required, tell, typed, typed_text
 
 from .. import experts, scoring
 from ..experts import AssignmentRefused
@@ -164,8 +164,7 @@ def assign(request, pk):
             ip_address=client_ip(request),
         )
     except AssignmentRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
     else:
         messages.success(
             request,
@@ -190,8 +189,7 @@ def withdraw(request, pk, assignment_pk):
             raise AssignmentRefused(*[error for errors in form.errors.values() for error in errors])
         experts.withdraw(assignment, request.user, form.cleaned_data["reason"], ip_address=client_ip(request))
     except AssignmentRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
         keep_reason(request, assignment, "withdraw")
     else:
         messages.success(request, _("已撤回对专家“%(expert)s”的指派。") % {"expert": assignment.expert.name})
@@ -211,8 +209,7 @@ def reopen(request, pk, assignment_pk):
             raise ScoringRefused(*[error for errors in form.errors.values() for error in errors])
         scoring.reopen(review, request.user, form.cleaned_data["reason"], ip_address=client_ip(request))
     except ScoringRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
         keep_reason(request, assignment, "reopen")
     else:
         messages.success(

@@ -19,7 +19,7 @@ from applications import documents as document_store
 from applications import pages
 from applications.forms import TOO_LONG, UploadForm
 from applications.models import COMMENT_MAX_CHARS
-from applications.pages import client_ip, posted_id, posted_ids, role_required
+from applications.pages import client_ip, posted_id, posted_ids, role_required, tell
 from applications.permissions import is_bureau_staff
 from applications.plain_text import download_name
 
@@ -173,8 +173,7 @@ def detail(request, pk):
         else:
             raise Http404
     except meetings.MeetingRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
     return redirect("review:meeting", pk=meeting.pk)
 
 

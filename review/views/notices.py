@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from applications.forms import say_how_long
-from applications.pages import client_ip, keep_typed, posted_ids, role_required, typed, typed_text
+from applications.pages import client_ip, keep_typed, posted_ids, role_required, tell, typed, typed_text
 from applications.permissions import is_bureau_staff
 
 from .. import notices
@@ -45,8 +45,7 @@ def listing(request):
         try:
             notice = notices.create(request.user, chosen)
         except notices.NoticeRefused as refusal:
-            for message in refusal.messages:
-                messages.error(request, message)
+            tell(request, refusal)
             return redirect("review:notices")
         messages.success(request, _("已生成公示草稿，请核对标题和正文后发布。"))
         return redirect("review:notice", pk=notice.pk)
@@ -108,8 +107,7 @@ def detail(request, pk):
                     % {"n": len(events), "end": notice.ends_at.strftime("%Y-%m-%d %H:%M")},
                 )
         except notices.NoticeRefused as refusal:
-            for message in refusal.messages:
-                messages.error(request, message)
+            tell(request, refusal)
         return redirect("review:notice", pk=notice.pk)
     return render(
         request,

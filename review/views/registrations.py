@@ -19,7 +19,7 @@ from applications import pages, registration
 from applications.enums import RegistrationStatus
 from applications.forms import TOO_LONG
 from applications.models import COMMENT_MAX_CHARS
-from applications.pages import client_ip, role_required
+from applications.pages import client_ip, role_required, tell
 
 from ..permissions import is_unit_or_bureau
 
@@ -113,8 +113,7 @@ def decide(request, pk, decision):
     except registration.NotReviewer as refusal:
         raise PermissionDenied(str(refusal)) from refusal
     except registration.RegistrationRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        tell(request, refusal)
     else:
         messages.success(
             request,

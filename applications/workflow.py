@@ -297,7 +297,14 @@ TRANSITIONS = (
         form="review.notices.PublicationForm",
         elsewhere="review:notices",
     ),
-    _t(State.IN_NOTICE, Action.RECOGNIZE, State.RECOGNIZED, {STAFF, SYSTEM}),
+    # Recognised once every notice listing the file has run its period (review.notices).
+    _t(
+        State.IN_NOTICE,
+        Action.RECOGNIZE,
+        State.RECOGNIZED,
+        {STAFF, SYSTEM},
+        guards=("review.notices.period_over",),
+    ),
     _t(
         State.IN_NOTICE,
         Action.UPHOLD_OBJECTION,

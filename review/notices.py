@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from applications.editions import edition_in_force
 from applications.enums import Action, State
 from applications.event_data import EventDataForm
-from applications.models import Application, Member
+from applications.guards import Guard
+from applications.models import Application, Member, User
 from applications.pdf import render_pdf
 from applications.refusals import Refused
 from applications.workflow import TransitionError, transition
@@ -74,6 +75,46 @@ def days_left_text(notice, now=None):
     if left == 1:
         return _("今天截止")
     return _("还剩 %(days)d 天") % {"days": left}
+
+
+def notices_listing(application):
+    """The published notices that list ``application`` (its notice and any correction that
+    names it again); a withdrawn notice no longer counts."""
+    return Notice.objects.filter(status=NoticeStatus.PUBLISHED, items__application=application)
+
+
+def _period_over(application, row, actor):
+    """RECOGNIZE's guard (Art. 6): every published notice listing the file has run its full
+    period; the same for staff and for ``close_notices``."""
+    notices = list(notices_listing(application).order_by("ends_at"))
+    if not notices:
+        return [_("该联盟未列入已发布的公示，不能认定（第六条）。")]
+    now = timezone.now()
+    running = [notice for notice in notices if is_open(notice, now)]
+    return [
+        _("“%(title)s”的公示期至 %(end)s 结束，公示期满后方可认定（第六条）。")
+        % {"title": notice.title, "end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M")}
+        for notice in running
+    ]
+
+
+def _end_period(application, row, actor):
+    """For the demo and the test world: the notices listing the file ended yesterday (the
+    example notice, still a draft when files are driven one by one, published then)."""
+    for item in application.notice_items.filter(
+        notice__status=NoticeStatus.DRAFT, notice__title__endswith=EXAMPLE_SUFFIX
+    ):
+        publisher = actor if isinstance(actor, User) else item.notice.created_by
+        _fix_period(item.notice, publisher, timezone.now())
+    for notice in notices_listing(application):
+        if is_open(notice):
+            published_at = timezone.now() - datetime.timedelta(days=notice.edition.notice_days)
+            notice.starts_on, notice.ends_at = period(published_at, notice.edition.notice_days)
+            notice.published_at = published_at
+            notice.save(update_fields=["starts_on", "ends_at", "published_at"])
+
+
+period_over = Guard(_period_over, _end_period)
 
 
 def public_notices(now=None):

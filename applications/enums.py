@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     PUBLISH_NOTICE = "publish_notice", _("发布公示")
     RECOGNIZE = "recognize", _("公示期满，认定为市级联盟")
     UPHOLD_OBJECTION = "uphold_objection", _("异议成立，退回党组会")
+    WITHDRAW_NOTICE = "withdraw_notice", _("撤回公示")
     ORDER_RECTIFICATION = "order_rectification", _("责令限期整改")
     ACCEPT_RECTIFICATION = "accept_rectification", _("整改合格")
     REVOKE = "revoke", _("取消市级联盟资格")
@@ -78,6 +79,8 @@ class Activity(models.TextChoices):
     ASSIGNMENT_WITHDRAWN = "assignment_withdrawn", _("撤回专家指派")
     REVIEW_SUBMITTED = "review_submitted", _("提交专家评审意见")
     REVIEW_REOPENED = "review_reopened", _("重新开放专家评审意见")
+    # Art. 6: a correction notice (更正公示) names the file again; its period runs anew.
+    NOTICE_CORRECTED = "notice_corrected", _("发布更正公示")
 
 
 class OrganisationType(models.TextChoices):

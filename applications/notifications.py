@@ -35,6 +35,7 @@ HEADLINES = {
     Action.PUBLISH_NOTICE: gettext_lazy("已发布公示"),
     Action.RECOGNIZE: gettext_lazy("公示期满，已认定为市级联盟"),
     Action.UPHOLD_OBJECTION: gettext_lazy("公示异议成立，退回党组会研究"),
+    Action.WITHDRAW_NOTICE: gettext_lazy("公示已撤回，申报退回待公示"),
     Action.ORDER_RECTIFICATION: gettext_lazy("联盟被责令限期整改"),
     Action.ACCEPT_RECTIFICATION: gettext_lazy("整改合格，恢复市级联盟资格"),
     Action.REVOKE: gettext_lazy("已取消市级联盟资格"),

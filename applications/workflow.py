@@ -313,6 +313,18 @@ TRANSITIONS = (
         comment_required=True,
         comment_label=gettext_lazy("异议成立的理由"),
     ),
+    # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
+    # for a new notice; the public still read the notice, marked as withdrawn.
+    _t(
+        State.IN_NOTICE,
+        Action.WITHDRAW_NOTICE,
+        State.APPROVED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("撤回理由"),
+        form="review.notices.WithdrawalForm",
+        elsewhere="review:notices",
+    ),
     # Art. 8–9: supervision of recognised alliances.
     _t(
         State.RECOGNIZED,

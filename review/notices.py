@@ -13,22 +13,25 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications.editions import edition_in_force
-from applications.enums import Action, State
+from applications.enums import Action, Activity, State
 from applications.event_data import EventDataForm
 from applications.guards import Guard
-from applications.models import Application, Member, User
+from applications.models import Application, User
 from applications.pdf import render_pdf
 from applications.refusals import Refused
-from applications.workflow import TransitionError, transition
+from applications.workflow import TransitionError, record, transition
 
 from .models import Notice, NoticeItem, NoticeStatus
-from .models.notices import NOTICE_BODY_MAX_CHARS  # noqa: F401 (the views bound the body by it)
+from .models.notices import (
+    NOTICE_BODY_MAX_CHARS,  # noqa: F401 (the views bound the body by it)
+    WITHDRAWAL_REASON_MAX_CHARS,
+)
 
 # A notice lists a bounded number of alliances: one round of recognition, not the register.
 MAX_ITEMS = 100
@@ -101,17 +104,21 @@ def _period_over(application, row, actor):
 def _end_period(application, row, actor):
     """For the demo and the test world: the notices listing the file ended yesterday (the
     example notice, still a draft when files are driven one by one, published then)."""
-    for item in application.notice_items.filter(
-        notice__status=NoticeStatus.DRAFT, notice__title__endswith=EXAMPLE_SUFFIX
-    ):
-        publisher = actor if isinstance(actor, User) else item.notice.created_by
-        _fix_period(item.notice, publisher, timezone.now())
+    _publish_example(application, actor)
     for notice in notices_listing(application):
         if is_open(notice):
             published_at = timezone.now() - datetime.timedelta(days=notice.edition.notice_days)
             notice.starts_on, notice.ends_at = period(published_at, notice.edition.notice_days)
             notice.published_at = published_at
             notice.save(update_fields=["starts_on", "ends_at", "published_at"])
+
+
+def _publish_example(application, actor):
+    for item in application.notice_items.filter(
+        notice__status=NoticeStatus.DRAFT, notice__title__endswith=EXAMPLE_SUFFIX
+    ):
+        publisher = actor if isinstance(actor, User) else item.notice.created_by
+        _fix_period(item.notice, publisher, timezone.now())
 
 
 period_over = Guard(_period_over, _end_period)
@@ -135,6 +142,11 @@ def public_notices(now=None):
     )
 
 
+def public_corrections(notice):
+    """The published (or withdrawn) corrections of ``notice``, oldest first."""
+    return list(notice.corrections.exclude(status=NoticeStatus.DRAFT).order_by("published_at", "pk"))
+
+
 def open_notices(now=None):
     """The notices open for objections now (the home page lists them with their days left)."""
     now = now or timezone.now()
@@ -142,17 +154,37 @@ def open_notices(now=None):
 
 
 def public_items(notice):
-    """The alliances of a published notice as the public reads them: name, lead unit, members,
-    industry, organising unit; in a fixed number of queries however many there are."""
-    return list(
+    """The alliances of a published notice as the public read them on publication (name,
+    lead unit, members, industry, organising unit: ``NoticeItem.listing``), in one query
+    however many there are."""
+    return list(notice.items.order_by("position", "pk"))
+
+
+def listing(application):
+    """What a notice shows of ``application``, frozen on the item when the notice is published:
+    a later change to the file (an organisation's name corrected, a member leaving after
+    recognition) does not alter what was noticed."""
+    members = sorted(
+        application.members.all(), key=lambda member: (not member.is_lead, not member.is_core, member.pk)
+    )
+    return {
+        "name": application.name,
+        "lead_unit": application.lead_unit.name if application.lead_unit_id else "",
+        "members": [member.name for member in members],
+        "industry": application.industry.name if application.industry_id else "",
+        "organising_unit": application.organising_unit.name if application.organising_unit_id else "",
+    }
+
+
+def _freeze_listings(notice):
+    items = list(
         notice.items.select_related(
             "application__lead_unit", "application__industry", "application__organising_unit"
-        )
-        .prefetch_related(
-            Prefetch("application__members", Member.objects.order_by("-is_lead", "-is_core", "pk"))
-        )
-        .order_by("position", "pk")
+        ).prefetch_related("application__members")
     )
+    for item in items:
+        item.listing = listing(item.application)
+    NoticeItem.objects.bulk_update(items, ["listing"])
 
 
 def default_title(year):
@@ -265,6 +297,8 @@ def publish(notice, actor, *, ip_address=None):
     """
     with transaction.atomic():
         locked = _draft(notice)
+        if locked.corrects_id is not None:
+            return _publish_correction(locked, actor, ip_address=ip_address)
         items = items_of(locked)
         if not items:
             raise NoticeRefused(_("公示名单为空。"))
@@ -293,10 +327,188 @@ def publish(notice, actor, *, ip_address=None):
     return events
 
 
+# Corrections (更正公示) -----------------------------------------------------------------------
+
+# The line of a correction's body that staff must replace with what changed.
+CORRECTION_PLACEHOLDER = gettext_lazy("【请写明更正事项：原公示内容为……，现更正为……】")
+CORRECTABLE_STATES = (State.IN_NOTICE,)
+
+
+def default_correction_title(original):
+    return _("关于《%(title)s》的更正公示") % {"title": original.title}
+
+
+def default_correction_body(original):
+    return _(
+        "%(bureau)s于 %(date)s 发布了《%(title)s》。现将有关事项更正如下：\n\n%(placeholder)s\n\n"
+        "本次更正所列联盟的公示期自本更正公示发布之日起重新计算，为 %(days)d 天；其余内容不变。"
+        "对更正内容有异议的，可在公示期内通过本平台实名提出。"
+    ) % {
+        "bureau": settings.PORTAL_BUREAU_NAME,
+        "date": timezone.localtime(original.published_at).strftime("%Y-%m-%d"),
+        "title": original.title,
+        "placeholder": CORRECTION_PLACEHOLDER,
+        "days": original.edition.notice_days,
+    }
+
+
+def correctable_items(notice):
+    """The alliances of a published notice a correction may name again: still in notice."""
+    return [item for item in items_of(notice) if item.application.state in CORRECTABLE_STATES]
+
+
+def create_correction(original, actor, applications=()):
+    """A draft correction of the published ``original`` (Art. 6): a notice of its own, linked
+    to it, whose body must say what changed. The files it names again (still in notice, listed
+    on the original) are noticed anew for its whole period; with none named, it corrects the
+    text only and the period stands."""
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=original.pk)
+        if locked.corrects_id is not None:
+            raise NoticeRefused(
+                _("更正公示不能再更正；请更正原公示《%(title)s》。") % {"title": locked.title}
+            )
+        if locked.status != NoticeStatus.PUBLISHED:
+            raise NoticeRefused(_("只能更正已发布且未撤回的公示。"))
+        if locked.corrections.filter(status=NoticeStatus.DRAFT).exists():
+            raise NoticeRefused(_("该公示已有一份更正公示草稿，请先发布或修改那一份。"))
+        allowed = {item.application_id: item.application for item in correctable_items(locked)}
+        pks = sorted({app.pk for app in applications})
+        if any(pk not in allowed for pk in pks):
+            raise NoticeRefused(_("只能列入原公示名单中、仍在公示中的联盟。"))
+        notice = Notice.objects.create(
+            title=default_correction_title(locked),
+            body=default_correction_body(locked),
+            edition=locked.edition,
+            corrects=locked,
+            created_by=actor,
+        )
+        NoticeItem.objects.bulk_create(
+            NoticeItem(notice=notice, application=allowed[pk], position=index)
+            for index, pk in enumerate(pks, start=1)
+        )
+    return notice
+
+
+def _publish_correction(notice, actor, *, ip_address=None):
+    """Publish the draft correction ``notice`` (locked): the original still stands, the body
+    says what changed, and every file it names is still in notice; each is told on its
+    timeline. No file changes state, so no transition is made."""
+    original = Notice.objects.select_for_update().get(pk=notice.corrects_id)
+    problems = []
+    if original.status != NoticeStatus.PUBLISHED:
+        problems.append(_("原公示已撤回，不能再发布更正公示。"))
+    if str(CORRECTION_PLACEHOLDER) in notice.body or any(
+        mark in notice.body for mark in CORRECTION_PLACEHOLDER_MARKS
+    ):
+        problems.append(_("正文中仍有“请写明更正事项”的提示：请写明原公示内容和更正后的内容。"))
+    items = items_of(notice)
+    for item in items:
+        if item.application.state not in CORRECTABLE_STATES:
+            problems.append(
+                _("“%(name)s”已不在公示中（%(state)s），请从更正名单中移除或重新生成更正公示。")
+                % {"name": item.application.name, "state": item.application.get_state_display()}
+            )
+    if problems:
+        raise NoticeRefused(*problems)
+    now = timezone.now()
+    _fix_period(notice, actor, now)
+    return [
+        record(
+            item.application,
+            Activity.NOTICE_CORRECTED,
+            actor,
+            data={"notice": notice.pk, "title": notice.title, "ends_at": notice.ends_at.isoformat()},
+            internal=False,
+            ip_address=ip_address,
+        )
+        for item in items
+    ]
+
+
+# The start of the placeholder in either language, should a translated one have been kept.
+CORRECTION_PLACEHOLDER_MARKS = ("【请写明更正事项", "[State the correction")
+
+
+# Withdrawal (撤回公示) -------------------------------------------------------------------------
+
+# Files a withdrawn notice no longer holds: they go back to 党组会通过 (APPROVED).
+WITHDRAWABLE_STATES = (State.IN_NOTICE,)
+# Files past the notice: recognised ones are revoked under Art. 9, not by withdrawing it.
+SETTLED_STATES = (State.RECOGNIZED, State.RECTIFYING, State.REVOKED, State.LAPSED)
+
+
+def withdraw(notice, actor, *, reason, ip_address=None):
+    """Withdraw a published notice (or correction), with the reason the public will read.
+
+    The notice stays public, marked 已撤回 with the reason and the date; a withdrawn original
+    takes its corrections with it, and every file it still holds in notice goes back to
+    党组会通过 through ``transition()`` (WITHDRAW_NOTICE), ready for a new notice. Refused once
+    any listed alliance is recognised (Art. 9 revokes, not a withdrawal). All or nothing.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise NoticeRefused(_("请填写撤回理由，公众将在公示页面看到。"))
+    if len(reason) > WITHDRAWAL_REASON_MAX_CHARS:
+        raise NoticeRefused(
+            _("撤回理由最多 %(max)d 字（现有 %(n)d 字）。")
+            % {"max": WITHDRAWAL_REASON_MAX_CHARS, "n": len(reason)}
+        )
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if locked.status != NoticeStatus.PUBLISHED:
+            raise NoticeRefused(_("只能撤回已发布的公示。"))
+        corrections = (
+            []
+            if locked.corrects_id
+            else list(locked.corrections.select_for_update().exclude(status=NoticeStatus.WITHDRAWN))
+        )
+        events = []
+        if locked.corrects_id is None:
+            items = items_of(locked)
+            settled = [item for item in items if item.application.state in SETTLED_STATES]
+            if settled:
+                raise NoticeRefused(
+                    *(
+                        _("“%(name)s”已认定，不能撤回公示；如需取消其资格，请按第九条办理。")
+                        % {"name": item.application.name}
+                        for item in settled
+                    )
+                )
+            for item in items:
+                if item.application.state in WITHDRAWABLE_STATES:
+                    events.append(
+                        transition(
+                            item.application,
+                            Action.WITHDRAW_NOTICE,
+                            actor,
+                            comment=reason,
+                            data={"notice": locked.pk},
+                            ip_address=ip_address,
+                        )
+                    )
+        now = timezone.now()
+        for withdrawn in (locked, *corrections):
+            if withdrawn.status == NoticeStatus.DRAFT:
+                withdrawn.items.all().delete()
+                withdrawn.delete()
+                continue
+            withdrawn.status, withdrawn.withdrawn_by, withdrawn.withdrawn_at = (
+                NoticeStatus.WITHDRAWN,
+                actor,
+                now,
+            )
+            withdrawn.withdrawal_reason = reason
+            withdrawn.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+    notice.refresh_from_db()
+    return events
+
+
 def _fix_period(notice, actor, now):
     notice.starts_on, notice.ends_at = period(now, notice.edition.notice_days)
     notice.status, notice.published_by, notice.published_at = NoticeStatus.PUBLISHED, actor, now
     notice.save(update_fields=["starts_on", "ends_at", "status", "published_by", "published_at"])
+    _freeze_listings(notice)
 
 
 class PublicationForm(EventDataForm):
@@ -359,3 +571,40 @@ def finish_example(actor, published_at=None):
     if notice is not None:
         _fix_period(notice, actor, published_at or timezone.now())
     return notice
+
+
+class WithdrawalForm(EventDataForm):
+    """What the audit event of WITHDRAW_NOTICE keeps: the notice withdrawn, which must be a
+    published notice listing the file (``withdraw`` marks it withdrawn once every file has
+    moved), so that a file leaves its notice only with it."""
+
+    notice = forms.IntegerField(label=gettext_lazy("公示"), min_value=1)
+
+    def clean_notice(self):
+        pk = self.cleaned_data["notice"]
+        item = (
+            NoticeItem.objects.filter(
+                notice_id=pk,
+                notice__status=NoticeStatus.PUBLISHED,
+                notice__corrects__isnull=True,
+                application=self.application,
+            )
+            .select_related("notice")
+            .first()
+        )
+        if item is None:
+            raise forms.ValidationError(_("该申报不在这份已发布的公示名单中。"))
+        self.notice_record = item.notice
+        return pk
+
+    def event_data(self):
+        return {"notice": self.notice_record.pk, "title": self.notice_record.title}
+
+    describe = PublicationForm.describe
+
+    @classmethod
+    def example(cls, application, actor):
+        """The published notice listing the file (the example notice published first)."""
+        _publish_example(application, actor)
+        notice = notices_listing(application).filter(corrects__isnull=True).order_by("-published_at").first()
+        return {"notice": notice.pk}

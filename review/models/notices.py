@@ -16,6 +16,7 @@ from applications.plain_text import refuse_invisible_characters
 
 # The body of a notice: the legal basis, the steps taken, the contact for objections.
 NOTICE_BODY_MAX_CHARS = 3000
+WITHDRAWAL_REASON_MAX_CHARS = 500
 
 
 class NoticeStatus(models.TextChoices):
@@ -54,6 +55,32 @@ class Notice(models.Model):
     # publication and kept on the notice itself.
     starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     ends_at = models.DateTimeField(_("公示截止时间"), null=True, blank=True)
+    # A correction (更正公示) is a notice of its own that names the notice it corrects and says
+    # what changed; the files it lists again are noticed anew for its whole period.
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("更正的公示"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    # A withdrawn notice stays public, marked as withdrawn with the reason (never gone).
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        _("撤回理由"),
+        max_length=WITHDRAWAL_REASON_MAX_CHARS,
+        blank=True,
+        validators=[refuse_invisible_characters],
+    )
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -67,6 +94,10 @@ class Notice(models.Model):
     def is_draft(self):
         return self.status == NoticeStatus.DRAFT
 
+    @property
+    def is_withdrawn(self):
+        return self.status == NoticeStatus.WITHDRAWN
+
 
 class NoticeItem(models.Model):
     """An alliance listed on a notice."""
@@ -76,6 +107,9 @@ class NoticeItem(models.Model):
         Application, verbose_name=_("联盟申报"), on_delete=models.PROTECT, related_name="notice_items"
     )
     position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    # What the public read, frozen on publication (review.notices.listing): name, lead unit,
+    # members, industry, organising unit. A later change to the file does not alter it.
+    listing = models.JSONField(_("公示内容"), default=dict, blank=True)
 
     class Meta:
         ordering = ["notice", "position", "pk"]

@@ -29,7 +29,7 @@ def notice_list(request):
 
 def public_notice(pk):
     return get_object_or_404(
-        Notice.objects.exclude(status=NoticeStatus.DRAFT).select_related("edition"), pk=pk
+        Notice.objects.exclude(status=NoticeStatus.DRAFT).select_related("edition", "corrects"), pk=pk
     )
 
 
@@ -54,5 +54,6 @@ def notice_detail(request, pk):
             "items": notices.public_items(notice),
             "left": notices.days_left_text(notice, now),
             "open": notices.is_open(notice, now),
+            "corrections": notices.public_corrections(notice),
         },
     )

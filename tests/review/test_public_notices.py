@@ -93,7 +93,7 @@ def test_the_notice_page_costs_the_same_queries_for_2_and_many_alliances(publish
             Member(application=copy, name=f"成员{number}-{n}", uscc=member.uscc, org_type=member.org_type)
             for n, member in enumerate(source.members.all())
         )
-        world.notice.items.create(application=copy, position=3 + number)
+        world.notice.items.create(application=copy, position=3 + number, listing=notices.listing(copy))
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
 

@@ -320,6 +320,9 @@ RATELIMIT_IP_META_KEY = "applications.throttles.address_for_rate_limits"
 # portal's own database (`manage.py createcachetable`, run by `make run`; Django's test
 # database creation runs it too), whose increment is made atomic by alliance_portal.cache.
 # PORTAL_CACHE_URL=redis://host:6379/0 moves it to Redis (pip install redis) instead.
+# How long a public page (notices, the directory, their PDFs and open data) may be served from
+# the cache; whatever changes them empties it on commit (alliance_portal.public_cache). 0: off.
+PORTAL_PUBLIC_CACHE_SECONDS = int(os.environ.get("PORTAL_PUBLIC_CACHE_SECONDS", "600"))
 if os.environ.get("PORTAL_CACHE_URL", "").startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from review.feeds import NoticeFeed
 from review.views import public
 
 from . import errors, views
@@ -19,7 +18,7 @@ urlpatterns = [
     path("notices/", public.notice_list, name="notices"),
     path("notices/<int:pk>/", public.notice_detail, name="notice"),
     path("notices/<int:pk>.pdf", public.notice_pdf, name="notice_pdf"),
-    path("notices/feed/", NoticeFeed(), name="notices_feed"),
+    path("notices/feed/", public.notice_feed, name="notices_feed"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("applications.account_urls")),

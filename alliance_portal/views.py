@@ -18,6 +18,8 @@ from applications.enums import Role
 from applications.models import PolicyEdition, User
 from review import notices
 
+from . import public_cache
+
 DASHBOARDS = {
     Role.APPLICANT: "applications:dashboard",
     Role.UNIT_REVIEWER: "review:dashboard",
@@ -44,19 +46,28 @@ def _current_edition():
         return None, str(refusal)
 
 
+def _open_notices():
+    now = timezone.now()
+    return [
+        {"pk": notice.pk, "title": notice.title, "left": str(notices.days_left_text(notice, now))}
+        for notice in notices.open_notices(now)
+    ]
+
+
 def home(request):
     """What the measure is, who may apply, what to submit and how a file moves."""
     edition, closed_reason = _current_edition()
     # With no edition in force, the conditions and periods of the latest one are described.
     rules = edition or edition_describing_the_rules()
-    now = timezone.now()
-    open_notices = list(notices.open_notices(now))
-    for notice in open_notices:
-        notice.left = notices.days_left_text(notice, now)
     return render(
         request,
         "public/home.html",
-        {"edition": edition, "closed_reason": closed_reason, "rules": rules, "open_notices": open_notices},
+        {
+            "edition": edition,
+            "closed_reason": closed_reason,
+            "rules": rules,
+            "open_notices": public_cache.cached(("home_open_notices",), _open_notices),
+        },
     )
 
 

@@ -18,6 +18,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alliance_portal.public_cache import invalidate as invalidate_public_pages
+
 from .editions import NoEditionInForce, edition_in_force
 from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
 from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
@@ -473,6 +475,8 @@ def transition(application, action, actor, *, comment="", ip_address=None, decla
         for effect in row.row_effects():
             effect(locked, row)
         locked.save()
+        # What the public pages show may have changed: their cache is emptied on commit.
+        invalidate_public_pages()
         event = AuditEvent.objects.create(
             application=locked,
             actor=actor,

@@ -115,6 +115,29 @@ def notify(
     return mails
 
 
+def mail_address(address, *, language, kind, subject, template, context, application=None, created_by=None):
+    """Mail someone who has no account (an objector to a public notice, Art. 6): one mail
+    to ``address`` in ``language``, queued and sent once the caller's transaction commits,
+    as :func:`notify` does for users. No in-portal message: there is no one to read it."""
+    language = supported_language(language)
+    with translation.override(language):
+        title = one_line(subject(context) if callable(subject) else subject)
+        body = render_to_string(template, context)
+    mail = OutboxMessage.objects.create(
+        recipient=None,
+        to_address=address,
+        language=language,
+        subject=title,
+        body=body,
+        kind=kind,
+        status=QUEUED,
+        application=application,
+        created_by=created_by,
+    )
+    _send_after_commit([mail.pk])
+    return mail
+
+
 # A release sends at once up to this many mails, in the request; more are left to send_outbox,
 # so that a slow mail server cannot hold a clerk's page for minutes (issue 9 review).
 SEND_NOW_MAX = 20

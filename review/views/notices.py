@@ -16,8 +16,8 @@ from applications.forms import say_how_long
 from applications.pages import client_ip, keep_typed, posted_ids, role_required, tell, typed, typed_text
 from applications.permissions import is_bureau_staff
 
-from .. import notices
-from ..models import Notice
+from .. import notices, objections
+from ..models import Notice, NoticeStatus
 
 staff_required = role_required(is_bureau_staff)
 PER_PAGE = 20
@@ -117,5 +117,8 @@ def detail(request, pk):
             "form": form,
             "items": notices.items_of(notice),
             "left": notices.days_left_text(notice),
+            # 公示异议 and closing (review.objections, review.closing).
+            "objection_counts": objections.counts_by_status(notice),
+            "ended": notice.status == NoticeStatus.PUBLISHED and not notices.is_open(notice),
         },
     )

@@ -193,7 +193,7 @@ class ObjectionForm(forms.Form):
 def throttled(request, phone_normalized):
     """Count one objection from this client and this phone (Django's cache, django-ratelimit);
     a message if either is past its limit (PORTAL_OBJECTION_RATE_PER_IP, _PER_PHONE), else
-    None. The address first: a flood of phones from one address is refused there."""
+    None. The address first: a client refused there does not use up the phone's allowance."""
     by_client = get_usage(
         request,
         group="objection:client",
@@ -201,6 +201,8 @@ def throttled(request, phone_normalized):
         rate=settings.PORTAL_OBJECTION_RATE_PER_IP,
         increment=True,
     )
+    if by_client and by_client["should_limit"]:
+        return too_often()
     by_phone = get_usage(
         request,
         group="objection:phone",
@@ -208,11 +210,13 @@ def throttled(request, phone_normalized):
         rate=settings.PORTAL_OBJECTION_RATE_PER_PHONE,
         increment=True,
     )
-    if (by_client and by_client["should_limit"]) or (by_phone and by_phone["should_limit"]):
-        return _(
-            "提交过于频繁：同一网络地址或同一联系电话提交的异议已达上限，请稍后再试，或直接与市科技局联系。"
-        )
+    if by_phone and by_phone["should_limit"]:
+        return too_often()
     return None
+
+
+def too_often():
+    return _("提交过于频繁：同一网络地址或同一联系电话提交的异议已达上限，请稍后再试，或直接与市科技局联系。")
 
 
 # Receiving an objection ------------------------------------------------------------------------
@@ -368,14 +372,23 @@ def _text(value, label, limit=OBJECTION_TEXT_MAX_CHARS):
     return text
 
 
-def verify(objection, actor, notes):
-    """Record the bureau's verification (核实情况), who and when; a later one replaces it."""
-    notes = _text(notes, _("核实情况"))
+def _write(objection, actor, value, label, fields):
+    """Write ``value`` into the text field of ``fields`` (text, who, when) of a pending
+    objection; a later text replaces the earlier one."""
+    value = _text(value, label)
     with transaction.atomic():
-        locked = _locked(objection)
-        locked.verification_notes, locked.verified_by, locked.verified_at = notes, actor, timezone.now()
-        locked.save(update_fields=["verification_notes", "verified_by", "verified_at"])
+        locked = _pending(objection)
+        for name, field_value in zip(fields, (value, actor, timezone.now()), strict=True):
+            setattr(locked, name, field_value)
+        locked.save(update_fields=list(fields))
     return locked
+
+
+def verify(objection, actor, notes):
+    """Record the bureau's verification (核实情况), who and when, while it is pending."""
+    return _write(
+        objection, actor, notes, _("核实情况"), ("verification_notes", "verified_by", "verified_at")
+    )
 
 
 def _pending(objection):
@@ -471,12 +484,7 @@ def objections_to(application):
 
 def answer(objection, actor, text):
     """The lead unit's answer to a pending objection (shown to the bureau only)."""
-    text = _text(text, _("牵头单位说明"))
-    with transaction.atomic():
-        locked = _pending(objection)
-        locked.lead_answer, locked.answered_by, locked.answered_at = text, actor, timezone.now()
-        locked.save(update_fields=["lead_answer", "answered_by", "answered_at"])
-    return locked
+    return _write(objection, actor, text, _("牵头单位说明"), ("lead_answer", "answered_by", "answered_at"))
 
 
 # RECOGNIZE's guard -----------------------------------------------------------------------------

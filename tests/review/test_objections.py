@@ -464,3 +464,36 @@ def test_once_every_objection_is_dismissed_the_file_is_recognised(with_objection
 
     application.refresh_from_db()
     assert application.state == State.RECOGNIZED
+
+
+def test_the_objection_list_costs_the_same_queries_for_1_and_many(noticed, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = noticed
+    item = item_of(world.notice)
+    client.force_login(world.staff)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("review:objections")).status_code == 200
+        return len(captured)
+
+    objection_to = objections.UpholdForm.example
+    objection_to(item.application, None)
+    one = queries()
+    for _n in range(6):
+        objection_to(item_of(world.notice, 1).application, None)
+    many = queries()
+
+    assert one == many
+
+
+def test_the_demo_has_a_pending_and_a_dismissed_objection(noticed):
+    from review import demo
+
+    world = noticed
+    demo.objections(world.staff)
+    demo.objections(world.staff)
+
+    assert sorted(Objection.objects.values_list("status", flat=True)) == ["dismissed", "pending"]

@@ -315,6 +315,9 @@ PORTAL_MAIL_RATE_PER_ADDRESS = os.environ.get("PORTAL_MAIL_RATE_PER_ADDRESS", "3
 PORTAL_MAIL_RATE_PER_IP = os.environ.get("PORTAL_MAIL_RATE_PER_IP", "10/h")
 # Sign-ups (each makes an account and an organisation and hashes a password) per client address.
 PORTAL_SIGNUP_RATE = os.environ.get("PORTAL_SIGNUP_RATE", "10/h")
+# Objections to a public notice (review.objections) per client address and per phone.
+PORTAL_OBJECTION_RATE_PER_IP = os.environ.get("PORTAL_OBJECTION_RATE_PER_IP", "5/h")
+PORTAL_OBJECTION_RATE_PER_PHONE = os.environ.get("PORTAL_OBJECTION_RATE_PER_PHONE", "3/d")
 RATELIMIT_IP_META_KEY = "applications.throttles.address_for_rate_limits"
 # The cache's counters are shared by all workers with no extra service: a table of the
 # portal's own database (`manage.py createcachetable`, run by `make run`; Django's test

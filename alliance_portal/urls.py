@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from review.views import public
+from review.views import objections, public
 
 from . import errors, views
 
@@ -19,9 +19,23 @@ urlpatterns = [
     path("notices/<int:pk>/", public.notice_detail, name="notice"),
     path("notices/<int:pk>.pdf", public.notice_pdf, name="notice_pdf"),
     path("notices/feed/", public.notice_feed, name="notices_feed"),
+    # 公示异议 (Art. 6): in real name, to one alliance of an open notice; never shown publicly.
+    path("notices/<int:pk>/items/<int:item_pk>/objection/", public.objection, name="objection"),
+    path(
+        "notices/<int:pk>/items/<int:item_pk>/objection/receipt/",
+        public.objection_receipt,
+        name="objection_receipt",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("applications.account_urls")),
+    # The lead unit answers an objection to its file from the file's page (review owns
+    # objections; applications never imports review).
+    path(
+        "apply/<int:pk>/objections/<int:objection_pk>/answer/",
+        objections.lead_answer,
+        name="objection_answer",
+    ),
     path("apply/", include("applications.urls")),
     path("review/", include("review.urls")),
     # Django's switcher (django.conf.urls.i18n), which also keeps a signed-in user's language.

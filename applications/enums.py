@@ -81,6 +81,12 @@ class Activity(models.TextChoices):
     REVIEW_REOPENED = "review_reopened", _("重新开放专家评审意见")
     # Art. 6: a correction notice (更正公示) names the file again; its period runs anew.
     NOTICE_CORRECTED = "notice_corrected", _("发布更正公示")
+    # Objections to the public notice (Art. 6, review.objections). The lead unit is told that
+    # one was received (its grounds, never who raised it); the rest is the bureau's own.
+    OBJECTION_RECEIVED = "objection_received", _("收到公示异议")
+    DISMISS_OBJECTION = "dismiss_objection", _("公示异议不成立")
+    OBJECTION_UPHELD = "objection_upheld", _("公示异议成立（申报已不在公示中）")
+    OBJECTION_HOLD = "objection_hold", _("公示期满，异议待处理，暂缓认定")
 
 
 class OrganisationType(models.TextChoices):
@@ -160,3 +166,4 @@ class OutboxKind(models.TextChoices):
     REGISTRATION = "registration", _("单位注册审核")
     ACCOUNT = "account", _("账号邮件")
     LETTER = "letter", _("决定通知书")
+    OBJECTION = "objection", _("公示异议受理与答复")

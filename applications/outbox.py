@@ -89,9 +89,7 @@ def notify(
     for person in people:
         language = supported_language(person.language)
         if language not in rendered:
-            with translation.override(language):
-                title = one_line(subject(context) if callable(subject) else subject)
-                rendered[language] = (title, render_to_string(template, context))
+            rendered[language] = _render(language, subject, template, context)
         title, body = rendered[language]
         if in_portal is not None:
             notices.append(Notification(recipient=person, subject=title, body=body, **in_portal))
@@ -113,6 +111,34 @@ def notify(
     mails = OutboxMessage.objects.bulk_create(mails)
     _send_after_commit([mail.pk for mail in mails if mail.status == QUEUED])
     return mails
+
+
+def _render(language, subject, template, context):
+    """``(subject, body)`` in ``language``: the lazy labels of the context come out in it."""
+    with translation.override(language):
+        title = one_line(subject(context) if callable(subject) else subject)
+        return title, render_to_string(template, context)
+
+
+def mail_address(address, *, language, kind, subject, template, context, application=None, created_by=None):
+    """Mail someone who has no account (an objector to a public notice, Art. 6): one mail
+    to ``address`` in ``language``, queued and sent once the caller's transaction commits,
+    as :func:`notify` does for users. No in-portal message: there is no one to read it."""
+    language = supported_language(language)
+    title, body = _render(language, subject, template, context)
+    mail = OutboxMessage.objects.create(
+        recipient=None,
+        to_address=address,
+        language=language,
+        subject=title,
+        body=body,
+        kind=kind,
+        status=QUEUED,
+        application=application,
+        created_by=created_by,
+    )
+    _send_after_commit([mail.pk])
+    return mail
 
 
 # A release sends at once up to this many mails, in the request; more are left to send_outbox,

@@ -305,15 +305,19 @@ TRANSITIONS = (
         Action.RECOGNIZE,
         State.RECOGNIZED,
         {STAFF, SYSTEM},
-        guards=("review.notices.period_over",),
+        guards=("review.notices.period_over", "review.objections.no_open_objection"),
     ),
+    # An upheld objection sends the file back to the Party group, from the objection's page
+    # (review.objections); the system too, should ``close_notices`` find one not yet sent back.
     _t(
         State.IN_NOTICE,
         Action.UPHOLD_OBJECTION,
         State.AWAITING_DECISION,
-        {STAFF},
+        {STAFF, SYSTEM},
         comment_required=True,
         comment_label=gettext_lazy("异议成立的理由"),
+        form="review.objections.UpholdForm",
+        elsewhere="review:objections",
     ),
     # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
     # for a new notice; the public still read the notice, marked as withdrawn.
@@ -568,6 +572,10 @@ ACTIVITY_FORMS = {
     Activity.ASSIGNMENT_WITHDRAWN: "review.forms.AssignmentRecord",
     Activity.REVIEW_SUBMITTED: "review.forms.SubmissionRecord",
     Activity.REVIEW_REOPENED: "review.forms.AssignmentRecord",
+    Activity.OBJECTION_RECEIVED: "review.objections.ObjectionRecord",
+    Activity.DISMISS_OBJECTION: "review.objections.ObjectionRecord",
+    Activity.OBJECTION_UPHELD: "review.objections.ObjectionRecord",
+    Activity.OBJECTION_HOLD: "review.objections.ObjectionRecord",
 }
 
 

@@ -173,3 +173,33 @@ def settle(application, state, experts, staff):
         else:
             _submit(first, [22, 21, 20, None], Recommendation.RECOMMEND, "", draft=True)
             _submit(second, [19, 20, 18, 19], Recommendation.RECOMMEND, "运行管理制度健全，建议认定。")
+
+
+def objections(staff):
+    """公示异议 of the demo (issue 10): a pending objection to the first alliance in notice (it
+    holds the alliance when the notice closes) and a dismissed one to the second, each in a
+    person's name; none is made again by a second run."""
+    from .models import NoticeItem, Objection, ObjectorKind
+    from .objections import _create, dismiss
+
+    if Objection.objects.exists():
+        return
+    items = list(
+        NoticeItem.objects.filter(application__state=State.IN_NOTICE, notice__status="published").order_by(
+            "pk"
+        )[:2]
+    )
+    person = {
+        "kind": ObjectorKind.PERSON,
+        "employer": "朔州市某机械制造有限公司",
+        "phone": "13900001234",
+        "phone_normalized": "13900001234",
+    }
+    grounds = (
+        "联盟申报材料所列成员单位中，有一家单位未参与联盟协议的签署。",
+        "牵头单位近三年研发投入数据与公开年报不一致。",
+    )
+    for index, item in enumerate(items):
+        objection = _create(item=item, name=("王建国", "李晓燕")[index], grounds=grounds[index], **person)
+        if index == 1:
+            dismiss(objection, staff, "经核实，相关数据口径不同，异议不成立。")

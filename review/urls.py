@@ -1,6 +1,17 @@
 from django.urls import path, re_path
 
-from .views import bureau, checks, dashboard, expert, experts, letters, meetings, notices, registrations
+from .views import (
+    bureau,
+    checks,
+    dashboard,
+    expert,
+    experts,
+    letters,
+    meetings,
+    notices,
+    objections,
+    registrations,
+)
 
 app_name = "review"
 
@@ -59,6 +70,11 @@ urlpatterns = [
     # 公示 (Art. 6)
     path("notices/", notices.listing, name="notices"),
     path("notices/<int:pk>/", notices.detail, name="notice"),
+    path("notices/<int:pk>/close/", objections.close_notice, name="notice_close"),
+    # 公示异议 (Art. 6): the bureau's only.
+    path("objections/", objections.listing, name="objections"),
+    path("objections/<int:pk>/", objections.detail, name="objection"),
+    path("objections/<int:pk>/files/<int:file_pk>/", objections.objection_file, name="objection_file"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

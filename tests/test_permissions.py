@@ -171,6 +171,38 @@ def notice(app):
     return {"pk": record.pk}
 
 
+def objection(app, file=False):
+    """An objection to ``app`` listed (through the ORM) on the published notice; with a
+    stored letter if ``file``. The same objection each time it is asked for."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications import documents
+    from applications.demo import sample_pdf
+    from review.models import NoticeItem, Objection, ObjectionFile
+
+    notice_pk = published_notice()["pk"]
+    item, _created = NoticeItem.objects.get_or_create(notice_id=notice_pk, application=app)
+    record, _created = Objection.objects.get_or_create(
+        item=item,
+        defaults={
+            "receipt_number": f"261201-TEST{app.pk:02d}",
+            "kind": "person",
+            "name": "王建国",
+            "employer": "某公司",
+            "phone": "13900001234",
+            "phone_normalized": "13900001234",
+            "grounds": "理由",
+        },
+    )
+    found = {"pk": notice_pk, "item_pk": item.pk, "objection": record}
+    if file:
+        uploaded = SimpleUploadedFile("letter.pdf", sample_pdf())
+        stored = ObjectionFile(objection=record, kind="letter")
+        documents.save_checked(stored, uploaded, None, documents.inspect(uploaded))
+        found["file_pk"] = stored.pk
+    return found
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -184,6 +216,20 @@ MATRIX = {
     "notice": ("get", lambda app: published_notice(), answers(200)),
     "notice_pdf": ("get", lambda app: published_notice(), answers(200)),
     "notices_feed": ("get", None, answers(200)),
+    # 公示异议: anyone may object to a listed alliance of an open notice; the receipt page
+    # shows only the objection just made from this browser (none: back to the notice).
+    "objection": ("get", lambda app: {k: objection(app)[k] for k in ("pk", "item_pk")}, answers(200)),
+    "objection_receipt": (
+        "get",
+        lambda app: {k: objection(app)[k] for k in ("pk", "item_pk")},
+        answers(302),
+    ),
+    # The lead unit answers from its own file (refused without text: 302); anyone else 404.
+    "objection_answer": (
+        "post",
+        lambda app: {"pk": app.pk, "objection_pk": objection(app)["objection"].pk},
+        answers(404, applicant=302),
+    ),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),
@@ -277,6 +323,16 @@ MATRIX = {
     # 公示: the bureau's own pages (the public ones come with issue 10's next step).
     "review:notices": ("get", None, answers(403, anonymous=302, staff=200)),
     "review:notice": ("get", notice, answers(403, anonymous=302, staff=200)),
+    # Closing a notice: refused with a message before its period ends (302).
+    "review:notice_close": ("post", lambda app: published_notice(), STAFF_STEP),
+    # 公示异议: the bureau's; the objector's files answer 404 to anyone else.
+    "review:objections": ("get", None, STAFF_PAGE),
+    "review:objection": ("get", lambda app: {"pk": objection(app)["objection"].pk}, STAFF_PAGE),
+    "review:objection_file": (
+        "get",
+        lambda app: {"pk": objection(app)["objection"].pk, "file_pk": objection(app, file=True)["file_pk"]},
+        answers(404, staff=200),
+    ),
     "applications:detail": ("get", lambda app: {"pk": app.pk}, answers(404, applicant=200)),
     "applications:act": (
         "post",

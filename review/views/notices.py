@@ -18,7 +18,7 @@ from applications.models import Application
 from applications.pages import client_ip, keep_typed, posted_ids, role_required, tell, typed, typed_text
 from applications.permissions import is_bureau_staff
 
-from .. import notices
+from .. import notices, objections
 from ..models import Notice, NoticeStatus
 
 staff_required = role_required(is_bureau_staff)
@@ -139,6 +139,9 @@ def detail(request, pk):
             "corrections": list(notice.corrections.order_by("created_at", "pk")),
             "reason_max": notices.WITHDRAWAL_REASON_MAX_CHARS,
             "reason": typed_text(typed(request, f"withdraw:{notice.pk}"), "reason"),
+            # 公示异议 and closing (review.objections, review.closing).
+            "objection_counts": objections.counts_by_status(notice),
+            "ended": notice.status == NoticeStatus.PUBLISHED and not notices.is_open(notice),
         },
     )
 

@@ -320,7 +320,14 @@ def test_an_old_meetings_decision_cannot_be_applied_again(awaiting):
     application = world.files[0]
     row = TABLE[(State.APPROVED, Action.PUBLISH_NOTICE)]
     transition(application, Action.PUBLISH_NOTICE, world.staff, data=prepare(application, row, world.staff))
-    transition(application, Action.UPHOLD_OBJECTION, world.staff, comment="异议成立：成员单位资质不实。")
+    upheld = TABLE[(State.IN_NOTICE, Action.UPHOLD_OBJECTION)]
+    transition(
+        application,
+        Action.UPHOLD_OBJECTION,
+        world.staff,
+        comment="异议成立：成员单位资质不实。",
+        data=prepare(application, upheld, world.staff),
+    )
 
     with pytest.raises(GuardFailed) as refused:
         transition(application, Action.APPROVE, world.staff, data={"meeting": meeting.pk})

@@ -446,6 +446,7 @@ class Command(BaseCommand):
         from review import notices
 
         notices.finish_example(staff)
+        review_demo("objections")(staff)
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

@@ -203,3 +203,21 @@ def objections(staff):
         objection = _create(item=item, name=("王建国", "李晓燕")[index], grounds=grounds[index], **person)
         if index == 1:
             dismiss(objection, staff, "经核实，相关数据口径不同，异议不成立。")
+
+
+def open_notice(staff):
+    """A second notice, opened today with the edition's days ahead (objections can be made):
+    the first approved file no notice lists; the other approved one is left for staff to
+    list. None is made again while one is open."""
+    from . import notices
+
+    if notices.open_notices().exists():
+        return
+    candidate = notices.notice_candidates().first()
+    if candidate is None:
+        return
+    notice = notices.create(staff, [candidate])
+    notices.edit(
+        notice, title=notice.title + "（第二批）", body=notice.body, document_number="朔科公〔2026〕12号"
+    )
+    notices.publish(notice, staff)

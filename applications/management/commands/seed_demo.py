@@ -6,6 +6,7 @@ Refuses to run in production mode.
 """
 
 import datetime
+import functools
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F, Max
 from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from applications import demo_documents, drafts, registration
@@ -278,11 +280,14 @@ class Command(BaseCommand):
                 self._user(username, name, email, Role.EXPERT)
             review_demo("expert_pool")()
             self._user("admin", "系统管理员", "admin@example.com", Role.ADMIN, superuser=True)
+            # Files past the public notice stop in notice, so that one notice lists them all;
+            # once it has run its period they go on (``_notices``).
+            after_notice = []
             for world in WORLDS:
-                self._world(world, edition, staff)
+                after_notice += self._world(world, edition, staff)
             self._pending_registration(PENDING_REGISTRATION, edition)
             self._party_group(staff)
-            self._notices(staff)
+            self._notices(staff, after_notice)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
         self._print_logins()
 
@@ -347,6 +352,7 @@ class Command(BaseCommand):
         self._registration(organisation, applicant, reviewer)
         actors = {Role.APPLICANT: applicant, Role.UNIT_REVIEWER: reviewer, Role.STAFF: staff}
         industries = {industry.code: industry for industry in Industry.objects.all()}
+        pending = []
         for state, name, industry_code in demo_files(world):
             if Application.objects.filter(lead_unit=organisation, name=name).exists():
                 continue
@@ -361,18 +367,33 @@ class Command(BaseCommand):
             # Every file but the first draft is complete: the later ones were submitted.
             if state != State.DRAFT:
                 complete_application(application, applicant)
-            drive(
-                application,
-                demo_route(state),
-                lambda row: next((actors[role] for role in sorted(row.roles) if role in actors), None),
+            rows = demo_route(state)
+            # Up to the public notice now; the rest once the notice has run (``_notices``).
+            cut = next(
+                (n + 1 for n, row in enumerate(rows) if row.action == Action.PUBLISH_NOTICE), len(rows)
+            )
+            step = functools.partial(
+                drive,
+                actor_for=lambda row: next(
+                    (actors[role] for role in sorted(row.roles) if role in actors), None
+                ),
                 comment=demo_comment,
                 ip_address="127.0.0.1",
                 before=self._before(world, state),
             )
-            assert application.state == state, (application.state, state)
-            review_demo("settle")(application, state, world["experts"], staff)
-            if state in BUREAU_WORK:
-                resolve(BUREAU_WORK[state])(application, staff)
+            step(application, rows[:cut])
+            if cut < len(rows):
+                pending.append((application, state, rows[cut:], step, world, staff))
+            else:
+                self._settle(application, state, world, staff)
+        return pending
+
+    @staticmethod
+    def _settle(application, state, world, staff):
+        assert application.state == state, (application.state, state)
+        review_demo("settle")(application, state, world["experts"], staff)
+        if state in BUREAU_WORK:
+            resolve(BUREAU_WORK[state])(application, staff)
 
     @staticmethod
     def _before(world, outcome):
@@ -441,12 +462,23 @@ class Command(BaseCommand):
             first = upcoming.items.order_by("position").first()
             meetings.set_decisions(upcoming, {first.pk: (Decision.APPROVE, "")})
 
-    def _notices(self, staff):
-        """公示: the notice that listed the demo's files in notice and after is published."""
+    def _notices(self, staff, after_notice):
+        """公示 (Art. 6): one notice lists the demo's files in notice and after; it was published
+        a notice period ago and ended yesterday, so ``close_notices`` has work: one alliance held
+        by a pending objection, one whose objection was dismissed. The files past the notice go
+        on from there (recognised, then under rectification, revoked, lapsed). A second notice,
+        of an approved file, opened today: objections can be made to it."""
         from review import notices
 
-        notices.finish_example(staff)
+        days = (
+            PolicyEdition.objects.filter(notices__isnull=False).values_list("notice_days", flat=True).first()
+        )
+        notices.finish_example(staff, published_at=timezone.now() - datetime.timedelta(days=days or 7))
+        for application, state, rows, step, world, staff_ in after_notice:
+            step(application, rows)
+            self._settle(application, state, world, staff_)
         review_demo("objections")(staff)
+        review_demo("open_notice")(staff)
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

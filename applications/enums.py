@@ -78,6 +78,26 @@ class Activity(models.TextChoices):
     ASSIGNMENT_WITHDRAWN = "assignment_withdrawn", _("撤回专家指派")
     REVIEW_SUBMITTED = "review_submitted", _("提交专家评审意见")
     REVIEW_REOPENED = "review_reopened", _("重新开放专家评审意见")
+    # Art. 7: the platforms a recognised alliance has built, kept by the bureau (review.platforms).
+    PLATFORM_ADDED = "platform_added", _("登记联盟平台")
+    PLATFORM_CHANGED = "platform_changed", _("修改联盟平台")
+    PLATFORM_REMOVED = "platform_removed", _("删除联盟平台")
+
+
+class PlatformKind(models.TextChoices):
+    """Art. 7: what an alliance builds with its members."""
+
+    KEY_LABORATORY = "key_laboratory", _("重点实验室")
+    ENGINEERING_CENTRE = "engineering_centre", _("工程技术研究中心")
+    INNOVATION_TEAM = "innovation_team", _("创新团队")
+
+
+class PlatformLevel(models.TextChoices):
+    """Who approved a platform."""
+
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    MUNICIPAL = "municipal", _("市级")
 
 
 class OrganisationType(models.TextChoices):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from applications.enums import State
-from applications.models import Application, Industry, OrganisingUnit
+from applications.models import Application, Industry, Member, OrganisingUnit
 from applications.permissions import is_unit_reviewer
 from applications.uscc import normalize_uscc
 
@@ -119,3 +119,73 @@ class WorkListFilter(django_filters.FilterSet):
 
     def waiting_on_me(self, queryset, name, value):
         return queryset.filter(state__in=waiting_states(self.user)) if value else queryset
+
+
+class DirectoryFilter(django_filters.FilterSet):
+    """The public directory's filters (/alliances/, and the same query string for its CSV and
+    JSON): a name or a member's name, industry, organising unit, year of recognition, status.
+    A value that does not fit is left out of the filtering, as on the work list."""
+
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=SEARCH_MAX_CHARS,
+        error_messages={
+            "max_length": _("搜索内容最多 %(limit_value)d 字，现为 %(show_value)d 字，未按其筛选。")
+        },
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "class": "form-control form-control-sm",
+                "maxlength": SEARCH_MAX_CHARS,
+                "placeholder": _("联盟名称或成员单位名称"),
+            }
+        ),
+    )
+    industry = django_filters.ModelChoiceFilter(
+        label=_("所属产业"),
+        queryset=Industry.objects.all(),
+        empty_label=_("全部产业"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+    organising_unit = django_filters.ModelChoiceFilter(
+        label=_("组织单位"),
+        queryset=OrganisingUnit.objects.all(),
+        empty_label=_("全部组织单位"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("认定年度"),
+        field_name="recognition__year",
+        empty_label=_("全部年度"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"),
+        field_name="state",
+        empty_label=_("全部状态"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    class Meta:
+        model = Application
+        fields = []
+        form = WorkListForm
+
+    def __init__(self, data=None, queryset=None, *, states=(), **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        years = sorted(set(queryset.order_by().values_list("recognition__year", flat=True)), reverse=True)
+        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in years if year]
+        self.filters["status"].extra["choices"] = [(state.value, state.label) for state in states]
+
+    def search(self, queryset, name, value):
+        """The alliance's name or the name of one of its members (the lead unit is one)."""
+        text = value.strip()
+        if not text:
+            return queryset
+        members = Member.objects.filter(name__icontains=text).values("application_id")
+        return queryset.filter(Q(name__icontains=text) | Q(pk__in=members))

@@ -1,6 +1,18 @@
 from django.urls import path, re_path
 
-from .views import bureau, checks, dashboard, expert, experts, letters, meetings, notices, registrations
+from .views import (
+    bureau,
+    checks,
+    dashboard,
+    expert,
+    experts,
+    letters,
+    meetings,
+    notices,
+    platforms,
+    recognition,
+    registrations,
+)
 
 app_name = "review"
 
@@ -59,6 +71,13 @@ urlpatterns = [
     # 公示 (Art. 6)
     path("notices/", notices.listing, name="notices"),
     path("notices/<int:pk>/", notices.detail, name="notice"),
+    # 认定 (Art. 6–7): the certificate, and the platforms of a recognised alliance.
+    path("applications/<int:pk>/certificate.pdf", recognition.bureau_certificate, name="certificate"),
+    path("applications/<int:pk>/platforms/", platforms.listing, name="platforms"),
+    path("applications/<int:pk>/platforms/<int:platform_pk>/", platforms.edit, name="platform_edit"),
+    path(
+        "applications/<int:pk>/platforms/<int:platform_pk>/delete/", platforms.remove, name="platform_remove"
+    ),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

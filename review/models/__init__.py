@@ -4,3 +4,4 @@ from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # no
 from .experts import AspectScore, Assignment, Expert, ExpertReview, PanelResult, RubricAspect  # noqa: F401
 from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401
 from .notices import Notice, NoticeItem, NoticeStatus  # noqa: F401
+from .recognition import CertificateSeal, Recognition, RecognitionCounter  # noqa: F401

@@ -54,5 +54,7 @@ def notice_detail(request, pk):
             "items": notices.public_items(notice),
             "left": notices.days_left_text(notice, now),
             "open": notices.is_open(notice, now),
+            # 认定通知: linked once an alliance of the notice is recognised.
+            "recognised": notice.recognitions.exists(),
         },
     )

@@ -177,3 +177,5 @@ class OutboxKind(models.TextChoices):
     REGISTRATION = "registration", _("单位注册审核")
     ACCOUNT = "account", _("账号邮件")
     LETTER = "letter", _("决定通知书")
+    # Art. 6: sent at once when the alliance is recognised (review.recognition).
+    RECOGNITION = "recognition", _("认定通知")

@@ -84,7 +84,7 @@ def send_letter(application, event, actor):
     recognition = Recognition.objects.get(application=application)
     return notify(
         list(lead_unit_contacts(application.lead_unit_id)),
-        kind=OutboxKind.LETTER,
+        kind=OutboxKind.RECOGNITION,
         subject=lambda context: LETTER_SUBJECT % {"name": application.name},
         template="email/recognition_letter.txt",
         context={

@@ -141,7 +141,7 @@ def test_the_lead_unit_is_told_by_letter_with_the_number_the_date_and_the_certif
     world = recognised
     number = world.first.recognition.number
 
-    letters = OutboxMessage.objects.filter(application=world.first, kind=OutboxKind.LETTER)
+    letters = OutboxMessage.objects.filter(application=world.first, kind=OutboxKind.RECOGNITION)
     message = Notification.objects.filter(application=world.first, recipient=world.applicant).first()
 
     assert [letter.to_address for letter in letters] == [world.applicant.email]

@@ -338,3 +338,36 @@ def test_platforms_are_kept_for_recognised_alliances_only(recognised, client):
 
     assert client.get(reverse("review:platforms", args=[world.waiting.pk])).status_code == 404
     assert client.get(reverse("review:platforms", args=[world.first.pk])).status_code == 200
+
+
+def test_two_recognitions_at_once_get_two_numbers(transactional_db):
+    """The counter's row is locked while a number is given: a second recognition at the same
+    moment waits, then takes the next number (on PostgreSQL as on SQLite)."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from review.recognition import next_sequence
+
+    start, results, errors = threading.Barrier(2), [], []
+
+    def recognise_now():
+        try:
+            start.wait()
+            with transaction.atomic():
+                results.append(next_sequence(2031))
+                time.sleep(0.3)  # hold the lock while the other one asks
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=recognise_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(results) == [1, 2]

@@ -73,14 +73,14 @@ def cached(parts, build):
 
 def page(request, template, parts, context):
     """A public page whose content is ``template`` rendered with ``context()`` (a dict with
-    its ``title``), cached; the frame around it rendered for this request. ``context()`` may
-    raise Http404, which is not cached."""
+    its ``title``), cached under ``parts`` (None: not cached); the frame around it rendered
+    for this request. ``context()`` may raise Http404, which is not cached."""
 
     def build():
         values = context()
         return {"title": str(values["title"]), "body": render_to_string(template, values, request)}
 
-    content = cached((template, *parts), build)
+    content = build() if parts is None else cached((template, *parts), build)
     return render(
         request,
         "public/cached.html",

@@ -380,3 +380,7 @@ PORTAL_CONTACT_ADDRESS = os.environ.get("PORTAL_CONTACT_ADDRESS", "山西省朔�
 PORTAL_CONTACT_ADDRESS_EN = os.environ.get(
     "PORTAL_CONTACT_ADDRESS_EN", "Shuocheng District, Shuozhou, Shanxi Province"
 )
+
+# The portal's own address (https://lianmeng.example.gov.cn), for links in mails sent where
+# no request gives it (a recognition made by ``close_notices``); empty: the mails give paths.
+PORTAL_SITE_URL = os.environ.get("PORTAL_SITE_URL", "")

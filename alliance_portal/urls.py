@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from review.views import objections, public
+from review.views import directory, objections, public, recognition
 
 from . import errors, views
 
@@ -26,6 +26,14 @@ urlpatterns = [
         public.objection_receipt,
         name="objection_receipt",
     ),
+    # 认定 (Art. 6): the announcement of a notice's batch; the directory (Art. 7) and its open data.
+    path("notices/<int:pk>/recognition/", recognition.announcement, name="notice_recognition"),
+    path("alliances/", directory.alliance_list, name="alliances"),
+    path("alliances/<int:pk>/", directory.alliance_detail, name="alliance"),
+    path("alliances.csv", directory.alliances_csv, name="alliances_csv"),
+    path("alliances.json", directory.alliances_json, name="alliances_json"),
+    # The lead unit's certificate (review owns recognition; applications never imports it).
+    path("apply/<int:pk>/certificate.pdf", recognition.applicant_certificate, name="applicant_certificate"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("applications.account_urls")),

@@ -87,6 +87,26 @@ class Activity(models.TextChoices):
     DISMISS_OBJECTION = "dismiss_objection", _("公示异议不成立")
     OBJECTION_UPHELD = "objection_upheld", _("公示异议成立（申报已不在公示中）")
     OBJECTION_HOLD = "objection_hold", _("公示期满，异议待处理，暂缓认定")
+    # Art. 7: the platforms a recognised alliance has built, kept by the bureau (review.platforms).
+    PLATFORM_ADDED = "platform_added", _("登记联盟平台")
+    PLATFORM_CHANGED = "platform_changed", _("修改联盟平台")
+    PLATFORM_REMOVED = "platform_removed", _("删除联盟平台")
+
+
+class PlatformKind(models.TextChoices):
+    """Art. 7: what an alliance builds with its members."""
+
+    KEY_LABORATORY = "key_laboratory", _("重点实验室")
+    ENGINEERING_CENTRE = "engineering_centre", _("工程技术研究中心")
+    INNOVATION_TEAM = "innovation_team", _("创新团队")
+
+
+class PlatformLevel(models.TextChoices):
+    """Who approved a platform."""
+
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    MUNICIPAL = "municipal", _("市级")
 
 
 class OrganisationType(models.TextChoices):
@@ -167,3 +187,5 @@ class OutboxKind(models.TextChoices):
     ACCOUNT = "account", _("账号邮件")
     LETTER = "letter", _("决定通知书")
     OBJECTION = "objection", _("公示异议受理与答复")
+    # Art. 6: sent at once when the alliance is recognised (review.recognition).
+    RECOGNITION = "recognition", _("认定通知")

@@ -5,6 +5,7 @@ Models stay thin: the business rules live in the domain modules (``uscc``, ``edi
 """
 
 import datetime
+import string
 import uuid
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from .enums import (
     OrganisationType,
     OutboxKind,
     OutboxStatus,
+    PlatformKind,
+    PlatformLevel,
     RegistrationAction,
     RegistrationDocumentKind,
     RegistrationStatus,
@@ -118,6 +121,28 @@ class PolicyEditionQuerySet(models.QuerySet):
         )
 
 
+DEFAULT_RECOGNITION_NUMBER_FORMAT = "朔科联〔{year}〕第{number}号"
+RECOGNITION_FORMAT_MAX_CHARS = 40
+RECOGNITION_FIELDS = frozenset({"year", "number"})
+
+
+def validate_recognition_number_format(value):
+    """A recognition number's format: text with ``{year}`` and ``{number}`` (the year's
+    sequence), no other placeholder, no conversion or format spec."""
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as error:
+        raise ValidationError(_("格式中的花括号不成对；只可使用 {year} 和 {number}。")) from error
+    names = [name for _text, name, spec, conversion in parts if name is not None]
+    if any(name not in RECOGNITION_FIELDS for name in names) or any(
+        spec or conversion for _text, name, spec, conversion in parts if name is not None
+    ):
+        raise ValidationError(_("只可使用 {year}（认定年度）和 {number}（序号）两个占位符。"))
+    # Both: the sequence restarts each year, so a number without its year would repeat.
+    if "number" not in names or "year" not in names:
+        raise ValidationError(_("格式须同时包含 {year}（认定年度）和 {number}（当年认定序号）。"))
+
+
 class PolicyEdition(EnglishName):
     """One edition of the measure: its title, number, full text and numbers, kept as data.
 
@@ -186,6 +211,14 @@ class PolicyEdition(EnglishName):
             "发文正文，用于“政策原文”页面。以“第一章”“第一条”等开头的行显示为标题，并可链接（如 #art-4）。"
         ),
     )
+    # Art. 6: the number a recognised alliance is given, as the bureau writes its documents.
+    recognition_number_format = models.CharField(
+        _("认定编号格式"),
+        max_length=RECOGNITION_FORMAT_MAX_CHARS,
+        default=DEFAULT_RECOGNITION_NUMBER_FORMAT,
+        validators=[validate_recognition_number_format, refuse_invisible_characters],
+        help_text=_("须含 {year}（认定年度）和 {number}（序号），如“朔科联〔{year}〕第{number}号”。"),
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     objects = PolicyEditionQuerySet.as_manager()
@@ -224,6 +257,10 @@ class PolicyEdition(EnglishName):
             raise ValidationError({"annual_report_due_month": _("月份应在 1 至 12 之间。")})
         if self.annual_report_due_day and not 1 <= self.annual_report_due_day <= 31:
             raise ValidationError({"annual_report_due_day": _("日期应在 1 至 31 之间。")})
+
+    def recognition_number(self, year, number):
+        """Art. 6: the number of the ``number``-th alliance recognised in ``year``."""
+        return self.recognition_number_format.format(year=year, number=number)
 
     def is_in_force(self, on=None):
         on = on or timezone.localdate()
@@ -539,6 +576,37 @@ class Member(models.Model):
     def save(self, *args, **kwargs):
         self.uscc = normalize_uscc(self.uscc)
         super().save(*args, **kwargs)
+
+
+# Platforms of one alliance: a handful in practice; a bound on the list and its page.
+PLATFORMS_MAX = 50
+
+
+class Platform(models.Model):
+    """A platform an alliance has built (Art. 7: a key laboratory, an engineering technology
+    research centre, an innovation team), public in the directory. The bureau records them
+    (review.platforms); the annual report will update them (Art. 8)."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("联盟"), on_delete=models.CASCADE, related_name="platforms"
+    )
+    kind = models.CharField(_("平台类型"), max_length=30, choices=PlatformKind.choices)
+    level = models.CharField(_("级别"), max_length=20, choices=PlatformLevel.choices)
+    name = models.CharField(_("平台名称"), max_length=200, validators=PLAIN)
+    approving_document = models.CharField(_("批准文号"), max_length=100, blank=True, validators=PLAIN)
+    year = models.PositiveSmallIntegerField(
+        _("批准年度"), validators=[MinValueValidator(1949), MaxValueValidator(2100)]
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["application", "kind", "-year", "pk"]
+        verbose_name = _("联盟平台")
+        verbose_name_plural = _("联盟平台")
+
+    def __str__(self):
+        return self.name
 
 
 class Submission(InsertOnly):

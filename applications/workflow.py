@@ -87,8 +87,8 @@ class Transition:
     # The page where the row is made, if not the file's own (a Party-group decision is made
     # on its meeting's page, with the others of that meeting): the file page links to it.
     elsewhere: str = ""
-    # The lead unit learns of the step from a letter staff read before it goes (a Party-group
-    # decision, issue 9 §8), not from the usual message sent at once.
+    # The lead unit learns of the step from a letter (a Party-group decision, which staff read
+    # before it goes, issue 9 §8; a recognition's, sent by a record), not the usual message.
     told_by_letter: bool = False
 
     def applies_to(self, application):
@@ -299,13 +299,17 @@ TRANSITIONS = (
         form="review.notices.PublicationForm",
         elsewhere="review:notices",
     ),
-    # Recognised once every notice listing the file has run its period (review.notices).
+    # Recognised once every notice listing the file has run its period (review.notices);
+    # numbered, and told by its decision letter (review.recognition).
     _t(
         State.IN_NOTICE,
         Action.RECOGNIZE,
         State.RECOGNIZED,
         {STAFF, SYSTEM},
         guards=("review.notices.period_over", "review.objections.no_open_objection"),
+        effects=("review.recognition.assign_number",),
+        records=("review.recognition.send_letter",),
+        told_by_letter=True,
     ),
     # An upheld objection sends the file back to the Party group, from the objection's page
     # (review.objections); the system too, should ``close_notices`` find one not yet sent back.
@@ -576,6 +580,9 @@ ACTIVITY_FORMS = {
     Activity.DISMISS_OBJECTION: "review.objections.ObjectionRecord",
     Activity.OBJECTION_UPHELD: "review.objections.ObjectionRecord",
     Activity.OBJECTION_HOLD: "review.objections.ObjectionRecord",
+    Activity.PLATFORM_ADDED: "review.platforms.PlatformRecord",
+    Activity.PLATFORM_CHANGED: "review.platforms.PlatformRecord",
+    Activity.PLATFORM_REMOVED: "review.platforms.PlatformRecord",
 }
 
 

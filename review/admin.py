@@ -4,9 +4,11 @@ Staff keep the expert pool on their own pages (/review/experts/); assignments, r
 panel's frozen results are changed only through review.experts and review.scoring.
 """
 
+from django import forms
 from django.contrib import admin
 
-from .models import RubricAspect
+from . import recognition
+from .models import CertificateSeal, RubricAspect
 
 
 @admin.register(RubricAspect)
@@ -27,3 +29,39 @@ class RubricAspectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CertificateSealForm(forms.ModelForm):
+    """The seal is checked by its content (PNG or JPEG, bounded in bytes and pixels)."""
+
+    class Meta:
+        model = CertificateSeal
+        fields = ["image"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image and hasattr(image, "content_type"):  # a new upload, not the stored file
+            try:
+                self.checked_type = recognition.check_seal(image)
+            except recognition.SealRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from refusal
+        return image
+
+
+@admin.register(CertificateSeal)
+class CertificateSealAdmin(admin.ModelAdmin):
+    """The bureau's seal printed on every certificate (认定证书); one row. Without it the
+    certificates leave the seal's place blank."""
+
+    form = CertificateSealForm
+    list_display = ["__str__", "updated_at", "updated_by"]
+    readonly_fields = ["content_type", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return not CertificateSeal.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        if getattr(form, "checked_type", None):
+            obj.content_type = form.checked_type
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from applications.enums import State
-from applications.models import Application, Industry, OrganisingUnit
+from applications.models import Application, Industry, Member, OrganisingUnit
 from applications.permissions import is_unit_reviewer
 from applications.uscc import normalize_uscc
 
@@ -36,8 +36,11 @@ class WorkListForm(forms.Form):
                 attrs["aria-describedby"] = f"id_{name}_error"
 
 
-class WorkListFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+# The filters the work list and the public directory share, each made anew per filter set
+# (a filter belongs to one set; the order of the calls is the order of the form).
+def search_filter(placeholder):
+    """A bounded text search, by the filter set's own ``search`` method."""
+    return django_filters.CharFilter(
         label=_("搜索"),
         method="search",
         max_length=SEARCH_MAX_CHARS,
@@ -49,10 +52,34 @@ class WorkListFilter(django_filters.FilterSet):
                 "type": "search",
                 "class": "form-control form-control-sm",
                 "maxlength": SEARCH_MAX_CHARS,
-                "placeholder": _("联盟名称、牵头单位或其统一社会信用代码"),
+                "placeholder": placeholder,
             }
         ),
     )
+
+
+def industry_filter():
+    return django_filters.ModelChoiceFilter(
+        label=_("所属产业"),
+        queryset=Industry.objects.all(),
+        empty_label=_("全部产业"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+
+
+def organising_unit_filter():
+    return django_filters.ModelChoiceFilter(
+        label=_("组织单位"),
+        queryset=OrganisingUnit.objects.all(),
+        empty_label=_("全部组织单位"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+
+
+class WorkListFilter(django_filters.FilterSet):
+    q = search_filter(_("联盟名称、牵头单位或其统一社会信用代码"))
     # Reviewers see a file from its first submission: a draft is never theirs to list.
     state = django_filters.ChoiceFilter(
         label=_("状态"),
@@ -61,20 +88,8 @@ class WorkListFilter(django_filters.FilterSet):
         error_messages=NOT_A_CHOICE,
         widget=forms.Select(attrs=SELECT),
     )
-    industry = django_filters.ModelChoiceFilter(
-        label=_("所属产业"),
-        queryset=Industry.objects.all(),
-        empty_label=_("全部产业"),
-        error_messages=NOT_A_CHOICE,
-        widget=forms.Select(attrs=SELECT),
-    )
-    organising_unit = django_filters.ModelChoiceFilter(
-        label=_("组织单位"),
-        queryset=OrganisingUnit.objects.all(),
-        empty_label=_("全部组织单位"),
-        error_messages=NOT_A_CHOICE,
-        widget=forms.Select(attrs=SELECT),
-    )
+    industry = industry_filter()
+    organising_unit = organising_unit_filter()
     # The year of the first submission, in the portal's time zone (Asia/Shanghai).
     year = django_filters.ChoiceFilter(
         label=_("申报年度"),
@@ -119,3 +134,46 @@ class WorkListFilter(django_filters.FilterSet):
 
     def waiting_on_me(self, queryset, name, value):
         return queryset.filter(state__in=waiting_states(self.user)) if value else queryset
+
+
+class DirectoryFilter(django_filters.FilterSet):
+    """The public directory's filters (/alliances/, and the same query string for its CSV and
+    JSON): a name or a member's name, industry, organising unit, year of recognition, status.
+    A value that does not fit is left out of the filtering, as on the work list."""
+
+    q = search_filter(_("联盟名称或成员单位名称"))
+    industry = industry_filter()
+    organising_unit = organising_unit_filter()
+    year = django_filters.ChoiceFilter(
+        label=_("认定年度"),
+        field_name="recognition__year",
+        empty_label=_("全部年度"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"),
+        field_name="state",
+        empty_label=_("全部状态"),
+        error_messages=NOT_A_CHOICE,
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    class Meta:
+        model = Application
+        fields = []
+        form = WorkListForm
+
+    def __init__(self, data=None, queryset=None, *, states=(), **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        years = sorted(set(queryset.order_by().values_list("recognition__year", flat=True)), reverse=True)
+        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in years if year]
+        self.filters["status"].extra["choices"] = [(state.value, state.label) for state in states]
+
+    def search(self, queryset, name, value):
+        """The alliance's name or the name of one of its members (the lead unit is one)."""
+        text = value.strip()
+        if not text:
+            return queryset
+        members = Member.objects.filter(name__icontains=text).values("application_id")
+        return queryset.filter(Q(name__icontains=text) | Q(pk__in=members))

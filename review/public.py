@@ -2,7 +2,7 @@
 
 Every transition empties it (``workflow.transition``); so does a change to any model these
 pages read: notices and their lists, editions, the reference data and organisations (names
-shown), and an alliance's members once it is public.
+shown), recognitions and the platforms of Art. 7, and an alliance's members once it is public.
 """
 
 from alliance_portal.public_cache import invalidate
@@ -25,11 +25,28 @@ def member_changed(sender, instance, **kwargs):
 
 
 def CACHE_SOURCES():
-    from applications.models import Application, Industry, Member, Organisation, OrganisingUnit, PolicyEdition
+    from applications.models import (
+        Application,
+        Industry,
+        Member,
+        Organisation,
+        OrganisingUnit,
+        Platform,
+        PolicyEdition,
+    )
 
-    from .models import Notice, NoticeItem
+    from .models import Notice, NoticeItem, Recognition
 
-    always = (Notice, NoticeItem, PolicyEdition, Industry, OrganisingUnit, Organisation)
+    always = (
+        Notice,
+        NoticeItem,
+        Recognition,
+        Platform,
+        PolicyEdition,
+        Industry,
+        OrganisingUnit,
+        Organisation,
+    )
     return [
         *((model, invalidate) for model in always),
         (Application, application_changed),

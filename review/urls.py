@@ -10,6 +10,8 @@ from .views import (
     meetings,
     notices,
     objections,
+    platforms,
+    recognition,
     registrations,
 )
 
@@ -75,6 +77,13 @@ urlpatterns = [
     path("objections/", objections.listing, name="objections"),
     path("objections/<int:pk>/", objections.detail, name="objection"),
     path("objections/<int:pk>/files/<int:file_pk>/", objections.objection_file, name="objection_file"),
+    # 认定 (Art. 6–7): the certificate, and the platforms of a recognised alliance.
+    path("applications/<int:pk>/certificate.pdf", recognition.bureau_certificate, name="certificate"),
+    path("applications/<int:pk>/platforms/", platforms.listing, name="platforms"),
+    path("applications/<int:pk>/platforms/<int:platform_pk>/", platforms.edit, name="platform_edit"),
+    path(
+        "applications/<int:pk>/platforms/<int:platform_pk>/delete/", platforms.remove, name="platform_remove"
+    ),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

@@ -341,6 +341,25 @@ def _django_db_helper(_shared_state_prepared, _django_db_helper):
 
 
 @pytest.hookimpl(tryfirst=True)
+def refuse_mixed_modules(items):
+    """A module with a transactional test holds no other database test.
+
+    A transactional test's database is flushed when it ends, emptying the migrations'
+    reference data. pytest-django runs transactional tests last, but xdist's ``loadfile``
+    schedules a module as one group, where its first test falls: a transactional test in a
+    module of ordinary ones would run early and empty the database for the modules after it.
+    """
+    kinds = {}
+    for item in items:
+        if item.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+            item.fixturenames
+        ):
+            kinds.setdefault(item.module.__name__, set()).add(is_transactional(item))
+    mixed = sorted(name for name, found in kinds.items() if len(found) > 1)
+    if mixed:
+        raise pytest.UsageError(f"transactional and ordinary database tests in one module: {mixed}")
+
+
 def pytest_collection_modifyitems(config, items):
     """The tests of one shared state run one after the other, so that it is built once.
 
@@ -350,6 +369,7 @@ def pytest_collection_modifyitems(config, items):
     on one worker. (``--dist loadgroup`` would allow finer groups, but does not group with
     pytest 9.2: pytest-xdist issue 1386.)
     """
+    refuse_mixed_modules(items)
     first = {}
     keys = []
     for index, item in enumerate(items):

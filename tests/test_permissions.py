@@ -203,6 +203,39 @@ def objection(app, file=False):
     return found
 
 
+def recognised_file(app):
+    """A recognised alliance of ``applicant``, listed on the published notice (made once)."""
+    from applications.models import Application
+    from review.models import Recognition
+
+    number = "权限测试〔2026〕第1号"
+    existing = Recognition.objects.filter(number=number).first()
+    if existing is not None:
+        return existing.application
+    alliance = Application.objects.get(pk=app.pk)
+    alliance.pk, alliance.name, alliance.state = None, "朔州市权限测试产业技术创新战略联盟", State.RECOGNIZED
+    alliance.save()
+    Recognition.objects.create(
+        application=alliance,
+        year=2026,
+        sequence=1,
+        number=number,
+        recognized_on=alliance.created_at.date(),
+        notice_id=published_notice()["pk"],
+    )
+    return alliance
+
+
+def platform(app):
+    from applications.models import Platform
+
+    alliance = recognised_file(app)
+    record = Platform.objects.create(
+        application=alliance, kind="innovation_team", level="municipal", name="创新团队", year=2025
+    )
+    return {"pk": alliance.pk, "platform_pk": record.pk}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -230,6 +263,26 @@ MATRIX = {
         lambda app: {"pk": app.pk, "objection_pk": objection(app)["objection"].pk},
         answers(404, applicant=302),
     ),
+    # 认定 (Art. 6–7): the batch's announcement and the directory are public; the certificate
+    # is the lead unit's and the bureau's (404 to anyone else); platforms are kept by staff.
+    "notice_recognition": (
+        "get",
+        lambda app: {"pk": recognised_file(app).recognition.notice_id},
+        answers(200),
+    ),
+    "alliances": ("get", None, answers(200)),
+    "alliance": ("get", lambda app: {"pk": recognised_file(app).pk}, answers(200)),
+    "alliances_csv": ("get", None, answers(200)),
+    "alliances_json": ("get", None, answers(200)),
+    "applicant_certificate": (
+        "get",
+        lambda app: {"pk": recognised_file(app).pk},
+        answers(404, applicant=200),
+    ),
+    "review:certificate": ("get", lambda app: {"pk": recognised_file(app).pk}, answers(404, staff=200)),
+    "review:platforms": ("get", lambda app: {"pk": recognised_file(app).pk}, STAFF_PAGE),
+    "review:platform_edit": ("get", platform, STAFF_PAGE),
+    "review:platform_remove": ("post", platform, STAFF_STEP),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),

@@ -5,3 +5,4 @@ from .experts import AspectScore, Assignment, Expert, ExpertReview, PanelResult,
 from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401
 from .notices import Notice, NoticeItem, NoticeStatus  # noqa: F401
 from .objections import Objection, ObjectionFile, ObjectionFileKind, ObjectionStatus, ObjectorKind  # noqa: F401
+from .recognition import CertificateSeal, Recognition, RecognitionCounter  # noqa: F401

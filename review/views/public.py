@@ -92,6 +92,8 @@ def notice_detail(request, pk):
             "left": notices.days_left_text(notice, now),
             "open": notices.is_open(notice, now),
             "corrections": notices.public_corrections(notice),
+            # 认定通知: linked once an alliance of the notice is recognised.
+            "recognised": notice.recognitions.exists(),
         }
 
     return public_cache.page(request, "public/notice_content.html", ("notice", pk), context)

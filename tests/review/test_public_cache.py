@@ -24,7 +24,7 @@ from ..conftest import World
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 # Committed for real (the database is flushed afterwards; ``edition`` puts the reference data
 # of the migrations back first).
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 

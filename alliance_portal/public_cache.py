@@ -14,12 +14,15 @@ what the view says identifies the page (its object, its validated filters and pa
 never the raw query string, which would let anyone fill the cache).
 """
 
+import copy
 import hashlib
+import re
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -71,14 +74,19 @@ def cached(parts, build):
     return value
 
 
-def page(request, template, parts, context):
-    """A public page whose content is ``template`` rendered with ``context()`` (a dict with
-    its ``title``), cached under ``parts`` (None: not cached); the frame around it rendered
-    for this request. ``context()`` may raise Http404, which is not cached."""
+def page(request, template, parts, context, *, keep=("page",)):
+    """A public page whose content is ``template`` rendered with ``context(request)`` (a dict
+    with its ``title``), cached under ``parts`` (None: not cached); the frame around it
+    rendered for this request. ``context()`` may raise Http404, which is not cached.
+
+    A cached page is rendered for a request that keeps only the query parameters ``keep``
+    (those its key is made of), so that its links never carry what one visitor added.
+    """
 
     def build():
-        values = context()
-        return {"title": str(values["title"]), "body": render_to_string(template, values, request)}
+        asked = request if parts is None else _keeping(request, keep)
+        values = context(asked)
+        return {"title": str(values["title"]), "body": render_to_string(template, values, asked)}
 
     content = build() if parts is None else cached((template, *parts), build)
     return render(
@@ -86,3 +94,27 @@ def page(request, template, parts, context):
         "public/cached.html",
         {"cached_title": content["title"], "cached_body": mark_safe(content["body"])},  # noqa: S308 (our render)
     )
+
+
+def _keeping(request, names):
+    """A copy of ``request`` whose query string holds only ``names`` (their first value)."""
+    trimmed = copy.copy(request)
+    query = QueryDict(mutable=True)
+    for name in names:
+        value = request.GET.get(name)
+        if value is not None:
+            query[name] = value
+    trimmed.GET = query
+    return trimmed
+
+
+def page_number(request):
+    """The page asked for, as a cache key: a number up to ``MAX_PAGE`` (the paginator shows
+    the last page beyond it); anything else, the first."""
+    asked = request.GET.get("page", "")
+    return min(int(asked), MAX_PAGE) if PAGE_NUMBER.fullmatch(asked) else 1
+
+
+# Beyond it, a page is keyed as this one (the paginator shows the last page).
+MAX_PAGE = 1000
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")

@@ -150,7 +150,10 @@ def public_corrections(notice):
 def open_notices(now=None):
     """The notices open for objections now (the home page lists them with their days left)."""
     now = now or timezone.now()
-    return Notice.objects.filter(status=NoticeStatus.PUBLISHED, ends_at__gte=now).order_by("ends_at", "pk")
+    # A correction of the text only lists no alliance: nothing to object to.
+    return Notice.objects.filter(
+        status=NoticeStatus.PUBLISHED, ends_at__gte=now, pk__in=NoticeItem.objects.values("notice_id")
+    ).order_by("ends_at", "pk")
 
 
 def public_items(notice):

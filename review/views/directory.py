@@ -25,7 +25,6 @@ from applications.enums import State
 from .. import recognition
 from ..exports import neutralised
 from ..filters import DirectoryFilter
-from .public import page_number
 
 PER_PAGE = 20
 # The open data is every alliance (a few hundred at most); a bound all the same.
@@ -52,14 +51,6 @@ FIELDS = [
 ]
 
 
-def filtered(request):
-    """The directory filtered by the query string, and its filter (for the form)."""
-    listing = DirectoryFilter(
-        request.GET or None, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
-    )
-    return listing, listing.qs
-
-
 def status_since(application):
     """The date of a revocation or a lapse (Art. 8–9), which the directory gives."""
     if application.state in recognition.DATED_STATES:
@@ -67,18 +58,31 @@ def status_since(application):
     return None
 
 
-def alliance_list(request):
-    """/alliances/: the directory, searchable and filtered, 20 a page. Cached by its valid
-    filters and page; a search by name (``q``) is not cached, so that no visitor can fill the
-    cache with pages nobody else asks for."""
-    listing = DirectoryFilter(
+def directory_filter(request):
+    return DirectoryFilter(
         request.GET or None, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
     )
-    number = page_number(request)
 
-    def context():
-        alliances = listing.qs
-        page = Paginator(alliances, PER_PAGE).get_page(number)
+
+def chosen_filters(request):
+    """The directory's valid filters as a cache key, or None when it is not to be cached: an
+    invalid query, or a search by name (``q``), so that no visitor can fill the cache with
+    pages nobody else asks for."""
+    listing = directory_filter(request)
+    if not listing.form.is_valid() or listing.form.cleaned_data.get("q"):
+        return None
+    return sorted((name, str(value)) for name, value in listing.form.cleaned_data.items() if value)
+
+
+def alliance_list(request):
+    """/alliances/: the directory, searchable and filtered, 20 a page, cached by its valid
+    filters and page."""
+    chosen = chosen_filters(request)
+    number = public_cache.page_number(request)
+
+    def context(request):
+        listing = directory_filter(request)
+        page = Paginator(listing.qs, PER_PAGE).get_page(number)
         for application in page.object_list:
             application.status_since = status_since(application)
         query = request.GET.copy()
@@ -92,17 +96,15 @@ def alliance_list(request):
             "export_max_rows": EXPORT_MAX_ROWS,
         }
 
-    valid = listing.form.is_valid()
-    if not valid or listing.form.cleaned_data.get("q"):
-        return public_cache.page(request, "public/alliances_content.html", None, context)
-    chosen = sorted((name, str(value)) for name, value in listing.form.cleaned_data.items() if value)
-    return public_cache.page(request, "public/alliances_content.html", ("alliances", chosen, number), context)
+    parts = None if chosen is None else ("alliances", chosen, number)
+    keep = ("page", *DirectoryFilter.base_filters)
+    return public_cache.page(request, "public/alliances_content.html", parts, context, keep=keep)
 
 
 def alliance_detail(request, pk):
     """/alliances/<id>/: one alliance's public facts; 404 for a file never recognised."""
 
-    def context():
+    def context(request):
         application = recognition.directory().filter(pk=pk).first()
         if application is None:
             raise Http404
@@ -147,7 +149,7 @@ def record(request, application):
 def records(request):
     """The filtered directory as open data records, in Chinese whatever the page's language."""
     with translation.override("zh-hans"):
-        _listing, alliances = filtered(request)
+        alliances = directory_filter(request).qs
         return [record(request, application) for application in alliances[:EXPORT_MAX_ROWS]]
 
 
@@ -206,11 +208,8 @@ def alliances_json(request):
 
 def open_data(request, kind, build):
     """The bytes of an open-data file, cached like the pages: by its valid filters (a search
-    by name is not cached) and the host its links name."""
-    listing = DirectoryFilter(
-        request.GET or None, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
-    )
-    if not listing.form.is_valid() or listing.form.cleaned_data.get("q"):
+    by name is not cached) and the address its links name."""
+    chosen = chosen_filters(request)
+    if chosen is None:
         return build()
-    chosen = sorted((name, str(value)) for name, value in listing.form.cleaned_data.items() if value)
-    return public_cache.cached(("alliances", kind, request.get_host(), chosen), build)
+    return public_cache.cached(("alliances", kind, request.scheme, request.get_host(), chosen), build)

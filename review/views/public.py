@@ -23,15 +23,13 @@ from ..feeds import NoticeFeed
 from ..models import Notice, NoticeStatus
 
 PER_PAGE = 20
-# Beyond it, the cache keys the page as this one (the paginator shows the last page).
-MAX_PAGE = 1000
 
 
 def notice_list(request):
     """/notices/: the open notices first, with their days left, then the past ones."""
-    number = page_number(request)
+    number = public_cache.page_number(request)
 
-    def context():
+    def context(request):
         now = timezone.now()
         page = Paginator(notices.public_notices(now), PER_PAGE).get_page(number)
         for notice in page.object_list:
@@ -40,13 +38,6 @@ def notice_list(request):
         return {"title": _("公示公告"), "page": page}
 
     return public_cache.page(request, "public/notices_content.html", ("notices", number), context)
-
-
-def page_number(request):
-    """The page asked for, as the cache's key: a number up to ``MAX_PAGE`` (the paginator
-    shows the last page beyond it), anything else the first."""
-    asked = request.GET.get("page", "")
-    return min(int(asked), MAX_PAGE) if asked.isdigit() and len(asked) < 7 else 1
 
 
 def public_notice(pk):
@@ -75,14 +66,15 @@ def notice_feed(request):
         response = NoticeFeed()(request)
         return {"content": response.content, "type": response["Content-Type"]}
 
-    feed = public_cache.cached(("notices_feed",), build)
+    # Its links are absolute: one cached per address the portal is reached at.
+    feed = public_cache.cached(("notices_feed", request.scheme, request.get_host()), build)
     return HttpResponse(feed["content"], content_type=feed["type"])
 
 
 def notice_detail(request, pk):
     """/notices/<id>/: the text, the period and the table of alliances."""
 
-    def context():
+    def context(request):
         notice = public_notice(pk)
         now = timezone.now()
         return {

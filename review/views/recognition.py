@@ -48,7 +48,7 @@ def announcement(request, pk):
     """/notices/<id>/recognition/: the alliances recognised from a notice (认定通知); 404
     until the first of them is."""
 
-    def context():
+    def context(request):
         notice = public_notice(pk)
         recognised = recognition.batch(notice)
         if not recognised:

@@ -87,3 +87,19 @@ def test_the_cache_keys_pages_by_language_and_day(world, client):
 
     assert "还剩 5 天" in chinese and "5 days left" in english
     assert "还剩 4 天" in next_day
+
+
+def test_after_a_transition_commits_the_directory_and_the_notice_show_the_new_state(world, client):
+    alliance = world.files[0]
+    with time_machine.travel(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI), tick=False):
+        before, _ = fetch(client, reverse("alliances"))
+        notice_before, _ = fetch(client, reverse("notice", args=[world.notice.pk]))
+        transition(alliance, Action.RECOGNIZE, world.staff)
+        after, _ = fetch(client, reverse("alliances"))
+        notice_after, _ = fetch(client, reverse("notice", args=[world.notice.pk]))
+        detail, _ = fetch(client, reverse("alliance", args=[alliance.pk]))
+
+    assert alliance.name not in before and alliance.name in after
+    recognition_link = reverse("notice_recognition", args=[world.notice.pk])
+    assert recognition_link not in notice_before and recognition_link in notice_after
+    assert alliance.recognition.number in detail

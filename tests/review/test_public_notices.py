@@ -126,3 +126,44 @@ def test_the_notice_pdf_holds_the_chinese_names_and_the_feed_lists_published_not
     assert world.notice.title in feed and "<feed" in feed
     assert feed.count("<entry>") == 1  # the draft is not in it
     assert client.get(reverse("notice_pdf", args=[world.draft.pk])).status_code == 404
+
+
+def main(response):
+    """The page's content (the cached part), without the frame rendered for each visitor."""
+    page = response.content.decode()
+    return page[page.index("<main") : page.index("</main>")]
+
+
+def test_a_cached_list_never_carries_what_one_visitor_added_to_its_links(published, client, settings):
+    from django.utils import timezone
+
+    world = published
+    Notice.objects.bulk_create(
+        Notice(
+            title=f"关于第{n}批联盟的公示",
+            body="正文",
+            edition=world.notice.edition,
+            status="published",
+            created_by=world.staff,
+            published_at=timezone.now(),
+            starts_on=timezone.localdate(),
+            ends_at=timezone.now(),
+        )
+        for n in range(25)
+    )
+    first = main(client.get(reverse("notices"), {"page": "1", "utm": "来自某网站"}))
+    second = main(client.get(reverse("notices"), {"page": "1"}))
+
+    assert "?page=2" in first and "?page=2" in second
+    assert "utm" not in first and "utm" not in second
+    # An odd page number is the first page, not an error.
+    assert client.get(reverse("notices"), {"page": "²"}).status_code == 200
+
+
+def test_the_feed_names_the_address_it_was_asked_at(published, client, settings):
+    settings.ALLOWED_HOSTS = ["kjj.shuozhou.gov.cn", "10.1.2.3"]
+    public = client.get(reverse("notices_feed"), HTTP_HOST="kjj.shuozhou.gov.cn").content.decode()
+    intranet = client.get(reverse("notices_feed"), HTTP_HOST="10.1.2.3").content.decode()
+
+    assert "http://kjj.shuozhou.gov.cn/notices/" in public and "10.1.2.3" not in public
+    assert "http://10.1.2.3/notices/" in intranet

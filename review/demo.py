@@ -10,6 +10,7 @@ seed_demo skips the files it made before, so a second run adds nothing.
 import datetime
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from applications.enums import Action, Role, State
@@ -221,3 +222,76 @@ def open_notice(staff):
         notice, title=notice.title + "（第二批）", body=notice.body, document_number="朔科公〔2026〕12号"
     )
     notices.publish(notice, staff)
+
+
+# Art. 7 platforms of the demo's recognised alliances: (kind, level, name, document, year).
+DEMO_PLATFORMS = (
+    ("engineering_centre", "provincial", "山西省{topic}工程技术研究中心", "晋科发〔2024〕37号", 2024),
+    ("key_laboratory", "municipal", "朔州市{topic}重点实验室", "朔科发〔2025〕12号", 2025),
+    ("innovation_team", "municipal", "{topic}关键技术创新团队", "", 2025),
+    ("key_laboratory", "national", "{topic}国家地方联合重点实验室（朔州分室）", "国科发基〔2023〕88号", 2023),
+)
+# The Noto CJK fonts the PDFs use draw the seal's text, when installed.
+SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+
+
+def recognition_extras(staff):
+    """What the bureau adds to recognised alliances in the demo: platforms (Art. 7) on the
+    first of them, entered through the staff's own function (audited), and a seal image for
+    the certificates. Made once."""
+    from .models import CertificateSeal, Recognition
+    from .platforms import PlatformForm, add
+
+    for index, recognition in enumerate(Recognition.objects.select_related("application").order_by("pk")[:4]):
+        alliance = recognition.application
+        if alliance.platforms.exists():
+            continue
+        topic = alliance.name.removeprefix("朔州市").split("产业技术创新战略联盟")[0]
+        for kind, level, name, document, year in DEMO_PLATFORMS[: 3 - index % 2]:
+            data = {"kind": kind, "level": level, "name": name.format(topic=topic)}
+            form = PlatformForm({**data, "approving_document": document, "year": year})
+            add(alliance, form, staff)
+    if not CertificateSeal.objects.exists():
+        CertificateSeal.objects.create(
+            image=ContentFile(demo_seal(), name="seal.png"), content_type="image/png", updated_by=staff
+        )
+
+
+def demo_seal():
+    """A round red seal (PNG, transparent): the bureau's name along the top, a star, and
+    “演示专用” (for the demo only) under it, so that it is never taken for the real one."""
+    import io
+    import math
+    import os
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    size, red = 400, (200, 16, 16, 235)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((12, 12, size - 12, size - 12), outline=red, width=14)
+    centre = size / 2
+    star = [
+        (
+            centre + (70 if n % 2 == 0 else 28) * math.sin(math.pi * n / 5),
+            centre - (70 if n % 2 == 0 else 28) * math.cos(math.pi * n / 5),
+        )
+        for n in range(10)
+    ]
+    draw.polygon([(x, y - 20) for x, y in star], fill=red)
+    if os.path.exists(SEAL_FONT):
+        font = ImageFont.truetype(SEAL_FONT, 46)
+        text = "朔州市科学技术局"
+        for n, character in enumerate(text):
+            angle = math.radians(-115 + n * 230 / (len(text) - 1))
+            glyph = Image.new("RGBA", (60, 60), (0, 0, 0, 0))
+            ImageDraw.Draw(glyph).text((30, 30), character, font=font, fill=red, anchor="mm")
+            glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
+            x = centre + 142 * math.sin(angle) - 30
+            y = centre - 142 * math.cos(angle) - 30
+            image.alpha_composite(glyph, (round(x), round(y)))
+        small = ImageFont.truetype(SEAL_FONT, 30)
+        draw.text((centre, centre + 82), "演示专用", font=small, fill=red, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

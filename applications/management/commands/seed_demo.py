@@ -466,8 +466,9 @@ class Command(BaseCommand):
         """公示 (Art. 6): one notice lists the demo's files in notice and after; it was published
         a notice period ago and ended yesterday, so ``close_notices`` has work: one alliance held
         by a pending objection, one whose objection was dismissed. The files past the notice go
-        on from there (recognised, then under rectification, revoked, lapsed). A second notice,
-        of an approved file, opened today: objections can be made to it."""
+        on from there (recognised and numbered, then under rectification, revoked, lapsed; the
+        first with Art. 7 platforms; the certificates with a seal). A second notice, of an
+        approved file, opened today: objections can be made to it."""
         from review import notices
 
         days = (
@@ -479,6 +480,7 @@ class Command(BaseCommand):
             self._settle(application, state, world, staff_)
         review_demo("objections")(staff)
         review_demo("open_notice")(staff)
+        review_demo("recognition_extras")(staff)
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

@@ -74,6 +74,33 @@ def test_the_days_left_text_on_each_day_of_the_period():
     )
 
 
+@pytest.mark.parametrize(
+    ("published", "days"),
+    [
+        ("2027-02-25 10:00", ["25", "26", "27", "28", "03-01", "03-02", "03-03", "03-04"]),
+        ("2028-02-25 10:00", ["25", "26", "27", "28", "29", "03-01", "03-02", "03-03"]),
+    ],
+)
+def test_the_days_left_text_across_the_end_of_february(published, days):
+    notice = Notice(status=NoticeStatus.PUBLISHED)
+    notice.starts_on, notice.ends_at = notices.period(at(published), 7)
+    year = published[:4]
+    moments = [at(f"{year}-{day if '-' in day else '02-' + day} 08:00") for day in days]
+
+    texts = [notices.days_left_text(notice, moment) for moment in moments]
+
+    assert texts == [
+        "还剩 7 天",
+        "还剩 6 天",
+        "还剩 5 天",
+        "还剩 4 天",
+        "还剩 3 天",
+        "还剩 2 天",
+        "今天截止",
+        "已结束",
+    ]
+
+
 @shared_state
 def approved():
     """A World with three files of ``applicant`` approved by the Party group."""

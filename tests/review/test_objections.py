@@ -267,6 +267,9 @@ def test_no_public_page_feed_or_pdf_shows_the_objector(with_objections, client):
                 ("notices", []),
                 ("notice", [world.notice.pk]),
                 ("notices_feed", []),
+                ("alliances", []),
+                ("alliances_csv", []),
+                ("alliances_json", []),
             )
         ]
         pdf = client.get(reverse("notice_pdf", args=[world.notice.pk]))
@@ -275,7 +278,7 @@ def test_no_public_page_feed_or_pdf_shows_the_objector(with_objections, client):
     )
 
     assert world.files[0].name in pages[2]
-    assert [contains_secret(page) for page in pages] == [[], [], [], []]
+    assert [contains_secret(page) for page in pages] == [[]] * len(pages)
     assert contains_secret(text) == []
 
 

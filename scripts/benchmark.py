@@ -93,6 +93,7 @@ def scan(seed):
 def draft_application():
     """A draft with 15 members (the lead unit and 14 others), no documents yet."""
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     edition = PolicyEdition.objects.create(
         name="基准测试版本",
         document_number="基准〔2026〕1号",
@@ -177,11 +178,18 @@ def main():
         "--pdf-only", action="store_true", help="only the worst PDF upload and worst allowed form and dossier"
     )
     parser.add_argument(
+        "--public-only", action="store_true", help="only the public pages (notice, directory, PDFs)"
+    )
+    parser.add_argument(
         "--sample-documents",
         action="store_true",
         help="the worst allowed dossier with blank pages at the page limits, not the worst accepted PDFs",
     )
     arguments = parser.parse_args()
+    if arguments.public_only:
+        public_figures(*draft_application())
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
     if arguments.import_only:
         import_figures(draft_application()[0])
         shutil.rmtree(WORK, ignore_errors=True)
@@ -250,7 +258,100 @@ def main():
     worst = worst_pdf_figures()
     worst_allowed(None if arguments.sample_documents else worst)
     import_figures(application)
+    public_figures(application, application.created_by)
     shutil.rmtree(WORK, ignore_errors=True)
+
+
+def public_figures(source, user, count=100):
+    """The public pages (issue 10) with ``count`` recognised alliances of 15 members on one
+    notice: each page's time and queries, first (built) and then from the cache, and the
+    notice's and a certificate's PDF."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from applications.enums import State
+    from applications.models import Application, Platform
+    from review import notices, recognition
+    from review.models import Notice, NoticeItem, NoticeStatus, Recognition
+
+    members = list(source.members.all())
+    now = timezone.now()
+    notice = Notice.objects.create(
+        title=notices.default_title(now.year),
+        body="正文" * 200,
+        edition=source.edition,
+        created_by=user,
+        status=NoticeStatus.PUBLISHED,
+        published_at=now,
+    )
+    notice.starts_on, notice.ends_at = notices.period(now, 7)
+    notice.save()
+    for number in range(count):
+        alliance = Application.objects.get(pk=source.pk)
+        alliance.pk, alliance.name, alliance.state = (
+            None,
+            f"朔州市基准{number}产业技术创新战略联盟",
+            State.RECOGNIZED,
+        )
+        alliance.save()
+        Member.objects.bulk_create(
+            Member(
+                application=alliance,
+                name=f"{m.name}{number}",
+                uscc=m.uscc,
+                org_type=m.org_type,
+                is_core=m.is_core,
+            )
+            for m in members
+        )
+        NoticeItem.objects.create(
+            notice=notice, application=alliance, position=number + 1, listing=notices.listing(alliance)
+        )
+        Recognition.objects.create(
+            application=alliance,
+            year=now.year,
+            sequence=number + 1,
+            number=f"朔科联〔{now.year}〕第{number + 1}号",
+            recognized_on=now.date(),
+            notice=notice,
+        )
+        Platform.objects.create(
+            application=alliance, kind="innovation_team", level="municipal", name="创新团队", year=2025
+        )
+    client = Client(HTTP_HOST="127.0.0.1")
+    print(f"public pages: {count} recognised alliances of {len(members) + 1} members on one notice")
+    first = Recognition.objects.order_by("pk").first()
+    for label, url in (
+        ("notice page", reverse("notice", args=[notice.pk])),
+        ("notice list", reverse("notices")),
+        ("directory page 1", reverse("alliances")),
+        ("directory search", reverse("alliances") + "?q=基准4"),
+        ("alliance page", reverse("alliance", args=[first.application_id])),
+        ("open data .csv", reverse("alliances_csv")),
+        ("open data .json", reverse("alliances_json")),
+        ("notice PDF", reverse("notice_pdf", args=[notice.pk])),
+    ):
+        figures = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                figures.append((time.perf_counter() - started, len(queries)))
+        (cold, cold_queries), (warm, warm_queries) = figures
+        print(
+            f"  {label}: {response.status_code}, {len(body) / 1024:.0f} KB; first {cold * 1000:.0f} ms "
+            f"({cold_queries} queries), cached {warm * 1000:.0f} ms ({warm_queries} queries)"
+        )
+    started = time.perf_counter()
+    certificate = recognition.certificate_pdf(first)
+    print(
+        f"  certificate PDF: {(time.perf_counter() - started) * 1000:.0f} ms, "
+        f"{len(certificate) / 1024:.0f} KB"
+    )
 
 
 def largest_member_rows(count):

@@ -68,7 +68,10 @@ def chosen_filters(request):
     """The directory's valid filters as a cache key, or None when it is not to be cached: an
     invalid query, or a search by name (``q``), so that no visitor can fill the cache with
     pages nobody else asks for."""
-    listing = directory_filter(request)
+    # Bound even to an empty query string, so that the plain directory is valid (and cached).
+    listing = DirectoryFilter(
+        request.GET, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
+    )
     if not listing.form.is_valid() or listing.form.cleaned_data.get("q"):
         return None
     return sorted((name, str(value)) for name, value in listing.form.cleaned_data.items() if value)

@@ -323,6 +323,19 @@ TRANSITIONS = (
         form="review.objections.UpholdForm",
         elsewhere="review:objections",
     ),
+    # The same from 党组会通过: an objection upheld after its notice was withdrawn (the file
+    # back to APPROVED) sends the file back to the Party group all the same, so that it is
+    # noticed again only after the Party group decided again (Art. 6).
+    _t(
+        State.APPROVED,
+        Action.UPHOLD_OBJECTION,
+        State.AWAITING_DECISION,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("异议成立的理由"),
+        form="review.objections.UpholdForm",
+        elsewhere="review:objections",
+    ),
     # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
     # for a new notice; the public still read the notice, marked as withdrawn.
     _t(

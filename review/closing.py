@@ -112,8 +112,9 @@ def _close_file(closing, application, now):
             application,
             Action.UPHOLD_OBJECTION,
             None,
-            comment=_("公示期满时异议 %(number)s 已成立，退回党组会研究（第六条）。")
-            % {"number": upheld[0].receipt_number},
+            # The lead unit reads the comment: the receipt number stays in the event's data,
+            # which only the bureau sees (ObjectionRecord.internal_fields).
+            comment=_("公示期满时异议已成立，退回党组会研究（第六条）。"),
             data={"objection": upheld[0].pk},
         )
         closing.sent_back.append(application)

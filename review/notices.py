@@ -22,7 +22,7 @@ from applications.editions import edition_in_force
 from applications.enums import Action, Activity, State
 from applications.event_data import EventDataForm
 from applications.guards import Guard
-from applications.models import Application, User
+from applications.models import Application, AuditEvent, User
 from applications.pdf import render_pdf
 from applications.refusals import Refused
 from applications.workflow import TransitionError, record, transition
@@ -84,6 +84,31 @@ def notices_listing(application):
     """The published notices that list ``application`` (its notice and any correction that
     names it again); a withdrawn notice no longer counts."""
     return Notice.objects.filter(status=NoticeStatus.PUBLISHED, items__application=application)
+
+
+def current_notices(application_pks):
+    """``{application pk: notice pk}``: the notice each file was last published on, which its
+    latest PUBLISH_NOTICE event names (a correction moves no file, so it is always an
+    original). Only that notice holds the file: an older one listing it (ended, the file sent
+    back by an upheld objection, approved again and noticed anew) no longer withdraws it nor
+    names it in a correction. A file never published is absent."""
+    events = (
+        AuditEvent.objects.filter(application_id__in=list(application_pks), action=Action.PUBLISH_NOTICE)
+        .order_by("application_id", "-created_at", "-pk")
+        .values_list("application_id", "data")
+    )
+    current = {}
+    for application_pk, data in events:
+        current.setdefault(application_pk, (data or {}).get("notice"))
+    return current
+
+
+def held_items(notice, items=None):
+    """The items of the original ``notice`` whose file it still holds: the file's current
+    notice (:func:`current_notices`) is this one."""
+    items = items_of(notice) if items is None else items
+    current = current_notices(item.application_id for item in items)
+    return [item for item in items if current.get(item.application_id) == notice.pk]
 
 
 def _period_over(application, row, actor):
@@ -356,8 +381,9 @@ def default_correction_body(original):
 
 
 def correctable_items(notice):
-    """The alliances of a published notice a correction may name again: still in notice."""
-    return [item for item in items_of(notice) if item.application.state in CORRECTABLE_STATES]
+    """The alliances of a published notice a correction may name again: still in notice, and
+    on this notice (not on a newer one since)."""
+    return [item for item in held_items(notice) if item.application.state in CORRECTABLE_STATES]
 
 
 def create_correction(original, actor, applications=()):
@@ -406,11 +432,17 @@ def _publish_correction(notice, actor, *, ip_address=None):
     ):
         problems.append(_("正文中仍有“请写明更正事项”的提示：请写明原公示内容和更正后的内容。"))
     items = items_of(notice)
+    current = current_notices(item.application_id for item in items)
     for item in items:
         if item.application.state not in CORRECTABLE_STATES:
             problems.append(
                 _("“%(name)s”已不在公示中（%(state)s），请从更正名单中移除或重新生成更正公示。")
                 % {"name": item.application.name, "state": item.application.get_state_display()}
+            )
+        elif current.get(item.application_id) != original.pk:
+            problems.append(
+                _("“%(name)s”已列入另一份公示，请从更正名单中移除或重新生成更正公示。")
+                % {"name": item.application.name}
             )
     if problems:
         raise NoticeRefused(*problems)
@@ -447,7 +479,11 @@ def withdraw(notice, actor, *, reason, ip_address=None):
     The notice stays public, marked 已撤回 with the reason and the date; a withdrawn original
     takes its corrections with it, and every file it still holds in notice goes back to
     党组会通过 through ``transition()`` (WITHDRAW_NOTICE), ready for a new notice. Refused once
-    any listed alliance is recognised (Art. 9 revokes, not a withdrawal). All or nothing.
+    any alliance it holds is recognised (Art. 9 revokes, not a withdrawal). All or nothing.
+
+    A file listed here but noticed anew since (sent back by an upheld objection, approved
+    again, published on a newer notice) belongs to that newer notice: withdrawing this older
+    one leaves it as it is, whatever its state (:func:`held_items`).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -468,7 +504,7 @@ def withdraw(notice, actor, *, reason, ip_address=None):
         )
         events = []
         if locked.corrects_id is None:
-            items = items_of(locked)
+            items = held_items(locked)
             settled = [item for item in items if item.application.state in SETTLED_STATES]
             if settled:
                 raise NoticeRefused(
@@ -597,6 +633,8 @@ class WithdrawalForm(EventDataForm):
         )
         if item is None:
             raise forms.ValidationError(_("该申报不在这份已发布的公示名单中。"))
+        if current_notices([self.application.pk]).get(self.application.pk) != pk:
+            raise forms.ValidationError(_("该申报已列入另一份公示，撤回这份公示不影响它。"))
         self.notice_record = item.notice
         return pk
 

@@ -12,13 +12,14 @@ dismisses (an internal record on the file) or upholds (``UPHOLD_OBJECTION``: the
 back to the Party group) with a reply to the objector. The lead unit is told that an
 objection exists and its grounds, never who raised it, and may answer.
 
-RECOGNIZE is guarded by :data:`no_open_objection`: a pending objection, or one upheld since
-the file was last published, blocks it (Art. 6: recognised once the notice ends *without
-objection*).
+RECOGNIZE is guarded by :data:`no_open_objection`: a pending objection, or an upheld one the
+Party group has not decided on since, blocks it (Art. 6: recognised once the notice ends
+*without objection*).
 """
 
 import re
 import secrets
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -31,18 +32,21 @@ from django.utils.translation import gettext_lazy
 from django_ratelimit.core import get_usage
 
 from applications import documents as document_store
-from applications.enums import Action, Activity, OutboxKind, Role, State
+from applications.editions import edition_in_force
+from applications.enums import Action, Activity, OutboxKind, Role
 from applications.event_data import EventDataForm
 from applications.forms import say_how_long
 from applications.guards import Guard
 from applications.models import COMMENT_MAX_CHARS, AuditEvent, User
 from applications.outbox import mail_address, notify
 from applications.permissions import lead_unit_contacts
+from applications.plain_text import refuse_invisible_characters
 from applications.refusals import Refused
-from applications.workflow import TransitionError, record, transition
+from applications.workflow import TABLE, TransitionError, record, transition
 
 from . import notices
 from .models import (
+    Notice,
     NoticeItem,
     NoticeStatus,
     Objection,
@@ -99,6 +103,22 @@ def valid_phone(normalized):
 
 # The public form ----------------------------------------------------------------------------
 
+# What a text of several lines may hold of the control characters (Unicode Cc) that
+# ``refuse_invisible_characters`` refuses in a one-line name: its line breaks and tabs.
+LINE_BREAKS = str.maketrans("", "", "\r\n\t")
+
+
+def refuse_invisible_in_text(value):
+    """``refuse_invisible_characters`` for a text of several lines (the grounds): zero-width
+    and direction marks refused, line breaks and tabs kept."""
+    refuse_invisible_characters((value or "").translate(LINE_BREAKS))
+
+
+def has_visible_letter(value):
+    """Whether ``value`` holds at least one letter (Unicode L*, Chinese characters included):
+    a name of spaces, dots or digits names no one."""
+    return any(unicodedata.category(char).startswith("L") for char in value or "")
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -122,11 +142,27 @@ class ObjectionForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("异议人类型"), choices=ObjectorKind.choices, widget=forms.RadioSelect
     )
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50, required=False)
-    employer = forms.CharField(label=gettext_lazy("工作单位"), max_length=100, required=False)
-    unit_name = forms.CharField(label=gettext_lazy("单位名称"), max_length=100, required=False)
-    contact_person = forms.CharField(label=gettext_lazy("联系人"), max_length=50, required=False)
-    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=30)
+    name = forms.CharField(
+        label=gettext_lazy("姓名"), max_length=50, required=False, validators=[refuse_invisible_characters]
+    )
+    employer = forms.CharField(
+        label=gettext_lazy("工作单位"),
+        max_length=100,
+        required=False,
+        validators=[refuse_invisible_characters],
+    )
+    unit_name = forms.CharField(
+        label=gettext_lazy("单位名称"),
+        max_length=100,
+        required=False,
+        validators=[refuse_invisible_characters],
+    )
+    contact_person = forms.CharField(
+        label=gettext_lazy("联系人"), max_length=50, required=False, validators=[refuse_invisible_characters]
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("联系电话"), max_length=30, validators=[refuse_invisible_characters]
+    )
     email = forms.EmailField(
         label=gettext_lazy("电子邮箱（选填，用于接收受理回执和答复）"), max_length=254, required=False
     )
@@ -134,6 +170,7 @@ class ObjectionForm(forms.Form):
         label=gettext_lazy("异议理由"),
         max_length=OBJECTION_TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
+        validators=[refuse_invisible_in_text],
     )
     letter = forms.FileField(
         label=gettext_lazy("加盖公章的异议函（单位提出时必传，PDF、JPEG 或 PNG）"), required=False
@@ -157,10 +194,19 @@ class ObjectionForm(forms.Form):
             ObjectorKind.UNIT: ("unit_name", "contact_person"),
         }.get(kind, ())
         for name in required:
+            if name in self.errors:
+                continue  # refused already (invisible characters, too long)
             if not (cleaned.get(name) or "").strip():
                 self.add_error(
                     name,
                     _("请填写%(label)s：匿名异议不予受理（第六条）。") % {"label": self.fields[name].label},
+                )
+            elif not has_visible_letter(cleaned[name]):
+                # "…", "123" or a row of dashes is no real name (Art. 6: 实名).
+                self.add_error(
+                    name,
+                    _("请填写真实的%(label)s（须含有文字）：匿名异议不予受理（第六条）。")
+                    % {"label": self.fields[name].label},
                 )
         for name in ("name", "employer", "unit_name", "contact_person", "phone"):
             if cleaned.get(name):
@@ -426,13 +472,15 @@ def dismiss(objection, actor, reply, *, ip_address=None):
 def uphold(objection, actor, reply, reason, *, ip_address=None):
     """The objection stands: the file goes back to the Party group (UPHOLD_OBJECTION, with the
     objection in the event data and ``reason`` as the comment the lead unit reads), and the
-    objector gets the reply. A file that already left the notice (another objection upheld)
-    gets an internal record instead."""
+    objector gets the reply. A file whose notice was withdrawn (back to 党组会通过) goes back
+    to the Party group too, by the same action, so that it is not noticed again before the
+    Party group decided again. A file already sent back (another objection upheld), or out of
+    the procedure, gets an internal record instead."""
     reply = _text(reply, _("答复异议人"))
     with transaction.atomic():
         locked = _pending(objection)
         application = locked.item.application
-        if application.state == State.IN_NOTICE:
+        if (application.state, Action.UPHOLD_OBJECTION) in TABLE:
             reason = _text(reason, _("异议成立的理由"), COMMENT_MAX_CHARS)
             try:
                 transition(
@@ -491,17 +539,22 @@ def answer(objection, actor, text):
 
 
 def open_objections(application):
-    """What blocks recognition: a pending objection, or one upheld since the file was last
-    published (one upheld before has sent it back, and the Party group decided again)."""
-    published = (
-        AuditEvent.objects.filter(application=application, action=Action.PUBLISH_NOTICE)
+    """What blocks recognition: a pending objection, or an upheld one the Party group has not
+    decided on since (no APPROVE of the file after it was upheld).
+
+    Upholding sends the file back to the Party group (UPHOLD_OBJECTION, from 公示中 or, after
+    a withdrawal, from 党组会通过), so a file noticed again after an upheld objection was
+    approved again after it; one upheld and never sent back (data from before that rule, or
+    left by hand) keeps blocking, and ``close_notices`` sends the file back."""
+    approved = (
+        AuditEvent.objects.filter(application=application, action=Action.APPROVE)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
     upheld = Q(status=ObjectionStatus.UPHELD)
-    if published is not None:
-        upheld &= Q(decided_at__gte=published)
+    if approved is not None:
+        upheld &= Q(decided_at__gt=approved)
     return objections_to(application).filter(Q(status=ObjectionStatus.PENDING) | upheld)
 
 
@@ -552,8 +605,11 @@ class UpholdForm(ObjectionRecord):
     @classmethod
     def example(cls, application, actor):
         """An objection to the file on the notice that lists it, as the demo and the test world
-        make one (a person's, without files)."""
+        make one (a person's, without files). A file 党组会通过 that no notice listed yet is
+        given a notice withdrawn at once, as a file whose notice was withdrawn has."""
         item = application.notice_items.order_by("-pk").first()
+        if item is None:
+            item = _withdrawn_example_item(application, actor)
         objection = _create(
             item=item,
             kind=ObjectorKind.PERSON,
@@ -564,6 +620,32 @@ class UpholdForm(ObjectionRecord):
             grounds="成员单位的合作协议未经全体成员签署。",
         )
         return {"objection": objection.pk}
+
+
+def _withdrawn_example_item(application, actor):
+    """For :meth:`UpholdForm.example`: a notice listing ``application``, published and withdrawn
+    now, made directly (no file changes state)."""
+    staff = actor if isinstance(actor, User) else User.objects.filter(role=Role.STAFF).order_by("pk").first()
+    now = timezone.now()
+    edition = application.edition or edition_in_force()
+    starts_on, ends_at = notices.period(now, edition.notice_days)
+    notice = Notice.objects.create(
+        title=notices.default_title(timezone.localdate(now).year),
+        body=notices.default_body(edition, [application]),
+        edition=edition,
+        created_by=staff,
+        status=NoticeStatus.WITHDRAWN,
+        published_by=staff,
+        published_at=now,
+        starts_on=starts_on,
+        ends_at=ends_at,
+        withdrawn_by=staff,
+        withdrawn_at=now,
+        withdrawal_reason="材料需重新核实。",
+    )
+    return NoticeItem.objects.create(
+        notice=notice, application=application, listing=notices.listing(application)
+    )
 
 
 # The bureau's lists ---------------------------------------------------------------------------

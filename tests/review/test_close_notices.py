@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from applications.enums import Action, Activity, State
 from applications.models import AuditEvent, Notification
+from applications.workflow import TABLE
 from review import closing, notices, objections
 from review.models import Objection, ObjectionStatus
 
@@ -168,3 +169,24 @@ def test_the_summary_of_a_run_for_one_notice_is_that_notices(ended):
     summary = closing.close_notices(now=None, notice=other)
 
     assert summary.line() == "recognised 0, sent back 0, held 0, notices 0"
+
+
+def test_the_lead_unit_does_not_read_the_objectors_receipt_number_when_the_system_sends_back(ended, client):
+    world = ended
+    Objection.objects.filter(pk=world.pending.pk).update(
+        status=ObjectionStatus.UPHELD, decided_at=datetime.datetime(2026, 12, 5, tzinfo=SHANGHAI)
+    )
+
+    run()
+
+    event = AuditEvent.objects.get(application=world.files[0], action=Action.UPHOLD_OBJECTION)
+    number = world.pending.receipt_number
+    assert number not in event.comment and "异议已成立" in event.comment
+    assert event.data["receipt"] == number  # for the bureau
+    form = TABLE[(State.IN_NOTICE, Action.UPHOLD_OBJECTION)].form_class
+    assert number not in str(form.describe(event.data, internal=False))
+    assert number in str(form.describe(event.data, internal=True))
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:detail", args=[world.files[0].pk])).content.decode()
+    told = "".join(Notification.objects.filter(recipient=world.applicant).values_list("body", flat=True))
+    assert "异议已成立" in page and number not in page and number not in told

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from applications.enums import Action, Activity, State
 from applications.models import AuditEvent, Organisation
-from applications.workflow import GuardFailed, transition
-from review import notices
-from review.models import Notice, NoticeStatus
+from applications.workflow import TABLE, GuardFailed, TransitionError, drive, transition
+from review import notices, objections
+from review.models import Notice, NoticeItem, NoticeStatus, Objection
+from review.objections import UpholdForm
 
 from ..conftest import World
 from ..factories import PolicyEditionFactory, log_in
@@ -189,3 +190,86 @@ def test_staff_correct_and_withdraw_through_the_notice_page(noticed, client):
     assert Notice.objects.get(pk=world.notice.pk).status == NoticeStatus.WITHDRAWN
     # The draft correction goes with it.
     assert not Notice.objects.filter(pk=correction.pk).exists()
+
+
+# A file noticed anew: only its current notice moves it ------------------------------------------
+
+
+def noticed_anew(world):
+    """``world.files[0]`` objected to on ``world.notice``, the objection upheld (back to the
+    Party group), approved again and published on a newer notice on 2026-12-10."""
+    application = world.files[0]
+    with at(2026, 12, 3, 10, 0):
+        objection = Objection.objects.get(pk=UpholdForm.example(application, None)["objection"])
+        objections.uphold(objection, world.staff, "经核实异议成立。", "合作协议未签署。")
+        application.refresh_from_db()
+        drive(application, [TABLE[(State.AWAITING_DECISION, Action.APPROVE)]], lambda row: world.staff)
+    with at(2026, 12, 10, 9, 30):
+        newer = notices.create(world.staff, [application])
+        notices.publish(newer, world.staff)
+    application.refresh_from_db()
+    assert application.state == State.IN_NOTICE
+    return newer
+
+
+def test_withdrawing_an_older_notice_leaves_a_file_noticed_anew_on_its_newer_notice(noticed, client):
+    world = noticed
+    newer = noticed_anew(world)
+
+    # Naming the older notice in WITHDRAW_NOTICE's data does not move the file either.
+    with pytest.raises(TransitionError, match="已列入另一份公示"):
+        transition(
+            world.files[0],
+            Action.WITHDRAW_NOTICE,
+            world.staff,
+            comment="旧公示",
+            data={"notice": world.notice.pk},
+        )
+    with at(2026, 12, 11, 9, 0):
+        events = notices.withdraw(world.notice, world.staff, reason="旧公示撤回")
+        page = client.get(reverse("notice", args=[newer.pk])).content.decode()
+
+    world.files[0].refresh_from_db()
+    world.files[1].refresh_from_db()
+    assert world.files[0].state == State.IN_NOTICE
+    assert world.files[1].state == State.APPROVED  # the older notice still held this one
+    assert [event.application_id for event in events] == [world.files[1].pk]
+    assert Notice.objects.get(pk=newer.pk).status == NoticeStatus.PUBLISHED
+    assert "提出异议" in page
+
+
+def test_a_file_recognised_on_a_newer_notice_does_not_stop_withdrawing_the_older_one(noticed):
+    world = noticed
+    noticed_anew(world)
+    with at(2026, 12, 17, 9, 0):
+        transition(world.files[0], Action.RECOGNIZE, world.staff)
+
+        notices.withdraw(world.notice, world.staff, reason="旧公示撤回")
+
+    world.files[0].refresh_from_db()
+    assert world.files[0].state == State.RECOGNIZED
+    assert Notice.objects.get(pk=world.notice.pk).status == NoticeStatus.WITHDRAWN
+
+
+def test_a_correction_of_an_older_notice_cannot_name_a_file_noticed_anew(noticed):
+    world = noticed
+    noticed_anew(world)
+
+    with at(2026, 12, 11, 9, 0):
+        assert [item.application for item in notices.correctable_items(world.notice)] == [world.files[1]]
+        with pytest.raises(notices.NoticeRefused, match="只能列入原公示名单中"):
+            notices.create_correction(world.notice, world.staff, [world.files[0]])
+
+
+def test_a_draft_correction_naming_a_file_since_noticed_anew_is_not_published(noticed):
+    """A draft correction keeps its files off a new notice (notice_candidates), so only a
+    draft changed by hand could name one: publishing it is refused all the same."""
+    world = noticed
+    noticed_anew(world)
+    with at(2026, 12, 11, 9, 0):
+        correction = notices.create_correction(world.notice, world.staff)
+        fill_in(correction)
+        NoticeItem.objects.create(notice=correction, application=world.files[0], position=1)
+
+    with at(2026, 12, 11, 9, 0), pytest.raises(notices.NoticeRefused, match="已列入另一份公示"):
+        notices.publish(correction, world.staff)

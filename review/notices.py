@@ -13,7 +13,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,9 +81,13 @@ def days_left_text(notice, now=None):
 
 
 def notices_listing(application):
-    """The published notices that list ``application`` (its notice and any correction that
-    names it again); a withdrawn notice no longer counts."""
-    return Notice.objects.filter(status=NoticeStatus.PUBLISHED, items__application=application)
+    """The published notices that hold ``application``: the one it was last published on
+    (:func:`current_notices`) and any correction of it that names it again. An older notice
+    that listed it, or a withdrawn one, no longer counts."""
+    current = current_notices([application.pk]).get(application.pk)
+    return Notice.objects.filter(status=NoticeStatus.PUBLISHED, items__application=application).filter(
+        Q(pk=current) | Q(corrects_id=current)
+    )
 
 
 def current_notices(application_pks):

@@ -43,8 +43,9 @@ LETTER_SUBJECT = gettext_lazy("【朔州市科学技术局】“%(name)s”认�
 
 
 def batch_notice(application):
-    """The notice the file is recognised from: the last published one that lists it."""
-    return notices_listing(application).order_by("-ends_at", "-pk").first()
+    """The notice the file is recognised from: the one it was last published on (not a
+    correction of it), whose batch the announcement lists."""
+    return notices_listing(application).filter(corrects__isnull=True).first()
 
 
 def next_sequence(year):

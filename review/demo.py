@@ -236,13 +236,15 @@ SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 
 
 def recognition_extras(staff):
-    """What the bureau adds to recognised alliances in the demo: platforms (Art. 7) on the
-    first of them, entered through the staff's own function (audited), and a seal image for
-    the certificates. Made once."""
+    """What the bureau adds to recognised alliances in the demo: platforms (Art. 7) on those
+    recognised or under rectification in each world, entered through the staff's own function
+    (audited), and a seal image for the certificates. Made once."""
     from .models import CertificateSeal, Recognition
     from .platforms import PlatformForm, add
 
-    for index, recognition in enumerate(Recognition.objects.select_related("application").order_by("pk")[:4]):
+    # The recognised alliance and the one under rectification of each world.
+    holders = Recognition.objects.filter(application__state__in=(State.RECOGNIZED, State.RECTIFYING))
+    for index, recognition in enumerate(holders.select_related("application").order_by("pk")):
         alliance = recognition.application
         if alliance.platforms.exists():
             continue

@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.requirements-run
 DEV_STAMP := $(VENV)/.requirements-dev
 
 # Settings for the production-mode `check --deploy` (a throw-away key, never used to serve).
-DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn \
+DEPLOY_ENV := PORTAL_PRODUCTION=1 DJANGO_ALLOWED_HOSTS=kjj.shuozhou.gov.cn PORTAL_SITE_URL=https://kjj.shuozhou.gov.cn \
 	DJANGO_SECRET_KEY=check-deploy-only-$(shell date +%s)-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH
 
 .PHONY: run test setup setup-dev messages bench clean

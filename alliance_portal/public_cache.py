@@ -20,7 +20,7 @@ import re
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import QueryDict
 from django.shortcuts import render
@@ -29,6 +29,8 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 GENERATION_KEY = "public-pages:generation"
+# A cache of its own (settings.CACHES["public"]): culling pages never touches the counters.
+cache = caches["public"]
 
 
 def generation():
@@ -108,13 +110,14 @@ def _keeping(request, names):
     return trimmed
 
 
-def page_number(request):
-    """The page asked for, as a cache key: a number up to ``MAX_PAGE`` (the paginator shows
-    the last page beyond it); anything else, the first."""
+def page_number(request, parts, pages):
+    """The page asked for, as a cache key: a number no greater than the list's last page
+    (``pages()`` counts them, cached under ``parts``), anything else the first; so that asking
+    for page 2, 3, … 1000 of a one-page list makes one entry, not a thousand."""
     asked = request.GET.get("page", "")
-    return min(int(asked), MAX_PAGE) if PAGE_NUMBER.fullmatch(asked) else 1
+    if not PAGE_NUMBER.fullmatch(asked) or int(asked) <= 1:
+        return 1
+    return min(int(asked), cached(("pages", *parts), pages))
 
 
-# Beyond it, a page is keyed as this one (the paginator shows the last page).
-MAX_PAGE = 1000
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")

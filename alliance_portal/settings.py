@@ -50,6 +50,12 @@ if PRODUCTION:
         raise ImproperlyConfigured(
             "生产模式需要设置 DJANGO_ALLOWED_HOSTS。 / Production mode needs DJANGO_ALLOWED_HOSTS."
         )
+    # Letters sent by the daily commands (no request to take the host from) link to it.
+    if not os.environ.get("PORTAL_SITE_URL", "").startswith("https://"):
+        raise ImproperlyConfigured(
+            "生产模式需要设置 PORTAL_SITE_URL（https:// 开头的平台地址）。"
+            " / Production mode needs PORTAL_SITE_URL (the portal's https:// address)."
+        )
 else:
     # A fixed key is fine for a local demo: production refuses to start without its own.
     SECRET_KEY = os.environ.get(
@@ -331,7 +337,12 @@ if os.environ.get("PORTAL_CACHE_URL", "").startswith(("redis://", "rediss://")):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["PORTAL_CACHE_URL"],
-        }
+        },
+        "public": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["PORTAL_CACHE_URL"],
+            "KEY_PREFIX": "public",
+        },
     }
 else:
     CACHES = {
@@ -340,7 +351,14 @@ else:
             "LOCATION": "portal_cache",
             # Counters of many clients: culling would forget some of them (and lift their limit).
             "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
+        },
+        # The public pages (alliance_portal.public_cache), apart: however many pages visitors
+        # ask for, culling them never touches the counters above.
+        "public": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_public_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
     }
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit knows only its listed backends: ours increments atomically (a row lock

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.enums import Activity, PlatformKind, PlatformLevel
 from applications.event_data import EventDataForm
-from applications.models import PLATFORMS_MAX, Platform
+from applications.models import PLATFORMS_MAX, Application, Platform
 from applications.refusals import Refused
 from applications.workflow import record
 
@@ -54,6 +54,8 @@ def _snapshot(platform):
 def add(application, form, actor, *, ip_address=None):
     """Record the platform of a valid ``form`` (a :class:`PlatformForm`) for ``application``."""
     with transaction.atomic():
+        # Locked: two staff adding at once count one after the other (PLATFORMS_MAX).
+        Application.objects.select_for_update().filter(pk=application.pk).first()
         if not recognised(application):
             raise PlatformRefused(_("联盟认定后方可登记平台（第七条）。"))
         if application.platforms.count() >= PLATFORMS_MAX:

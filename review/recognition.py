@@ -164,10 +164,17 @@ def certificate_pdf(recognition):
     )
 
 
+# A certificate attests a recognition that stands: not once revoked or lapsed (Art. 8–9).
+CERTIFIED_STATES = (State.RECOGNIZED, State.RECTIFYING)
+
+
 def recognition_of(applications, pk):
-    """The recognition of file ``pk`` among ``applications`` (a user's scope), or None."""
+    """The standing recognition of file ``pk`` among ``applications`` (a user's scope), or
+    None: a revoked or lapsed alliance has no certificate to download."""
     return (
-        Recognition.objects.filter(application__in=applications, application_id=pk)
+        Recognition.objects.filter(
+            application__in=applications, application_id=pk, application__state__in=CERTIFIED_STATES
+        )
         .select_related("application__lead_unit")
         .first()
     )

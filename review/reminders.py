@@ -14,6 +14,7 @@ the rectification orders add theirs.
 """
 
 import datetime
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ class Reminder:
     context: dict = field(default_factory=dict)
     # Internal: an audit record the applicant does not see, and a mail only (no message).
     internal: bool = True
+    # Asked again under the file's lock: is it still due (not submitted or withdrawn since)?
+    still_due: object = None
 
 
 def expert_reviews(today):
@@ -54,8 +57,9 @@ def expert_reviews(today):
         Assignment.objects.filter(
             open_assignment_filter(),
             due_on__lte=today + datetime.timedelta(days=EXPERT_DAYS_BEFORE),
-            expert__user__isnull=False,
+            expert__user__is_active=True,
         )
+        .exclude(expert__user__email="")
         .select_related("expert__user", "application")
         .order_by("due_on", "pk")
     )
@@ -63,6 +67,7 @@ def expert_reviews(today):
         overdue = assignment.due_on < today
         stage = "overdue" if overdue else "soon"
         yield Reminder(
+            still_due=functools.partial(_open, assignment.pk),
             kind="expert_review",
             application=assignment.application,
             key=f"expert-review:{assignment.pk}:{assignment.due_on.isoformat()}:{stage}",
@@ -75,6 +80,10 @@ def expert_reviews(today):
                 "days": (assignment.due_on - today).days,
             },
         )
+
+
+def _open(pk):
+    return Assignment.objects.filter(open_assignment_filter(), pk=pk).exists()
 
 
 EXPERT_SOON = gettext_lazy("【朔州市联盟申报】评审提醒：“%(name)s”的评审意见请于 %(due_on)s 前提交")
@@ -114,6 +123,8 @@ def send_reminders(now=None, *, dry_run=False):
                 Application.objects.select_for_update().filter(pk=reminder.application.pk).first()
                 if already_sent(reminder):
                     summary.already += 1
+                    continue
+                if reminder.still_due is not None and not reminder.still_due():
                     continue
                 summary.sent[reminder.kind] += 1
                 if not dry_run:

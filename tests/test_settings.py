@@ -25,6 +25,19 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_production_mode_refuses_to_start_without_the_portals_address():
+    """The letters the daily commands send link to the portal: no request gives its host."""
+    result = run_django(
+        "pass",
+        PORTAL_PRODUCTION="1",
+        DJANGO_ALLOWED_HOSTS="kjj.shuozhou.gov.cn",
+        DJANGO_SECRET_KEY="x" * 64,
+        PORTAL_SITE_URL="http://kjj.shuozhou.gov.cn",
+    )
+    assert result.returncode != 0
+    assert "PORTAL_SITE_URL" in result.stderr
+
+
 def test_production_mode_settings_are_secure():
     result = run_django(
         "from django.conf import settings as s; "
@@ -34,6 +47,7 @@ def test_production_mode_settings_are_secure():
         PORTAL_PRODUCTION="1",
         DJANGO_ALLOWED_HOSTS="kjj.shuozhou.gov.cn",
         DJANGO_SECRET_KEY="x" * 64,
+        PORTAL_SITE_URL="https://kjj.shuozhou.gov.cn",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [

@@ -74,14 +74,25 @@ def chosen_filters(request):
     )
     if not listing.form.is_valid() or listing.form.cleaned_data.get("q"):
         return None
-    return sorted((name, str(value)) for name, value in listing.form.cleaned_data.items() if value)
+    # A model's primary key, not its name (two industries may share an English name).
+    return sorted(
+        (name, str(getattr(value, "pk", value))) for name, value in listing.form.cleaned_data.items() if value
+    )
 
 
 def alliance_list(request):
     """/alliances/: the directory, searchable and filtered, 20 a page, cached by its valid
     filters and page."""
     chosen = chosen_filters(request)
-    number = public_cache.page_number(request)
+    number = (
+        request.GET.get("page")  # not cached: the paginator reads what was asked
+        if chosen is None
+        else public_cache.page_number(
+            request,
+            ("alliances", chosen),
+            lambda: Paginator(directory_filter(request).qs, PER_PAGE).num_pages,
+        )
+    )
 
     def context(request):
         listing = directory_filter(request)

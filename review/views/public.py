@@ -27,7 +27,9 @@ PER_PAGE = 20
 
 def notice_list(request):
     """/notices/: the open notices first, with their days left, then the past ones."""
-    number = public_cache.page_number(request)
+    number = public_cache.page_number(
+        request, ("notices",), lambda: Paginator(notices.public_notices(), PER_PAGE).num_pages
+    )
 
     def context(request):
         now = timezone.now()

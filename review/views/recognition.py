@@ -14,7 +14,7 @@ from applications.models import Application
 from applications.permissions import applicant_applications, is_applicant, is_bureau_staff, staff_applications
 from applications.plain_text import download_name
 
-from .. import recognition
+from .. import notices, recognition
 from .public import public_notice
 
 
@@ -53,6 +53,15 @@ def announcement(request, pk):
         recognised = recognition.batch(notice)
         if not recognised:
             raise Http404
-        return {"title": _("认定通知"), "notice": notice, "recognitions": recognised}
+        # The alliances a correction named again ran their period to its end (Art. 6).
+        corrections = [
+            correction for correction in notices.public_corrections(notice) if correction.items.exists()
+        ]
+        return {
+            "title": _("认定通知"),
+            "notice": notice,
+            "recognitions": recognised,
+            "corrections": corrections,
+        }
 
     return public_cache.page(request, "public/recognition_content.html", ("recognition", pk), context)

@@ -3,9 +3,9 @@
 import datetime
 
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 
+from alliance_portal.public_cache import cache
 from applications.enums import State
 from applications.models import Member
 from review import notices

@@ -91,6 +91,9 @@ class Activity(models.TextChoices):
     PLATFORM_ADDED = "platform_added", _("登记联盟平台")
     PLATFORM_CHANGED = "platform_changed", _("修改联盟平台")
     PLATFORM_REMOVED = "platform_removed", _("删除联盟平台")
+    # Art. 9: the lead unit's answer to a rectification order (review.rectification); shown
+    # to the lead unit too (``internal=False``).
+    RECTIFICATION_ANSWERED = "rectification_answered", _("提交整改情况报告")
 
 
 class PlatformKind(models.TextChoices):
@@ -189,3 +192,5 @@ class OutboxKind(models.TextChoices):
     OBJECTION = "objection", _("公示异议受理与答复")
     # Art. 6: sent at once when the alliance is recognised (review.recognition).
     RECOGNITION = "recognition", _("认定通知")
+    # Art. 9: sent at once when the alliance's recognition is revoked (review.rectification).
+    REVOCATION = "revocation", _("取消资格通知")

@@ -22,7 +22,7 @@ from applications import documents as document_store
 from applications.enums import Activity, OutboxKind, State
 from applications.event_data import EventDataForm
 from applications.guards import Guard
-from applications.models import Application
+from applications.models import Application, in_english
 from applications.outbox import notify
 from applications.permissions import lead_unit_contacts
 from applications.refusals import Refused
@@ -103,8 +103,10 @@ def current_order(application):
 
 
 def article_labels(codes):
+    """The articles ``codes`` name, in words, in the active language."""
     labels = dict(ARTICLES)
-    return "、".join(str(labels.get(str(code), code)) for code in codes or ())
+    separator = "; " if in_english() else "、"
+    return separator.join(str(labels.get(str(code), code)) for code in codes or ())
 
 
 # The forms of the rows ---------------------------------------------------------------------

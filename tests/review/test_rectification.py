@@ -86,6 +86,10 @@ def test_order_answer_accept_with_audit_events_and_data(world, client, recognise
         # The public directory marks it, with the date of the order.
         public = public_page(client, alliance)
         assert "限期整改中" in public and "2027-03-01" in public
+        listed = client.get(reverse("alliances_json")).json()["alliances"]
+        assert [(row["status"], row["status_since"]) for row in listed if row["id"] == alliance.pk] == [
+            ("rectifying", "2027-03-01")
+        ]
 
         # Staff cannot accept before the alliance has reported.
         response = act(
@@ -277,3 +281,28 @@ def test_another_lead_unit_cannot_answer(world, client, recognised):
         )
     assert response.status_code == 404
     assert not RectificationOrder.objects.get(application=recognised).answered_at
+
+
+# Session, user, the two-factor policy, unread messages, the footer's edition, the edition
+# warning (the edition in force, its successor), the open orders, the closed ones.
+LIST_QUERIES = 9
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_list_takes_the_same_queries_for_1_and_3_alliances(
+    world, client, django_assert_num_queries, rows
+):
+    with time_machine.travel(MARCH_1):
+        for _ in range(rows):
+            revoked, open_ = world.application(State.RECOGNIZED), world.application(State.RECOGNIZED)
+            act(client, world.staff, open_, "order_rectification", order_data())
+            act(client, world.staff, revoked, "order_rectification", order_data())
+            transition(
+                revoked, Action.REVOKE, world.staff, comment="—", data={"basis": "failed", "articles": ["9"]}
+            )
+        client.force_login(world.staff)
+        url = reverse("review:rectifications")
+        client.get(url)  # the session's first use
+        with django_assert_num_queries(LIST_QUERIES):
+            page = client.get(url).content.decode()
+    assert page.count("未报送") == rows and page.count("取消资格 2027-03-01") == rows

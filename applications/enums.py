@@ -81,6 +81,9 @@ class Activity(models.TextChoices):
     REVIEW_REOPENED = "review_reopened", _("重新开放专家评审意见")
     # Art. 6: a correction notice (更正公示) names the file again; its period runs anew.
     NOTICE_CORRECTED = "notice_corrected", _("发布更正公示")
+    # A reminder sent by manage.py send_reminders (review.reminders), its key in the data:
+    # the same reminder never goes twice.
+    REMINDER_SENT = "reminder_sent", _("发送到期提醒")
     # Objections to the public notice (Art. 6, review.objections). The lead unit is told that
     # one was received (its grounds, never who raised it); the rest is the bureau's own.
     OBJECTION_RECEIVED = "objection_received", _("收到公示异议")
@@ -192,5 +195,7 @@ class OutboxKind(models.TextChoices):
     OBJECTION = "objection", _("公示异议受理与答复")
     # Art. 6: sent at once when the alliance is recognised (review.recognition).
     RECOGNITION = "recognition", _("认定通知")
+    # Issue 11: what is due soon or overdue (review.reminders, manage.py send_reminders).
+    REMINDER = "reminder", _("到期提醒")
     # Art. 9: sent at once when the alliance's recognition is revoked (review.rectification).
     REVOCATION = "revocation", _("取消资格通知")

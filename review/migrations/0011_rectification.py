@@ -10,7 +10,7 @@ import applications.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0020_edition_earlier_recognitions"),
+        ("applications", "0020_reminder_kind"),
         ("review", "0010_recognition_and_certificate_seal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

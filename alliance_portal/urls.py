@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from review.views import directory, objections, public, recognition
+from review.views import directory, objections, public, recognition, rectification
 
 from . import errors, views
 
@@ -43,6 +43,13 @@ urlpatterns = [
         "apply/<int:pk>/objections/<int:objection_pk>/answer/",
         objections.lead_answer,
         name="objection_answer",
+    ),
+    # The lead unit reports on a rectification order (Art. 9) from its file's page.
+    path("apply/<int:pk>/rectification/answer/", rectification.lead_answer, name="rectification_answer"),
+    path(
+        "apply/<int:pk>/rectification/files/<int:file_pk>/",
+        rectification.lead_file,
+        name="applicant_rectification_file",
     ),
     path("apply/", include("applications.urls")),
     path("review/", include("review.urls")),

@@ -39,7 +39,14 @@ class IndustryAdmin(admin.ModelAdmin):
 
 @admin.register(PolicyEdition)
 class PolicyEditionAdmin(admin.ModelAdmin):
-    list_display = ["name", "document_number", "effective_from", "effective_until", "is_demo"]
+    list_display = [
+        "name",
+        "document_number",
+        "effective_from",
+        "effective_until",
+        "earlier_recognitions_continue",
+        "is_demo",
+    ]
 
 
 class OrganisationAdminForm(forms.ModelForm):

@@ -44,6 +44,40 @@ def edition_describing_the_rules(on=None):
         return closed.last or PolicyEdition.objects.defer("full_text").first() or PolicyEdition()
 
 
+# Art. 10: staff are warned this many days before the edition in force expires.
+EXPIRY_WARNING_DAYS = 90
+
+
+def expiry_warning(on=None):
+    """What staff are told of the measure's validity (Art. 10: 有效期五年) on ``on`` (today in
+    Asia/Shanghai), or None: ``{"edition", "until", "days_left", "expired", "successor"}``
+    from :data:`EXPIRY_WARNING_DAYS` days before the edition in force expires (its last day
+    included), and once none is in force. ``successor`` is the next edition on record, if
+    any, whose ``earlier_recognitions_continue`` says whether the alliances recognised
+    before keep their status."""
+    on = on or timezone.localdate()
+    editions = PolicyEdition.objects.defer("full_text")
+    try:
+        edition = edition_in_force(on)
+    except NoEditionInForce as closed:
+        edition = closed.last
+        if edition is None or edition.effective_until is None:
+            return None
+        expired = True
+    else:
+        if edition.effective_until is None or (edition.effective_until - on).days > EXPIRY_WARNING_DAYS:
+            return None
+        expired = False
+    successor = editions.filter(effective_from__gt=edition.effective_from).order_by("effective_from").first()
+    return {
+        "edition": edition,
+        "until": edition.effective_until,
+        "days_left": max((edition.effective_until - on).days, 0),
+        "expired": expired,
+        "successor": successor,
+    }
+
+
 def suggested_organising_unit(uscc):
     """Art. 5: suggest the organising unit from the division code of the lead unit's USCC."""
     code = division_code(uscc)

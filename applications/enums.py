@@ -94,6 +94,9 @@ class Activity(models.TextChoices):
     PLATFORM_ADDED = "platform_added", _("登记联盟平台")
     PLATFORM_CHANGED = "platform_changed", _("修改联盟平台")
     PLATFORM_REMOVED = "platform_removed", _("删除联盟平台")
+    # Art. 9: the lead unit's answer to a rectification order (review.rectification); shown
+    # to the lead unit too (``internal=False``).
+    RECTIFICATION_ANSWERED = "rectification_answered", _("提交整改情况报告")
 
 
 class PlatformKind(models.TextChoices):
@@ -194,3 +197,5 @@ class OutboxKind(models.TextChoices):
     RECOGNITION = "recognition", _("认定通知")
     # Issue 11: what is due soon or overdue (review.reminders, manage.py send_reminders).
     REMINDER = "reminder", _("到期提醒")
+    # Art. 9: sent at once when the alliance's recognition is revoked (review.rectification).
+    REVOCATION = "revocation", _("取消资格通知")

@@ -219,6 +219,14 @@ class PolicyEdition(EnglishName):
         validators=[validate_recognition_number_format, refuse_invisible_characters],
         help_text=_("须含 {year}（认定年度）和 {number}（序号），如“朔科联〔{year}〕第{number}号”。"),
     )
+    # Art. 10: the measure is in force for five years. A renewed measure says whether the
+    # alliances recognised under an earlier edition keep their status (shown to staff and on
+    # /policy/; nothing lapses by itself).
+    earlier_recognitions_continue = models.BooleanField(
+        _("此前认定的联盟继续有效"),
+        default=True,
+        help_text=_("第十条：本版本施行后，依此前版本认定的市级联盟是否保留资格。"),
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     objects = PolicyEditionQuerySet.as_manager()

@@ -348,16 +348,30 @@ TRANSITIONS = (
         form="review.notices.WithdrawalForm",
         elsewhere="review:notices",
     ),
-    # Art. 8–9: supervision of recognised alliances.
+    # Art. 8–9: supervision of recognised alliances. An order to rectify names the articles
+    # breached, what must be done and a deadline (review.rectification), before which the
+    # lead unit reports; staff then accept it once reported, or revoke. A serious case (false
+    # materials) is revoked directly. A revocation is told by letter.
     _t(
         State.RECOGNIZED,
         Action.ORDER_RECTIFICATION,
         State.RECTIFYING,
         {STAFF},
         comment_required=True,
-        comment_label=gettext_lazy("整改要求"),
+        comment_label=gettext_lazy("整改原因（违反管理办法的情形）"),
+        form="review.rectification.OrderForm",
+        records=("review.rectification.open_order",),
     ),
-    _t(State.RECTIFYING, Action.ACCEPT_RECTIFICATION, State.RECOGNIZED, {STAFF}),
+    _t(
+        State.RECTIFYING,
+        Action.ACCEPT_RECTIFICATION,
+        State.RECOGNIZED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("整改验收意见"),
+        guards=("review.rectification.answered",),
+        records=("review.rectification.accept_order",),
+    ),
     _t(
         State.RECTIFYING,
         Action.REVOKE,
@@ -365,6 +379,9 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("取消资格理由"),
+        form="review.rectification.RevocationForm",
+        records=("review.rectification.revoke_order",),
+        told_by_letter=True,
     ),
     _t(
         State.RECOGNIZED,
@@ -373,6 +390,9 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("取消资格理由"),
+        form="review.rectification.DirectRevocationForm",
+        records=("review.rectification.revoke_order",),
+        told_by_letter=True,
     ),
     _t(
         State.RECOGNIZED,
@@ -596,6 +616,7 @@ ACTIVITY_FORMS = {
     Activity.PLATFORM_ADDED: "review.platforms.PlatformRecord",
     Activity.PLATFORM_CHANGED: "review.platforms.PlatformRecord",
     Activity.PLATFORM_REMOVED: "review.platforms.PlatformRecord",
+    Activity.RECTIFICATION_ANSWERED: "review.rectification.AnswerRecord",
 }
 
 

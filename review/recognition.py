@@ -36,8 +36,8 @@ SEAL_MAX_PIXELS = 4_000_000
 # What the public directory lists: alliances recognised once, whatever became of them since
 # (revoked and lapsed ones, marked as such: Art. 9).
 DIRECTORY_STATES = (State.RECOGNIZED, State.RECTIFYING, State.REVOKED, State.LAPSED)
-# States whose date the directory gives beside the status.
-DATED_STATES = (State.REVOKED, State.LAPSED)
+# States whose date the directory gives beside the status (Art. 8–9).
+DATED_STATES = (State.RECTIFYING, State.REVOKED, State.LAPSED)
 
 LETTER_SUBJECT = gettext_lazy("【朔州市科学技术局】“%(name)s”认定通知：已认定为朔州市产业技术创新战略联盟")
 

@@ -12,6 +12,7 @@ from .views import (
     objections,
     platforms,
     recognition,
+    rectification,
     registrations,
 )
 
@@ -83,6 +84,13 @@ urlpatterns = [
     path("applications/<int:pk>/platforms/<int:platform_pk>/", platforms.edit, name="platform_edit"),
     path(
         "applications/<int:pk>/platforms/<int:platform_pk>/delete/", platforms.remove, name="platform_remove"
+    ),
+    # 限期整改 (Art. 9): the alliances under rectification; the reports' files.
+    path("rectifications/", rectification.listing, name="rectifications"),
+    path(
+        "applications/<int:pk>/rectification/files/<int:file_pk>/",
+        rectification.bureau_file,
+        name="rectification_file",
     ),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),

@@ -236,6 +236,44 @@ def platform(app):
     return {"pk": alliance.pk, "platform_pk": record.pk}
 
 
+def rectification_file(app):
+    """A file of the lead unit's report on an order to rectify ``app``'s recognised alliance
+    (made through the ORM, once)."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications import documents
+    from applications.demo import sample_pdf
+    from applications.enums import Action
+    from applications.models import AuditEvent
+    from review.models import RectificationFile, RectificationOrder
+
+    alliance = recognised_file(app)
+    order = RectificationOrder.objects.filter(application=alliance).first()
+    if order is None:
+        alliance.state = State.RECTIFYING
+        alliance.save(update_fields=["state"])
+        event = AuditEvent.objects.create(
+            application=alliance,
+            action=Action.ORDER_RECTIFICATION,
+            from_state=State.RECOGNIZED,
+            to_state=State.RECTIFYING,
+            actor_role="staff",
+            comment="整改原因",
+        )
+        order = RectificationOrder.objects.create(
+            application=alliance,
+            event=event,
+            grounds="整改原因",
+            requirements="整改要求",
+            deadline=datetime.date(2099, 1, 1),
+        )
+        uploaded = SimpleUploadedFile("整改报告.pdf", sample_pdf())
+        documents.save_checked(RectificationFile(order=order), uploaded, None, documents.inspect(uploaded))
+    return {"pk": alliance.pk, "file_pk": order.files.get().pk}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -283,6 +321,17 @@ MATRIX = {
     "review:platforms": ("get", lambda app: {"pk": recognised_file(app).pk}, STAFF_PAGE),
     "review:platform_edit": ("get", platform, STAFF_PAGE),
     "review:platform_remove": ("post", platform, STAFF_STEP),
+    # 限期整改 (Art. 9): the bureau's list; the lead unit reports on its own alliance's order
+    # (refused without a report: 302); the report's files are the lead unit's and the
+    # bureau's, 404 to anyone else.
+    "review:rectifications": ("get", None, STAFF_PAGE),
+    "rectification_answer": (
+        "post",
+        lambda app: {"pk": rectification_file(app)["pk"]},
+        answers(404, applicant=302),
+    ),
+    "applicant_rectification_file": ("get", rectification_file, answers(404, applicant=200)),
+    "review:rectification_file": ("get", rectification_file, answers(404, staff=200)),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),

@@ -6,3 +6,4 @@ from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingSta
 from .notices import Notice, NoticeItem, NoticeStatus  # noqa: F401
 from .objections import Objection, ObjectionFile, ObjectionFileKind, ObjectionStatus, ObjectorKind  # noqa: F401
 from .recognition import CertificateSeal, Recognition, RecognitionCounter  # noqa: F401
+from .rectification import RectificationFile, RectificationOrder, RectificationOutcome  # noqa: F401

@@ -45,14 +45,15 @@ FIELDS = [
         _("状态代码：recognized 已认定，rectifying 限期整改中，revoked 取消资格，lapsed 视为自动放弃"),
     ),
     ("status_label", _("状态")),
-    ("status_since", _("取消资格或视为自动放弃的日期（YYYY-MM-DD），其他状态为空")),
+    ("status_since", _("责令限期整改、取消资格或视为自动放弃的日期（YYYY-MM-DD），其他状态为空")),
     ("platforms", _("平台（第七条）：类型、级别、名称、批准文号、年度")),
     ("url", _("联盟页面地址")),
 ]
 
 
 def status_since(application):
-    """The date of a revocation or a lapse (Art. 8–9), which the directory gives."""
+    """The date of a rectification order, a revocation or a lapse (Art. 8–9), which the
+    directory gives."""
     if application.state in recognition.DATED_STATES:
         return timezone.localdate(application.state_changed_at)
     return None

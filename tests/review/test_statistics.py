@@ -138,6 +138,25 @@ def test_applications_per_year_and_state_equal_direct_counts(figures, staff_clie
     assert str(State.DRAFT.label) not in by_state
 
 
+def test_moves_per_year_equal_the_audit_trail(figures, staff_client):
+    shown = page_tables(staff_client.get(URL))["moves-by-year"]
+    for state in State:
+        if state == State.DRAFT:
+            continue
+        expected = [
+            AuditEvent.objects.filter(action__in=Action.values, to_state=state, created_at__year=year)
+            .values("application")
+            .distinct()
+            .count()
+            for year in (2026, 2027)
+        ]
+        assert shown[str(state.label)] == [[str(n) for n in expected]]
+    # Two rejected in 2026, the two submitted in December rejected in 2027; one rectifying.
+    assert shown["未予认定"] == [["2", "2"]]
+    assert shown["已认定"] == [["2", "0"]] and shown["限期整改中"] == [["0", "1"]]
+    assert shown["待组织单位审核"] == [["9", "1"]]
+
+
 def test_recognised_alliances_by_group_industry_and_unit(figures, staff_client):
     shown = page_tables(staff_client.get(URL))
     recognised = Application.objects.filter(state__in=[State.RECOGNIZED, State.RECTIFYING])
@@ -150,8 +169,14 @@ def test_recognised_alliances_by_group_industry_and_unit(figures, staff_client):
     assert by_group["七大制造业"] == [["0"]]
     by_industry = shown["recognised-by-industry"]
     for industry in Industry.objects.filter(is_active=True):
-        expected = recognised.filter(industry=industry).count()
-        assert [str(industry), str(expected)] in by_industry[industry.get_group_display()]
+        assert by_industry[str(industry)] == [[str(recognised.filter(industry=industry).count())]]
+    # Each group's subtotal, above its industries.
+    for group in IndustryGroup:
+        assert by_industry[str(group.label)] == by_group[str(group.label)]
+    tree = lxml.html.fromstring(staff_client.get(URL).content.decode())
+    subtotals = tree.xpath('//table[@data-table="recognised-by-industry"]//tr[@class="stat-subtotal"]/th')
+    assert [th.text_content() for th in subtotals] == [str(group.label) for group in IndustryGroup]
+    assert by_industry[figures.energy.name] == [["1"]] and by_industry[figures.emerging.name] == [["1"]]
     by_unit = shown["recognised-by-unit"]
     for unit in OrganisingUnit.objects.filter(is_active=True):
         assert by_unit[unit.name] == [[str(recognised.filter(organising_unit=unit).count())]]
@@ -218,6 +243,7 @@ def test_chart_is_inline_svg_beside_its_table(figures, staff_client):
     for key in [
         "applications-by-year",
         "applications-by-state",
+        "moves-by-year",
         "recognised-by-group",
         "recognised-by-industry",
         "recognised-by-unit",
@@ -243,6 +269,7 @@ def test_xlsx_holds_every_table_with_the_same_figures(figures, staff_client):
     assert workbook.sheetnames == [
         "申报数-年度",
         "申报状态-年度",
+        "办理情况-年度",
         "认定-产业类别",
         "认定-产业",
         "认定-组织单位",
@@ -266,6 +293,34 @@ def test_xlsx_holds_every_table_with_the_same_figures(figures, staff_client):
     # Figures are numbers in the sheet.
     year_rows = [list(row) for row in workbook["申报数-年度"].iter_rows(values_only=True)]
     assert ["2026", 9] in year_rows and ["合计", 10] in year_rows
+
+
+def test_one_more_section_is_one_more_table_on_the_page_and_sheet_in_the_export(
+    figures, staff_client, monkeypatch
+):
+    """How the annual-report compliance per year will be added: one more entry in SECTIONS."""
+
+    def compliance():
+        return [
+            statistics.Table(
+                key="annual-report-compliance",
+                sheet="年报-年度",
+                title="年度报告报送情况",
+                headings=["年度", "应报", "按期报送", "逾期未报"],
+                rows=[["2026", 4, 3, 1]],
+                chart=statistics.Chart(categories=[("2026", [3, 1])], series=["按期报送", "逾期未报"]),
+            )
+        ]
+
+    monkeypatch.setattr(statistics, "SECTIONS", [*statistics.SECTIONS, compliance])
+    response = staff_client.get(URL)
+    assert page_tables(response)["annual-report-compliance"] == {"2026": [["4", "3", "1"]]}
+    tree = lxml.html.fromstring(response.content.decode())
+    labels = [text.text_content() for text in tree.xpath('//*[@id="annual-report-compliance"]//svg//text')]
+    assert labels == ["2026", "按期报送 3", "逾期未报 1"]
+    workbook = load_workbook(io.BytesIO(staff_client.get(reverse("review:statistics_xlsx")).content))
+    assert workbook.sheetnames[-1] == "年报-年度"
+    assert ["2026", 4, 3, 1] in [list(row) for row in workbook["年报-年度"].iter_rows(values_only=True)]
 
 
 def bulk_files(world, count):

@@ -203,39 +203,53 @@ def recognised_tables():
     if per_unit.get(None):
         unit_rows.append([_("未确定组织单位"), per_unit[None]])
     note = _("统计当前处于“已认定”或“限期整改中”状态的市级联盟。")
+    by_industry = counted(
+        "recognised-by-industry",
+        _("认定-产业"),
+        _("已认定联盟（按产业）"),
+        _("产业类别及产业"),
+        industry_rows,
+        total,
+        note,
+    )
+    # The group's subtotals are in the table; the chart has the industries.
+    by_industry.subtotals = frozenset(subtotals)
+    by_industry.chart = Chart(categories=[(str(i), [per_industry.get(i.pk, 0)]) for i in industries])
     return [
-        Table(
-            key="recognised-by-group",
-            sheet=_("认定-产业类别"),
-            title=_("已认定联盟（按“2+7+N”产业类别）"),
-            headings=[_("产业类别"), _("联盟数")],
-            rows=group_rows,
-            total=[_("合计"), total],
-            chart=Chart(categories=[(row[0], [row[1]]) for row in group_rows]),
-            note=note,
+        counted(
+            "recognised-by-group",
+            _("认定-产业类别"),
+            _("已认定联盟（按“2+7+N”产业类别）"),
+            _("产业类别"),
+            group_rows,
+            total,
+            note,
         ),
-        Table(
-            key="recognised-by-industry",
-            sheet=_("认定-产业"),
-            title=_("已认定联盟（按产业）"),
-            headings=[_("产业类别及产业"), _("联盟数")],
-            rows=industry_rows,
-            subtotals=frozenset(subtotals),
-            total=[_("合计"), total],
-            chart=Chart(categories=[(str(i), [per_industry.get(i.pk, 0)]) for i in industries]),
-            note=note,
-        ),
-        Table(
-            key="recognised-by-unit",
-            sheet=_("认定-组织单位"),
-            title=_("已认定联盟（按组织单位）"),
-            headings=[_("组织单位"), _("联盟数")],
-            rows=unit_rows,
-            total=[_("合计"), total],
-            chart=Chart(categories=[(row[0], [row[1]]) for row in unit_rows]),
-            note=note,
+        by_industry,
+        counted(
+            "recognised-by-unit",
+            _("认定-组织单位"),
+            _("已认定联盟（按组织单位）"),
+            _("组织单位"),
+            unit_rows,
+            total,
+            note,
         ),
     ]
+
+
+def counted(key, sheet, title, heading, rows, total, note):
+    """A table of ``[label, alliances]`` rows and its chart."""
+    return Table(
+        key=key,
+        sheet=sheet,
+        title=title,
+        headings=[heading, _("联盟数")],
+        rows=rows,
+        total=[_("合计"), total],
+        chart=Chart(categories=[(label, [n]) for label, n in rows]),
+        note=note,
+    )
 
 
 def decision_days():
@@ -387,7 +401,7 @@ def drawing(chart):
             width = round((value or 0) * scale, 1)
             text = _figure(value) + (f" {chart.unit}" if chart.unit and value is not None else "")
             if chart.series:
-                text = f"{chart.series[index]} {text}"
+                text = _("%(series)s：%(value)s") % {"series": chart.series[index], "value": text}
             bars.append(Bar(y=y, width=width, text=text, series=index, text_x=width + 4))
             y += BAR_HEIGHT + BAR_GAP
         groups.append((lines, bars))

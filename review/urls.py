@@ -14,6 +14,7 @@ from .views import (
     recognition,
     rectification,
     registrations,
+    statistics,
 )
 
 app_name = "review"
@@ -47,6 +48,9 @@ urlpatterns = [
         name="submission_pdf",
     ),
     path("lifecycle/", bureau.lifecycle, name="lifecycle"),
+    # The bureau's statistics (issue 11, part 7), and all their tables as a spreadsheet.
+    path("statistics/", statistics.page, name="statistics"),
+    path("statistics/statistics.xlsx", statistics.export_xlsx, name="statistics_xlsx"),
     # The expert stage (Art. 6): the bureau's pool, assignments and panel.
     path("experts/", experts.pool, name="experts"),
     path("experts/new/", experts.expert_new, name="expert_new"),

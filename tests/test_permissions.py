@@ -422,6 +422,9 @@ MATRIX = {
     ),
     "review:meeting_pdf": ("get", meeting, answers(403, anonymous=302, staff=200)),
     "review:letters": ("get", None, answers(403, anonymous=302, staff=200)),
+    # The bureau's statistics (issue 11, part 7) and their spreadsheet: the bureau's only.
+    "review:statistics": ("get", None, STAFF_PAGE),
+    "review:statistics_xlsx": ("get", None, STAFF_PAGE),
     # 公示: the bureau's own pages (the public ones come with issue 10's next step).
     "review:notices": ("get", None, answers(403, anonymous=302, staff=200)),
     "review:notice": ("get", notice, answers(403, anonymous=302, staff=200)),

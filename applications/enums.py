@@ -91,6 +91,10 @@ class Activity(models.TextChoices):
     PLATFORM_ADDED = "platform_added", _("登记联盟平台")
     PLATFORM_CHANGED = "platform_changed", _("修改联盟平台")
     PLATFORM_REMOVED = "platform_removed", _("删除联盟平台")
+    # Art. 8: the annual report (review.annual), seen by the lead unit on its timeline.
+    ANNUAL_REPORT_SUBMITTED = "annual_report_submitted", _("报送年度材料")
+    ANNUAL_REPORT_ACCEPTED = "annual_report_accepted", _("年度材料审核通过")
+    ANNUAL_REPORT_RETURNED = "annual_report_returned", _("年度材料退回修改")
 
 
 class PlatformKind(models.TextChoices):
@@ -189,3 +193,5 @@ class OutboxKind(models.TextChoices):
     OBJECTION = "objection", _("公示异议受理与答复")
     # Art. 6: sent at once when the alliance is recognised (review.recognition).
     RECOGNITION = "recognition", _("认定通知")
+    # Art. 8: the annual report's receipt, its review, and the letter of an automatic lapse.
+    ANNUAL_REPORT = "annual_report", _("年度材料")

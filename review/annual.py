@@ -53,7 +53,6 @@ HOLDING = (State.RECOGNIZED, State.RECTIFYING)
 ENDED = (State.REVOKED, State.LAPSED)
 # A report submitted (and not returned) that the bureau has or will read.
 COUNTED = (AnnualReportStatus.SUBMITTED, AnnualReportStatus.ACCEPTED)
-ARTICLE = gettext_lazy("第八条")
 
 
 class AnnualReportRefused(Refused):
@@ -471,7 +470,7 @@ class Standing:
     DRAFT = "draft"
     NOT_STARTED = "not_started"
     CHOICES = (
-        (ACCEPTED, gettext_lazy("审核通过")),
+        (ACCEPTED, gettext_lazy("已通过审核")),
         (SUBMITTED, gettext_lazy("已报送待审核")),
         (RETURNED, gettext_lazy("已退回修改")),
         (DRAFT, gettext_lazy("草稿")),

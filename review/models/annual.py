@@ -36,7 +36,7 @@ class AnnualReportStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已报送待审核")
     RETURNED = "returned", _("已退回修改")
-    ACCEPTED = "accepted", _("审核通过")
+    ACCEPTED = "accepted", _("已通过审核")
 
 
 def _count(label):

@@ -195,7 +195,7 @@ class MemberCheck:
     notes: list = field(default_factory=list)
 
 
-def member_check(report):
+def member_check(report, earlier=None):
     """Art. 4(3) after the year's member changes: at least the edition's core members, at most
     its ceiling or with a written reason. The members of the file, changed by the reports the
     bureau accepted for earlier years and by this one. A breach is flagged for the bureau, not
@@ -204,10 +204,11 @@ def member_check(report):
     edition = application.edition
     members = list(application.members.all())
     total, core = len(members), sum(1 for member in members if member.is_core)
-    earlier = AnnualReport.objects.filter(
-        application=application, year__lt=report.year, status=AnnualReportStatus.ACCEPTED
-    )
-    changes = [*(c for r in earlier.prefetch_related("member_changes") for c in r.member_changes.all())]
+    if earlier is None:
+        earlier = AnnualReport.objects.filter(
+            application=application, year__lt=report.year, status=AnnualReportStatus.ACCEPTED
+        ).prefetch_related("member_changes")
+    changes = [change for accepted in earlier for change in accepted.member_changes.all()]
     changes += list(report.member_changes.all())
     for change in changes:
         step = 1 if change.kind == MemberChangeKind.JOINED else -1
@@ -531,6 +532,12 @@ def board(year, *, now=None, prospective=None):
             "member_changes"
         )
     }
+    # The changes the bureau accepted in earlier years, for the member check: one query.
+    earlier = {}
+    for accepted in AnnualReport.objects.filter(
+        application__in=alliances, year__lt=year, status=AnnualReportStatus.ACCEPTED
+    ).prefetch_related("member_changes"):
+        earlier.setdefault(accepted.application_id, []).append(accepted)
     rows = []
     for application in alliances:
         report = reports.get(application.pk)
@@ -544,16 +551,16 @@ def board(year, *, now=None, prospective=None):
                 days_left=days_left(application.edition, year, now),
                 standing=standing(report),
                 would_lapse=application.state in HOLDING and not counts(report),
-                breaches=_breaches(report),
+                breaches=_breaches(report, earlier.get(application.pk, [])),
             )
         )
     return rows
 
 
-def _breaches(report):
+def _breaches(report, earlier):
     if report is None or not report.member_changes.all():
         return []
-    return member_check(report).breaches
+    return member_check(report, earlier).breaches
 
 
 # Automatic lapse (Art. 8: 视为自动放弃) ------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from review.views import directory, objections, public, recognition, rectification
+from review.views import annual, directory, objections, public, recognition, rectification
 
 from . import errors, views
 
@@ -51,6 +51,21 @@ urlpatterns = [
         rectification.lead_file,
         name="applicant_rectification_file",
     ),
+    # 年度材料 (Art. 8): the lead unit's annual reports (review owns them; applications never
+    # imports review).
+    path("apply/<int:pk>/annual-reports/<int:year>/", annual.applicant_report, name="annual_report"),
+    path("apply/<int:pk>/annual-reports/<int:year>/scan/", annual.applicant_scan, name="annual_report_scan"),
+    path(
+        "apply/<int:pk>/annual-reports/<int:year>/submit/",
+        annual.applicant_submit,
+        name="annual_report_submit",
+    ),
+    path(
+        "apply/<int:pk>/annual-reports/<int:year>/files/<int:file_pk>/",
+        annual.applicant_scan_file,
+        name="annual_report_file",
+    ),
+    path("apply/<int:pk>/annual-reports/<int:year>.pdf", annual.applicant_pdf, name="annual_report_pdf"),
     path("apply/", include("applications.urls")),
     path("review/", include("review.urls")),
     # Django's switcher (django.conf.urls.i18n), which also keeps a signed-in user's language.

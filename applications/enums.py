@@ -97,6 +97,10 @@ class Activity(models.TextChoices):
     # Art. 9: the lead unit's answer to a rectification order (review.rectification); shown
     # to the lead unit too (``internal=False``).
     RECTIFICATION_ANSWERED = "rectification_answered", _("提交整改情况报告")
+    # Art. 8: the annual report (review.annual), seen by the lead unit on its timeline.
+    ANNUAL_REPORT_SUBMITTED = "annual_report_submitted", _("报送年度材料")
+    ANNUAL_REPORT_ACCEPTED = "annual_report_accepted", _("年度材料审核通过")
+    ANNUAL_REPORT_RETURNED = "annual_report_returned", _("年度材料退回修改")
 
 
 class PlatformKind(models.TextChoices):
@@ -199,3 +203,5 @@ class OutboxKind(models.TextChoices):
     REMINDER = "reminder", _("到期提醒")
     # Art. 9: sent at once when the alliance's recognition is revoked (review.rectification).
     REVOCATION = "revocation", _("取消资格通知")
+    # Art. 8: the annual report's receipt, its review, and the letter of an automatic lapse.
+    ANNUAL_REPORT = "annual_report", _("年度材料")

@@ -180,6 +180,15 @@ class PolicyEdition(EnglishName):
         blank=True,
         help_text=_("留空表示该月最后一天（闰年 2 月为 29 日）。"),
     )
+    # Art. 8 sets no time for a returned annual report: the bureau's own number (review.annual).
+    annual_report_grace_days = models.PositiveSmallIntegerField(
+        _("年度材料退回后补正宽限期（天）"),
+        default=15,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "按期提交后被退回的年度材料，在截止日期（或退回之日，取较晚者）后此天数内重新提交的，视为按期提交。"
+        ),
+    )
     experts_per_file = models.PositiveSmallIntegerField(_("每件申报评审专家人数"), default=3)
     score_max_per_aspect = models.PositiveSmallIntegerField(
         _("单项评分满分"),

@@ -401,6 +401,10 @@ TRANSITIONS = (
         {SYSTEM},
         comment_required=True,
         comment_label=gettext_lazy("原因"),
+        # The year and the reason (review.annual); the lead unit is told by a letter.
+        form="review.annual.LapseForm",
+        records=("review.annual.send_lapse_letter",),
+        told_by_letter=True,
     ),
     # An alliance under rectification still owes its annual report (Art. 8).
     _t(
@@ -410,6 +414,10 @@ TRANSITIONS = (
         {SYSTEM},
         comment_required=True,
         comment_label=gettext_lazy("原因"),
+        # The year and the reason (review.annual); the lead unit is told by a letter.
+        form="review.annual.LapseForm",
+        records=("review.annual.send_lapse_letter",),
+        told_by_letter=True,
     ),
     *(_t(source, Action.WITHDRAW, State.WITHDRAWN, {APPLICANT}) for source in WITHDRAWABLE),
 )
@@ -617,6 +625,9 @@ ACTIVITY_FORMS = {
     Activity.PLATFORM_CHANGED: "review.platforms.PlatformRecord",
     Activity.PLATFORM_REMOVED: "review.platforms.PlatformRecord",
     Activity.RECTIFICATION_ANSWERED: "review.rectification.AnswerRecord",
+    Activity.ANNUAL_REPORT_SUBMITTED: "review.annual.AnnualReportRecord",
+    Activity.ANNUAL_REPORT_ACCEPTED: "review.annual.AnnualReportRecord",
+    Activity.ANNUAL_REPORT_RETURNED: "review.annual.AnnualReportRecord",
 }
 
 

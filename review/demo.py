@@ -297,3 +297,97 @@ def demo_seal():
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def annual_reports(staff):
+    """Annual reports in the demo (Art. 8), on the recognised alliances and those under
+    rectification (in order): an accepted report for last year (the last year whose deadline
+    has passed), one in draft and one not started for the year being prepared now
+    (``annual.open_year``), and one alliance with no report for last year, overdue: the one
+    ``enforce_annual_reports --dry-run`` lists. Made once.
+
+    The demo's recognitions are dated today, so the first and the last are given an earlier
+    recognition date (``Recognition.recognized_on``, 30 June of last year; their number and
+    audit trail keep today's) to owe last year's report; the two others 1 January of the year
+    being prepared, so that they owe nothing for last year.
+    """
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.demo import sample_pdf
+
+    from . import annual
+    from .models import AnnualReport, Recognition
+
+    holders = list(
+        Recognition.objects.filter(application__state__in=annual.HOLDING)
+        .select_related("application__edition")
+        .order_by("pk")
+    )
+    if (
+        len(holders) < 4
+        or AnnualReport.objects.filter(application__in=[h.application for h in holders]).exists()
+    ):
+        return
+    accepted, drafted, untouched, overdue = holders[:4]
+    edition = accepted.application.edition
+    current = annual.open_year(edition)
+    last = current - 1
+    for recognition, day in (
+        (accepted, datetime.date(last, 6, 30)),
+        (overdue, datetime.date(last, 6, 30)),
+        (drafted, datetime.date(current, 1, 1)),
+        (untouched, datetime.date(current, 1, 1)),
+    ):
+        Recognition.objects.filter(pk=recognition.pk).update(recognized_on=day)
+
+    alliance = accepted.application
+    lead = (
+        User.objects.filter(role=Role.APPLICANT, organisation_id=alliance.lead_unit_id).order_by("pk").first()
+    )
+    report = annual.report_for(alliance, last)
+    for name, value in DEMO_REPORT.items():
+        setattr(report, name, value)
+    report.save()
+    report.member_changes.create(
+        kind="joined",
+        name="朔州市智能矿山装备科技有限公司",
+        is_core=False,
+        reason="承担联盟智能化改造项目，申请加入",
+    )
+    topic = alliance.name.removeprefix("朔州市").split("产业技术创新战略联盟")[0]
+    report.platforms.create(
+        role="joined",
+        kind="innovation_team",
+        level="provincial",
+        name=f"山西省{topic}技术创新团队",
+        approving_document=f"晋科发〔{last}〕21号",
+        approved_year=last,
+    )
+    annual.upload_scan(report, SimpleUploadedFile("年度材料（盖章）.pdf", sample_pdf()), lead)
+    annual.submit(report, lead, now=annual.due_at(edition, last) - datetime.timedelta(days=12))
+    annual.accept(report, staff)
+
+    draft = annual.report_for(drafted.application, current)
+    draft.work_done = "召开联盟理事会两次，组织成员单位开展关键技术联合攻关。"
+    draft.joint_projects = 2
+    draft.save()
+
+
+DEMO_REPORT = {
+    "work_done": "召开联盟理事会和成员大会各一次；组织成员单位联合申报省级科技项目 3 项；"
+    "开展技术交流活动 5 场。",
+    "results": "联合攻关形成新工艺 2 项，在成员企业推广应用；制定团体标准 1 项。",
+    "problems": "成员单位之间的成果共享机制仍需完善。",
+    "plan_goals": "围绕产业链关键环节，新增联合攻关项目 3 项以上。",
+    "plan_tasks": "建设中试验证平台；制定团体标准 2 项；组织人才培训 3 期。",
+    "plan_measures": "落实联盟秘书处专人负责；成员单位按协议分担研发经费。",
+    "joint_projects": 3,
+    "rd_spending": Decimal("12800000.00"),
+    "patents_applied": 8,
+    "patents_granted": 5,
+    "standards_national": 0,
+    "standards_group": 1,
+    "results_transferred": 2,
+    "transfer_income": Decimal("1500000.00"),
+    "talent_trained": 46,
+}

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from .views import (
+    annual,
     bureau,
     checks,
     dashboard,
@@ -96,6 +97,17 @@ urlpatterns = [
         rectification.bureau_file,
         name="rectification_file",
     ),
+    # 年度材料 (Art. 8): the board per year, its export, and each report.
+    path("annual-reports/", annual.board, name="annual_reports"),
+    path("annual-reports/export.xlsx", annual.board_xlsx, name="annual_reports_xlsx"),
+    path("annual-reports/<int:report_pk>/", annual.staff_report, name="annual_report"),
+    path("annual-reports/<int:report_pk>/decide/", annual.staff_decide, name="annual_report_decide"),
+    path(
+        "annual-reports/<int:report_pk>/files/<int:file_pk>/",
+        annual.staff_scan_file,
+        name="annual_report_file",
+    ),
+    path("annual-reports/<int:report_pk>.pdf", annual.staff_pdf, name="annual_report_pdf"),
     # 单位注册审核
     path("registrations/", registrations.listing, name="registrations"),
     path("registrations/<int:pk>/", registrations.detail, name="registration"),

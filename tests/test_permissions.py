@@ -274,6 +274,33 @@ def rectification_file(app):
     return {"pk": alliance.pk, "file_pk": order.files.get().pk}
 
 
+def annual_report(app, scan=False):
+    """The recognised alliance's report for last year (made once), with a scan if ``scan``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.demo import sample_pdf
+    from review import annual
+
+    alliance = recognised_file(app)
+    report = annual.report_for(alliance, alliance.recognition.year)
+    found = {"pk": alliance.pk, "year": report.year, "report": report}
+    if scan:
+        stored = annual.current_scan(report) or annual.upload_scan(
+            report, SimpleUploadedFile("年度材料.pdf", sample_pdf()), None
+        )
+        found["file_pk"] = stored.pk
+    return found
+
+
+def own_annual_report(app, scan=False):
+    return {key: value for key, value in annual_report(app, scan).items() if key != "report"}
+
+
+def staff_annual_report(app, scan=False):
+    found = annual_report(app, scan)
+    return {"report_pk": found["report"].pk, **({"file_pk": found["file_pk"]} if scan else {})}
+
+
 def round_pdf(kind):
     return lambda app: {"pk": app.pk, "number": 1, "kind": kind}
 
@@ -332,6 +359,24 @@ MATRIX = {
     ),
     "applicant_rectification_file": ("get", rectification_file, answers(404, applicant=200)),
     "review:rectification_file": ("get", rectification_file, answers(404, staff=200)),
+    # 年度材料 (Art. 8): the lead unit's own (404 to anyone else, anonymous included; an
+    # empty upload or a refused submission answers 302 with its message); the board is the
+    # bureau's page, each report, its scan and PDF answer 404 to anyone but staff.
+    "annual_report": ("get", own_annual_report, answers(404, applicant=200)),
+    "annual_report_scan": ("post", own_annual_report, answers(404, applicant=302)),
+    "annual_report_submit": ("post", own_annual_report, answers(404, applicant=302)),
+    "annual_report_file": ("get", lambda app: own_annual_report(app, scan=True), answers(404, applicant=200)),
+    "annual_report_pdf": ("get", own_annual_report, answers(404, applicant=200)),
+    "review:annual_reports": ("get", None, STAFF_PAGE),
+    "review:annual_reports_xlsx": ("get", None, STAFF_PAGE),
+    "review:annual_report": ("get", staff_annual_report, answers(404, staff=200)),
+    "review:annual_report_decide": ("post", staff_annual_report, answers(404, staff=400)),
+    "review:annual_report_file": (
+        "get",
+        lambda app: staff_annual_report(app, scan=True),
+        answers(404, staff=200),
+    ),
+    "review:annual_report_pdf": ("get", staff_annual_report, answers(404, staff=200)),
     "policy_edition": ("get", lambda app: {"pk": app.edition_id}, answers(200)),
     "healthz": ("get", None, answers(200)),
     "dashboard": ("get", None, answers(302)),

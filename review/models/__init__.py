@@ -1,5 +1,14 @@
 """The bureau side's data, one module per part of the review (DESIGN.md "Review")."""
 
+from .annual import (  # noqa: F401
+    AnnualReport,
+    AnnualReportScan,
+    AnnualReportStatus,
+    MemberChange,
+    MemberChangeKind,
+    PlatformRole,
+    ReportedPlatform,
+)
 from .checks import FormalCheck, FormalCheckItem, UnitCheck, UnitCheckItem  # noqa: F401
 from .experts import AspectScore, Assignment, Expert, ExpertReview, PanelResult, RubricAspect  # noqa: F401
 from .meetings import Decision, Meeting, MeetingItem, MeetingMinutes, MeetingStatus  # noqa: F401

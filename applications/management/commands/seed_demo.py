@@ -481,6 +481,7 @@ class Command(BaseCommand):
         review_demo("objections")(staff)
         review_demo("open_notice")(staff)
         review_demo("recognition_extras")(staff)
+        review_demo("annual_reports")(staff)
 
     def _read_all_but_the_newest(self, created):
         """Of the messages this run created, each recipient has read all but the newest few,

@@ -143,6 +143,26 @@ def validate_recognition_number_format(value):
         raise ValidationError(_("格式须同时包含 {year}（认定年度）和 {number}（当年认定序号）。"))
 
 
+def reminder_days(text):
+    """The ``(month, day)`` of "01-15,02-15"; ValueError for anything else."""
+    days = []
+    for part in (text or "").split(","):
+        if part.strip():
+            month, day = (int(number) for number in part.strip().split("-"))
+            datetime.date(2024, month, day)  # a real day (2024: 29 February exists)
+            days.append((month, day))
+    if len(days) > 6:
+        raise ValueError("too many")
+    return days
+
+
+def validate_reminder_days(value):
+    try:
+        reminder_days(value)
+    except ValueError as error:
+        raise ValidationError(_("请按“月-日”填写，以逗号分隔，最多 6 个，例如 01-15,02-15。")) from error
+
+
 class PolicyEdition(EnglishName):
     """One edition of the measure: its title, number, full text and numbers, kept as data.
 
@@ -188,6 +208,18 @@ class PolicyEdition(EnglishName):
         help_text=_(
             "按期提交后被退回的年度材料，在截止日期（或退回之日，取较晚者）后此天数内重新提交的，视为按期提交。"
         ),
+    )
+    # Issue 11 §3: when an alliance that owes its annual report is reminded (send_reminders):
+    # on these days ("MM-DD", comma-separated) and this many days before the deadline.
+    annual_report_reminder_days = models.CharField(
+        _("年度材料提醒日期"),
+        max_length=60,
+        default="01-15,02-15",
+        validators=[validate_reminder_days],
+        help_text=_("月-日，以逗号分隔，例如 01-15,02-15；在截止日期前的这些日子提醒尚未报送的联盟。"),
+    )
+    annual_report_reminder_days_before = models.PositiveSmallIntegerField(
+        _("截止前提醒天数"), default=3, validators=[MaxValueValidator(60)]
     )
     experts_per_file = models.PositiveSmallIntegerField(_("每件申报评审专家人数"), default=3)
     score_max_per_aspect = models.PositiveSmallIntegerField(

@@ -89,8 +89,103 @@ def _open(pk):
 EXPERT_SOON = gettext_lazy("【朔州市联盟申报】评审提醒：“%(name)s”的评审意见请于 %(due_on)s 前提交")
 EXPERT_OVERDUE = gettext_lazy("【朔州市联盟申报】评审逾期：“%(name)s”的评审意见已超过截止日期 %(due_on)s")
 
-# Where reminders come from; the annual reports and rectification orders add their sources.
-SOURCES = ["review.reminders.expert_reviews"]
+
+def annual_reports(today):
+    """Art. 8: an alliance that owes the report whose deadline comes next and has not
+    submitted it, on the edition's reminder days (15 January and 15 February by default) and
+    its number of days before the deadline. A day missed (the command did not run) is made up
+    the next day: the latest reminder day passed is the one sent, once."""
+    from applications.models import reminder_days
+    from applications.permissions import lead_unit_contacts
+
+    from . import annual
+    from .models import AnnualReport
+
+    years = {}
+    for application in (
+        Application.objects.filter(state__in=annual.HOLDING)
+        .select_related("edition", "lead_unit")
+        .order_by("pk")
+    ):
+        edition = application.edition
+        year = today.year - 1
+        due = annual.due_on(edition, year)
+        if today > due:
+            continue
+        stages = [
+            datetime.date(today.year, month, min(day, 28 if month == 2 and not _leap(today.year) else day))
+            for month, day in reminder_days(edition.annual_report_reminder_days)
+        ]
+        stages.append(due - datetime.timedelta(days=edition.annual_report_reminder_days_before))
+        passed = [stage for stage in stages if stage <= today]
+        if not passed:
+            continue
+        if year not in years:
+            owing = set(annual.owing(year).values_list("pk", flat=True))
+            counted = set(
+                AnnualReport.objects.filter(year=year, status__in=annual.COUNTED).values_list(
+                    "application_id", flat=True
+                )
+            )
+            years[year] = owing - counted
+        if application.pk not in years[year]:
+            continue
+        stage = max(passed)
+        yield Reminder(
+            kind="annual_report",
+            application=application,
+            key=f"annual-report:{year}:{stage.isoformat()}",
+            people=tuple(lead_unit_contacts(application.lead_unit_id)),
+            subject=ANNUAL_SUBJECT,
+            template="email/reminder_annual_report.txt",
+            context={"year": year, "due_on": due, "days": (due - today).days + 1},
+            internal=False,
+        )
+
+
+def _leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+ANNUAL_SUBJECT = gettext_lazy("【朔州市联盟管理】请于 %(due_on)s 前报送“%(name)s”的年度材料")
+
+
+def rectifications(today):
+    """Art. 9: an alliance under rectification that has not answered its order, from
+    ``RECTIFICATION_DAYS_BEFORE`` days before the deadline (once)."""
+    from applications.permissions import lead_unit_contacts
+
+    from .rectification import under_rectification
+
+    for order in under_rectification().filter(
+        answered_at__isnull=True,
+        deadline__gte=today,
+        deadline__lte=today + datetime.timedelta(days=RECTIFICATION_DAYS_BEFORE),
+    ):
+        application = order.application
+        yield Reminder(
+            kind="rectification",
+            application=application,
+            key=f"rectification:{order.pk}:{order.deadline.isoformat()}",
+            people=tuple(lead_unit_contacts(application.lead_unit_id)),
+            subject=RECTIFICATION_SUBJECT,
+            template="email/reminder_rectification.txt",
+            context={"due_on": order.deadline, "days": (order.deadline - today).days + 1},
+            internal=False,
+        )
+
+
+RECTIFICATION_DAYS_BEFORE = 3
+RECTIFICATION_SUBJECT = gettext_lazy(
+    "【朔州市联盟管理】整改期限将至：“%(name)s”请于 %(due_on)s 前报送整改情况"
+)
+
+# Where reminders come from.
+SOURCES = [
+    "review.reminders.expert_reviews",
+    "review.reminders.annual_reports",
+    "review.reminders.rectifications",
+]
 
 
 @dataclass

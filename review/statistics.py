@@ -17,10 +17,10 @@ Python (:func:`throughput`).
 import io
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -305,12 +305,56 @@ def throughput():
     return [table]
 
 
+def compliance():
+    """Annual-report compliance per year (Art. 8): for each year whose report was or is
+    owed, the alliances that owe it, how many submitted on time, how many the bureau
+    accepted, and how many lapsed for want of it. Two queries per year of recognitions (a
+    handful), whatever the number of alliances."""
+    from . import annual
+    from .models import AnnualReport, Recognition
+
+    first = Recognition.objects.aggregate(first=Min("recognized_on"))["first"]
+    if first is None:
+        return []
+    today = timezone.localdate()
+    reports = Counter()
+    for year, status, in_time in AnnualReport.objects.filter(status__in=annual.COUNTED).values_list(
+        "year", "status", "on_time"
+    ):
+        reports[year, "on_time"] += bool(in_time)
+        reports[year, "accepted"] += status == annual.AnnualReportStatus.ACCEPTED
+    lapsed = Counter(
+        (data or {}).get("year")
+        for data in AuditEvent.objects.filter(action=Action.LAPSE).values_list("data", flat=True)
+    )
+    rows = []
+    for year in range(first.year, today.year):
+        owed = annual.owing(year).count()
+        rows.append([str(year), owed, reports[year, "on_time"], reports[year, "accepted"], lapsed[year]])
+    if not rows:
+        return []
+    table = Table(
+        key="annual-report-compliance",
+        sheet=_("年度材料报送"),
+        title=_("年度材料报送情况（第八条）"),
+        headings=[_("报告年度"), _("应报"), _("按期报送"), _("审核通过"), _("视为自动放弃")],
+        rows=rows,
+        chart=Chart(
+            categories=[(row[0], row[1:]) for row in rows],
+            series=[_("应报"), _("按期报送"), _("审核通过"), _("视为自动放弃")],
+        ),
+        note=_(
+            "应报：该年 12 月 31 日前认定且当日仍为市级联盟（含限期整改中）的联盟；按期报送：截止日期前"
+            "（或退回后宽限期内）报送的；视为自动放弃：因未报送该年度材料而失去资格的。"
+        ),
+    )
+    return [table]
+
+
 # The page's sections and the export's sheets, in order: each a function of no argument that
-# returns its tables, in a fixed number of queries. The annual-report compliance per year
-# (issue 11, part 1: the annual-report model is not on this branch yet) is one more entry
-# here: a function returning a ``Table`` of year × (owed, submitted on time, late, accepted,
-# lapsed), its chart with those as series; the page, the charts and the .xlsx need nothing else.
-SECTIONS = [applications_tables, recognised_tables, throughput]
+# returns its tables, in a fixed number of queries (a few per year of recognitions for the
+# annual reports).
+SECTIONS = [applications_tables, recognised_tables, throughput, compliance]
 
 
 def tables(sections=None):

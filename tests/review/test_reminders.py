@@ -101,3 +101,99 @@ def test_a_dry_run_sends_nothing_and_says_what_it_would(under_review):
         assert run().startswith("sent: expert_review")
 
     assert line.startswith("would send: expert_review") and line.endswith("(dry run)")
+
+
+# Annual reports (Art. 8) and rectification orders (Art. 9) --------------------------------
+
+
+@pytest.fixture
+def owing(db):
+    """An alliance of ``applicant`` recognised on 2026-06-30: it owes its 2026 report by
+    2027-02-28."""
+    from review.models import Recognition
+
+    world = World(PolicyEditionFactory())
+    world.alliance = world.application(State.RECOGNIZED)
+    Recognition.objects.filter(application=world.alliance).update(recognized_on=datetime.date(2026, 6, 30))
+    world.applicant.email = "lead@example.com"
+    world.applicant.save(update_fields=["email"])
+    return world
+
+
+def annual_mails():
+    return [mail for mail in reminder_mails() if "年度材料" in mail.subject]
+
+
+def test_an_alliance_owing_its_report_is_reminded_on_each_reminder_day_once(owing):
+    days = {}
+    for day in ((2027, 1, 14), (2027, 1, 15), (2027, 1, 16), (2027, 2, 15), (2027, 2, 25), (2027, 2, 26)):
+        with at(*day, 8, 0):
+            run()
+            run()
+        days[day] = len(annual_mails())
+
+    assert days == {
+        (2027, 1, 14): 0,
+        (2027, 1, 15): 1,
+        (2027, 1, 16): 1,
+        (2027, 2, 15): 2,
+        (2027, 2, 25): 3,  # three days before 28 February
+        (2027, 2, 26): 3,
+    }
+    mail = annual_mails()[0]
+    assert mail.to_address == "lead@example.com" and "2027-02-28" in mail.subject
+    # The alliance's own message list has it too (not an internal record).
+    assert Notification.objects.filter(recipient=owing.applicant, subject=mail.subject).exists()
+
+
+def test_a_reminder_day_missed_is_made_up_once_the_next_day(owing):
+    with at(2027, 1, 17, 8, 0):
+        run()
+        run()
+
+    assert len(annual_mails()) == 1
+
+
+def test_an_alliance_that_has_submitted_its_report_is_not_reminded(owing):
+    from review.models import AnnualReport, AnnualReportStatus
+
+    AnnualReport.objects.create(application=owing.alliance, year=2026, status=AnnualReportStatus.SUBMITTED)
+    with at(2027, 2, 15, 8, 0):
+        run()
+
+    assert annual_mails() == []
+
+
+def test_the_reminder_days_are_the_editions(owing):
+    from django.core.exceptions import ValidationError
+
+    edition = owing.alliance.edition
+    edition.annual_report_reminder_days = "02-01"
+    edition.save()
+    with at(2027, 1, 15, 8, 0):
+        run()
+    with at(2027, 2, 1, 8, 0):
+        run()
+
+    assert len(annual_mails()) == 1
+    edition.annual_report_reminder_days = "13-40,02-01"
+    with pytest.raises(ValidationError, match="月-日"):
+        edition.full_clean()
+
+
+def test_an_alliance_under_rectification_is_reminded_once_three_days_before_its_deadline(owing):
+    from applications.workflow import TABLE, Action, prepare, transition
+
+    alliance = owing.alliance
+    with at(2027, 3, 1, 9, 0):
+        row = TABLE[(State.RECOGNIZED, Action.ORDER_RECTIFICATION)]
+        data = prepare(alliance, row, owing.staff)
+        data["deadline"] = "2027-03-20"
+        transition(alliance, Action.ORDER_RECTIFICATION, owing.staff, comment="理事会未按期召开", data=data)
+    counts = {}
+    for day in (16, 17, 18, 20, 21):
+        with at(2027, 3, day, 8, 0):
+            run()
+        counts[day] = len([mail for mail in reminder_mails() if "整改" in mail.subject])
+
+    assert counts == {16: 0, 17: 1, 18: 1, 20: 1, 21: 1}

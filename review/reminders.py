@@ -132,6 +132,7 @@ def annual_reports(today):
             continue
         stage = max(passed)
         yield Reminder(
+            still_due=functools.partial(_still_owed, application.pk, year),
             kind="annual_report",
             application=application,
             key=f"annual-report:{year}:{stage.isoformat()}",
@@ -141,6 +142,22 @@ def annual_reports(today):
             context={"year": year, "due_on": due, "days": (due - today).days + 1},
             internal=False,
         )
+
+
+def _still_owed(pk, year):
+    from . import annual
+    from .models import AnnualReport
+
+    return (
+        Application.objects.filter(pk=pk, state__in=annual.HOLDING).exists()
+        and not AnnualReport.objects.filter(application_id=pk, year=year, status__in=annual.COUNTED).exists()
+    )
+
+
+def _unanswered(pk):
+    from .models import RectificationOrder
+
+    return RectificationOrder.objects.filter(pk=pk, answered_at__isnull=True, closed_at__isnull=True).exists()
 
 
 def _leap(year):
@@ -164,6 +181,7 @@ def rectifications(today):
     ):
         application = order.application
         yield Reminder(
+            still_due=functools.partial(_unanswered, order.pk),
             kind="rectification",
             application=application,
             key=f"rectification:{order.pk}:{order.deadline.isoformat()}",

@@ -197,3 +197,24 @@ def test_an_alliance_under_rectification_is_reminded_once_three_days_before_its_
         counts[day] = len([mail for mail in reminder_mails() if "整改" in mail.subject])
 
     assert counts == {16: 0, 17: 1, 18: 1, 20: 1, 21: 1}
+
+
+def test_a_report_submitted_while_the_run_is_under_way_is_not_reminded(owing, monkeypatch):
+    """The list of who owes is made first; each is asked again under the file's lock."""
+    from review import reminders
+    from review.models import AnnualReport, AnnualReportStatus
+
+    listed = reminders.annual_reports
+
+    def then_submitted(today):
+        found = list(listed(today))
+        AnnualReport.objects.create(
+            application=owing.alliance, year=2026, status=AnnualReportStatus.SUBMITTED
+        )
+        yield from found
+
+    monkeypatch.setattr(reminders, "SOURCES", [then_submitted])
+    with at(2027, 2, 15, 8, 0):
+        run()
+
+    assert annual_mails() == []

@@ -250,6 +250,16 @@ class AnnualReportRecord(EventDataForm):
     internal_fields = frozenset({"member_breaches"})
 
 
+def _check_holding(application):
+    """Refuse a step on the report of an alliance that no longer holds its status (lapsed or
+    revoked, Art. 8, 9): it is only read from then on."""
+    if application.state not in HOLDING:
+        raise AnnualReportRefused(
+            _("联盟当前状态为“%(state)s”，其年度材料不能再审核或退回。")
+            % {"state": application.get_state_display()}
+        )
+
+
 def _locked(report):
     return AnnualReport.objects.select_for_update().select_related("application__edition").get(pk=report.pk)
 
@@ -329,6 +339,7 @@ def accept(report, actor, *, ip_address=None):
         locked = _locked(report)
         if locked.status != AnnualReportStatus.SUBMITTED:
             raise AnnualReportRefused(_("只能审核已报送的年度材料。"))
+        _check_holding(locked.application)
         application = locked.application
         registered = set(application.platforms.values_list("name", flat=True))
         for reported in locked.platforms.all():
@@ -386,6 +397,7 @@ def return_report(report, actor, reasons, *, ip_address=None):
         locked = _locked(report)
         if locked.status != AnnualReportStatus.SUBMITTED:
             raise AnnualReportRefused(_("只能退回已报送的年度材料。"))
+        _check_holding(locked.application)
         locked.status = AnnualReportStatus.RETURNED
         locked.returned_at = timezone.now()
         locked.return_reasons = reasons
@@ -431,18 +443,65 @@ def _tell(people, report, event, actor, subject):
     )
 
 
+def _not_holding(application):
+    return AnnualReportRefused(
+        _("联盟当前状态为“%(state)s”，不能再修改年度材料（第八条、第九条）。")
+        % {"state": application.get_state_display()}
+    )
+
+
+def _locked_for_change(application, year):
+    """The alliance and its report for ``year`` (made if missing), both locked, once it is
+    checked that the alliance still holds its status and the report may still be changed: a
+    draft save or an upload racing a submission or a lapse must not undo it."""
+    locked_application = Application.objects.select_for_update().get(pk=application.pk)
+    if locked_application.state not in HOLDING:
+        raise _not_holding(locked_application)
+    locked = _locked(report_for(locked_application, year))
+    if not locked.is_editable:
+        raise AnnualReportRefused(_("该年度材料已报送，不能修改。"))
+    return locked
+
+
+def save_draft(application, year, form, changes, platforms):
+    """Save the lead unit's valid ``form`` and formsets as the draft of ``year``: only the form's
+    fields are written (``update_fields``), on the report locked and checked again, so that a
+    submission or a lapse meanwhile is neither undone nor ignored."""
+    with transaction.atomic():
+        locked = _locked_for_change(application, year)
+        fields = list(form._meta.fields)
+        for name in fields:
+            setattr(locked, name, getattr(form.instance, name))
+        locked.save(update_fields=fields)
+        changes.instance = platforms.instance = locked
+        changes.save()
+        platforms.save()
+    return locked
+
+
 def upload_scan(report, uploaded, user):
     """The signed, sealed scan, checked by content as the applicants' uploads are
-    (``applications.documents.inspect``); each upload is kept, the newest is the report's."""
+    (``applications.documents.inspect``); each upload is kept, the newest is the report's. Only
+    while the alliance holds its status and the report is a draft or returned (checked on the
+    locked rows, so that an upload cannot slip in after a submission or a lapse)."""
+    if report.application.state not in HOLDING:
+        raise _not_holding(report.application)
     if not report.is_editable:
         raise AnnualReportRefused(_("已报送的年度材料不能再上传扫描件。"))
-    if report.scans.count() >= SCANS_MAX:
-        raise AnnualReportRefused(_("扫描件最多上传 %(max)d 次。") % {"max": SCANS_MAX})
     try:
         inspection = document_store.inspect(uploaded, "annual_report")
     except document_store.UploadRefused as refusal:
         raise AnnualReportRefused(str(refusal)) from refusal
-    return document_store.save_checked(AnnualReportScan(report=report), uploaded, user, inspection)
+    with transaction.atomic():
+        locked_application = Application.objects.select_for_update().get(pk=report.application_id)
+        if locked_application.state not in HOLDING:
+            raise _not_holding(locked_application)
+        locked = _locked(report)
+        if not locked.is_editable:
+            raise AnnualReportRefused(_("已报送的年度材料不能再上传扫描件。"))
+        if locked.scans.count() >= SCANS_MAX:
+            raise AnnualReportRefused(_("扫描件最多上传 %(max)d 次。") % {"max": SCANS_MAX})
+        return document_store.save_checked(AnnualReportScan(report=locked), uploaded, user, inspection)
 
 
 def report_pdf(report):

@@ -262,3 +262,63 @@ def test_report_pdf_is_in_chinese(world, client):
     assert application.name in text.replace("\n", "")
     assert "2026 年度工作总结" in text
     assert "888000.00" in text
+
+
+# Only while the alliance holds its status; a save never undoes a submission -----------------
+
+
+def test_a_lapsed_alliance_can_read_but_no_longer_change_its_draft_nor_upload_scans(world, client):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        filled(application, scan=False)
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        annual.enforce()
+    application.refresh_from_db()
+    assert application.state == State.LAPSED
+
+    with time_machine.travel(at(2027, 3, 2, 9), tick=False):
+        client.force_login(world.applicant)
+        url = reverse("annual_report", args=[application.pk, 2026])
+        saved = client.post(url, form_data(work_done="失效后改写的内容"))
+        scanned = client.post(
+            reverse("annual_report_scan", args=[application.pk, 2026]),
+            {"scan": SimpleUploadedFile("扫描件.pdf", sample_pdf())},
+        )
+        submitted = client.post(reverse("annual_report_submit", args=[application.pk, 2026]))
+        page = client.get(url)
+
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert (saved.status_code, scanned.status_code, submitted.status_code) == (404, 404, 404)
+    assert report.work_done == "组织成员单位联合攻关煤矸石综合利用技术。"
+    assert report.scans.count() == 0
+    assert page.status_code == 200 and "保存草稿" not in page.content.decode()
+
+
+def test_a_draft_save_racing_a_submission_does_not_undo_it(world, client, monkeypatch):
+    """Two contacts: one saves the draft while the other submits. The save writes only the
+    form's fields, on the report locked and checked again."""
+    from review.forms import annual as forms
+
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        report = filled(application, user=world.applicant)
+    real = forms.PlatformFormSet.is_valid
+
+    def submit_meanwhile(self):
+        if AnnualReport.objects.get(pk=report.pk).status == AnnualReportStatus.DRAFT:
+            annual.submit(AnnualReport.objects.get(pk=report.pk), world.applicant)
+        return real(self)
+
+    monkeypatch.setattr(forms.PlatformFormSet, "is_valid", submit_meanwhile)
+    with time_machine.travel(at(2027, 1, 21, 9), tick=False):
+        client.force_login(world.applicant)
+        url = reverse("annual_report", args=[application.pk, 2026])
+        response = client.post(url, form_data(work_done="覆盖的内容"), follow=True)
+    report.refresh_from_db()
+    assert report.status == AnnualReportStatus.SUBMITTED and report.submitted_at is not None
+    assert report.work_done == "组织成员单位联合攻关煤矸石综合利用技术。"
+    assert "该年度材料已报送，不能修改。" in response.content.decode()

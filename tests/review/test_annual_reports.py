@@ -362,3 +362,22 @@ def test_report_of_an_alliance_is_one_per_year(world):
     annual.report_for(application, 2026)
     annual.report_for(application, 2026)
     assert AnnualReport.objects.filter(application=application).count() == 1
+
+
+def test_no_scan_accept_or_return_once_the_alliance_has_lapsed(world):
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+        world.drive(application, [row_of(State.RECOGNIZED, Action.LAPSE)])
+        application.refresh_from_db()
+        assert application.state == State.LAPSED
+        with pytest.raises(annual.AnnualReportRefused, match="不能再审核或退回"):
+            annual.accept(report, world.staff)
+        with pytest.raises(annual.AnnualReportRefused, match="不能再审核或退回"):
+            annual.return_report(report, world.staff, "请补充。")
+    draft = annual.report_for(application, 2027)
+    with pytest.raises(annual.AnnualReportRefused, match="不能再修改年度材料"):
+        annual.upload_scan(draft, SimpleUploadedFile("年度材料.pdf", sample_pdf()), world.applicant)
+    report.refresh_from_db()
+    assert report.status == AnnualReportStatus.SUBMITTED and draft.scans.count() == 0

@@ -84,39 +84,52 @@ def start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def closes_at(day):
+    """The first moment after ``day`` (00:00 of the next day, Asia/Shanghai): a moment is
+    within ``day`` when it is before this, so that 23:59:59.5 still counts (:func:`end_of`
+    is only what is shown)."""
+    return start_of(day + datetime.timedelta(days=1))
+
+
 def due_on(edition, year):
     """Art. 8: the last day on which the report for ``year`` is on time (2028-02-29 for 2027)."""
     return edition.annual_report_due(year + 1)
 
 
 def due_at(edition, year):
-    """The moment the report for ``year`` is due: 23:59:59 Asia/Shanghai of :func:`due_on`."""
+    """The moment the report for ``year`` is due as shown: 23:59:59 Asia/Shanghai of
+    :func:`due_on` (compare with :func:`closes_at`)."""
     return end_of(due_on(edition, year))
 
 
-def resubmission_due_at(report):
-    """Until when a returned report may be submitted again and count as on time: the grace
-    period's days after the deadline or the return, whichever is later."""
+def resubmission_due_on(report):
+    """The last day on which a returned report may be submitted again and count as on time: the
+    grace period's days after the deadline or the return, whichever is later."""
     edition = report.application.edition
     start = due_on(edition, report.year)
     if report.returned_at is not None:
         start = max(start, timezone.localdate(report.returned_at))
-    return end_of(start + datetime.timedelta(days=edition.annual_report_grace_days))
+    return start + datetime.timedelta(days=edition.annual_report_grace_days)
+
+
+def resubmission_due_at(report):
+    """23:59:59 of :func:`resubmission_due_on`, as shown."""
+    return end_of(resubmission_due_on(report))
 
 
 def on_time(report, at):
     """Whether a submission of ``report`` at ``at`` is on time (Art. 8): by the deadline; or,
     for a report first submitted by the deadline and returned since, within the grace period.
     The one rule, used when a report is submitted (``report.on_time``) and by :func:`enforce`."""
-    deadline = due_at(report.application.edition, report.year)
-    if at <= deadline:
+    deadline = closes_at(due_on(report.application.edition, report.year))
+    if at < deadline:
         return True
     first = report.first_submitted_at
     return (
         report.returned_at is not None
         and first is not None
-        and first <= deadline
-        and at <= resubmission_due_at(report)
+        and first < deadline
+        and at < closes_at(resubmission_due_on(report))
     )
 
 
@@ -136,7 +149,7 @@ def last_closed_year(edition, today=None):
 def days_left(edition, year, now=None):
     """Calendar days to the deadline, today included (0 once it has passed)."""
     now = now or timezone.now()
-    if now > due_at(edition, year):
+    if now >= closes_at(due_on(edition, year)):
         return 0
     return (due_on(edition, year) - timezone.localdate(now)).days + 1
 
@@ -729,7 +742,7 @@ def enforce(now=None, *, dry_run=False, year=None):
                 result.checked += 1
                 edition = application.edition
                 chosen = year if year is not None else last_closed_year(edition, today)
-                if now <= due_at(edition, chosen):
+                if now < closes_at(due_on(edition, chosen)):
                     continue
                 if chosen not in owed:
                     owed[chosen] = set(owing(chosen).values_list("pk", flat=True))

@@ -111,6 +111,35 @@ def test_submission_at_midnight_after_the_due_day_is_late_and_refused(world):
     assert report.status == AnnualReportStatus.DRAFT and report.submitted_at is None
 
 
+def test_a_submission_within_the_last_second_of_the_due_day_is_on_time(world):
+    application = alliance(world)
+    report = filled(application, user=world.applicant)
+    last_second = at(2027, 2, 28, 23, 59, 59, 500000)
+
+    assert annual.days_left(application.edition, 2026, last_second) == 1
+    with time_machine.travel(last_second, tick=False):
+        annual.submit(report, world.applicant)
+
+    assert report.on_time is True
+    assert annual.days_left(application.edition, 2026, at(2027, 3, 1, 0, 0)) == 0
+
+
+def test_a_resubmission_within_the_last_second_of_the_grace_period_is_on_time(world):
+    report = filled(alliance(world), user=world.applicant)
+    with time_machine.travel(at(2027, 2, 20, 9), tick=False):
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 27, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+    grace = world.edition.annual_report_grace_days
+    last_second = at(2027, 2, 28, 23, 59, 59, 999999) + datetime.timedelta(days=grace)
+
+    assert annual.lapse_reason(report, last_second) is None
+    with time_machine.travel(last_second, tick=False):
+        annual.submit(report, world.applicant)
+
+    assert report.on_time is True
+
+
 def test_report_for_the_current_year_waits_for_the_year_to_end(world):
     report = filled(alliance(world), user=world.applicant)
 

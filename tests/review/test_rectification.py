@@ -239,6 +239,22 @@ def test_answer_after_the_deadline_is_refused(world, client, recognised):
     )
 
 
+def test_an_answer_within_the_last_second_of_the_deadline_is_taken(world, client, recognised):
+    with time_machine.travel(MARCH_1):
+        act(client, world.staff, recognised, "order_rectification", order_data())
+    order = RectificationOrder.objects.get(application=recognised)
+    last_second = datetime.datetime(2027, 3, 31, 23, 59, 59, 500000, tzinfo=SHANGHAI)
+
+    assert not rectification.is_overdue(order, last_second)
+    assert rectification.days_left(order, last_second) == 1
+    with time_machine.travel(last_second, tick=False):
+        rectification.answer(order, world.applicant, "最后一秒报送。", [])
+
+    order.refresh_from_db()
+    assert order.answer == "最后一秒报送。"
+    assert rectification.is_overdue(order, datetime.datetime(2027, 4, 1, tzinfo=SHANGHAI))
+
+
 def test_a_refused_answer_keeps_the_text_and_checks_files_by_content(world, client, recognised):
     with time_machine.travel(MARCH_1):
         act(client, world.staff, recognised, "order_rectification", order_data())

@@ -255,6 +255,12 @@ def revoke_order(application, event, actor):
 LETTER_SUBJECT = gettext_lazy("【朔州市科学技术局】“%(name)s”取消市级联盟资格通知")
 
 
+def lapse_order(application, event, actor):
+    """LAPSE's record from RECTIFYING (Art. 8): the open order closed as lapsed, no answer being
+    awaited any longer."""
+    _close(application, event, RectificationOutcome.LAPSED)
+
+
 def send_letter(application, event, actor):
     """The revocation letter (取消资格通知) to the lead unit's contacts, in each one's language,
     sent at once: the grounds, the articles, the date."""

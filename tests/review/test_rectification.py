@@ -322,3 +322,29 @@ def test_the_list_takes_the_same_queries_for_1_and_3_alliances(
         with django_assert_num_queries(LIST_QUERIES):
             page = client.get(url).content.decode()
     assert page.count("未报送") == rows and page.count("取消资格 2027-03-01") == rows
+
+
+def test_a_lapse_under_rectification_closes_the_open_order(world, client):
+    from review import annual
+
+    from .test_annual_reports import alliance, at
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 1, 9), tick=False):
+        act(client, world.staff, application, "order_rectification", order_data())
+    application.refresh_from_db()
+    assert application.state == State.RECTIFYING
+
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        annual.enforce()
+
+    application.refresh_from_db()
+    order = RectificationOrder.objects.get(application=application)
+    lapse = AuditEvent.objects.get(application=application, action=Action.LAPSE)
+    assert application.state == State.LAPSED
+    assert (order.outcome, order.closed_at) == ("lapsed", lapse.created_at)
+    assert rectification.current_order(application) is None
+    with time_machine.travel(at(2027, 3, 2, 9), tick=False):
+        client.force_login(world.staff)
+        page = client.get(reverse("review:rectifications")).content.decode()
+    assert "视为自动放弃（第八条）" in page

@@ -322,3 +322,30 @@ def test_a_draft_save_racing_a_submission_does_not_undo_it(world, client, monkey
     assert report.status == AnnualReportStatus.SUBMITTED and report.submitted_at is not None
     assert report.work_done == "组织成员单位联合攻关煤矸石综合利用技术。"
     assert "该年度材料已报送，不能修改。" in response.content.decode()
+
+
+def test_dashboard_shows_a_returned_report_during_its_grace_period(world, client):
+    from review.templatetags.annual_reports import annual_reports_due
+
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 27, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+    grace_end = datetime.date(2027, 2, 28) + datetime.timedelta(days=world.edition.annual_report_grace_days)
+
+    with time_machine.travel(at(2027, 3, 1, 9), tick=False):
+        shown = annual_reports_due(world.applicant)
+        client.force_login(world.applicant)
+        page = client.get(reverse("applications:dashboard")).content.decode()
+    with time_machine.travel(annual.closes_at(grace_end), tick=False):
+        after = annual_reports_due(world.applicant)
+
+    assert (shown[0].year, shown[0].standing, shown[0].owed) == (2026, "returned", True)
+    assert shown[0].due_at == annual.end_of(grace_end)
+    assert f"{grace_end:%Y-%m-%d} 23:59" in page and "已退回修改" in page
+    assert reverse("annual_report", args=[application.pk, 2026]) in page
+    assert 2026 not in [item.year for item in after]

@@ -615,14 +615,18 @@ def board(year, *, now=None, prospective=None):
         report = reports.get(application.pk)
         if report is not None:
             report.application = application
+        deadline = due_at(application.edition, year)
         rows.append(
             BoardRow(
                 application=application,
                 report=report,
-                due_at=due_at(application.edition, year),
+                due_at=deadline,
                 days_left=days_left(application.edition, year, now),
                 standing=standing(report),
-                would_lapse=application.state in HOLDING and not counts(report),
+                # As enforce() would judge it at the deadline, or now if it has passed: a
+                # returned report within its grace period does not lapse.
+                would_lapse=application.state in HOLDING
+                and lapse_reason(report, max(now, deadline)) is not None,
                 breaches=_breaches(report, earlier.get(application.pk, [])),
             )
         )

@@ -349,3 +349,25 @@ def test_dashboard_shows_a_returned_report_during_its_grace_period(world, client
     assert f"{grace_end:%Y-%m-%d} 23:59" in page and "已退回修改" in page
     assert reverse("annual_report", args=[application.pk, 2026]) in page
     assert 2026 not in [item.year for item in after]
+
+
+def test_board_does_not_flag_a_returned_report_in_its_grace_period_as_lapsing(world):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 20, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+        before_deadline = annual.board(2026)
+    grace_end = datetime.date(2027, 2, 28) + datetime.timedelta(days=world.edition.annual_report_grace_days)
+    with time_machine.travel(at(2027, 3, 1, 9), tick=False):
+        in_grace = annual.board(2026)
+    with time_machine.travel(annual.closes_at(grace_end), tick=False):
+        after_grace = annual.board(2026)
+
+    def flag(rows):
+        return [row.would_lapse for row in rows if row.application.pk == application.pk]
+
+    assert (flag(before_deadline), flag(in_grace), flag(after_grace)) == ([False], [False], [True])

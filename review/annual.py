@@ -19,7 +19,9 @@ time to LAPSED through ``transition()``, with the year and the reason on the eve
 the lead unit gets a letter.
 """
 
+import contextlib
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django import forms
@@ -45,6 +47,8 @@ from . import platforms as platform_register
 from .models import AnnualReport, AnnualReportScan, AnnualReportStatus, MemberChangeKind, Recognition
 from .models.annual import SCANS_MAX
 from .recognition import portal_address
+
+logger = logging.getLogger(__name__)
 
 END_OF_DAY = datetime.time(23, 59, 59)
 # Alliances that hold their status, and so owe reports and may lapse (Art. 8–9).
@@ -709,6 +713,7 @@ class Enforcement:
     """What a run did (or, with ``dry_run``, would do)."""
 
     lapsed: list = field(default_factory=list)  # (application, year, reason)
+    failed: list = field(default_factory=list)  # (application, year, error)
     checked: int = 0
     dry_run: bool = False
 
@@ -720,6 +725,11 @@ class Enforcement:
         text = f"lapsed {len(self.lapsed)} of {self.checked} alliances checked"
         if names:
             text += f": {names}"
+        if self.failed:
+            text += f"; failed {len(self.failed)}: " + "; ".join(
+                f"{application.pk} {application.name} ({year}, {error})"
+                for application, year, error in self.failed
+            )
         return text + (" (dry run)" if self.dry_run else "")
 
 
@@ -729,14 +739,16 @@ class DryRun(Exception):
 
 def enforce(now=None, *, dry_run=False, year=None):
     """Lapse every alliance that owed a report for the last year whose deadline has passed (or
-    ``year``) and has none submitted on time (Art. 8). Idempotent: a lapsed alliance no longer
-    holds its status, so a second run finds nothing. ``dry_run`` rolls everything back."""
+    ``year``) and has none submitted on time (Art. 8). Each alliance in its own transaction
+    (a savepoint within a dry run's): one that fails is logged and counted, the others go on.
+    Idempotent: a lapsed alliance no longer holds its status, so a second run finds nothing.
+    ``dry_run`` rolls everything back."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = Enforcement(dry_run=dry_run)
     owed = {}
     try:
-        with transaction.atomic():
+        with transaction.atomic() if dry_run else contextlib.nullcontext():
             holding = (
                 Application.objects.filter(state__in=HOLDING, recognition__isnull=False)
                 .select_related("edition")
@@ -757,13 +769,21 @@ def enforce(now=None, *, dry_run=False, year=None):
                 if reason is None:
                     continue
                 due = due_on(edition, chosen)
-                transition(
-                    application,
-                    Action.LAPSE,
-                    None,
-                    comment=lapse_comment(chosen, due, reason),
-                    data={"year": chosen, "due_on": due.isoformat(), "reason": reason},
-                )
+                try:
+                    with transaction.atomic():
+                        transition(
+                            application,
+                            Action.LAPSE,
+                            None,
+                            comment=lapse_comment(chosen, due, reason),
+                            data={"year": chosen, "due_on": due.isoformat(), "reason": reason},
+                        )
+                except Exception as error:  # one alliance's failure must not stop the others
+                    logger.exception(
+                        "enforce_annual_reports: lapsing application %s for %s failed", application.pk, chosen
+                    )
+                    result.failed.append((application, chosen, f"{type(error).__name__}: {error}"))
+                    continue
                 result.lapsed.append((application, chosen, reason))
             if dry_run:
                 raise DryRun

@@ -7,7 +7,7 @@ import io
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from applications.demo import sample_pdf
 from applications.eligibility import facts_for
@@ -367,6 +367,32 @@ def test_enforce_lapses_exactly_the_alliances_without_a_report(season):
         again = run()
     assert again.startswith("lapsed 0 of ")
     assert AuditEvent.objects.count() == events + 3
+
+
+def test_enforce_goes_on_past_an_alliance_whose_lapse_fails(season, monkeypatch):
+    real = annual.transition
+
+    def failing_for_silent(application, *args, **kwargs):
+        real(application, *args, **kwargs)
+        if application.pk == season["silent"].pk:
+            raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(annual, "transition", failing_for_silent)
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="1 lapse"):
+            call_command("enforce_annual_reports", stdout=out)
+
+    lapsed = {name for name, state in states(season).items() if state == State.LAPSED}
+    assert lapsed == {"drafted", "rectifying"}
+    assert not AuditEvent.objects.filter(application=season["silent"], action=Action.LAPSE).exists()
+    assert out.getvalue().startswith("lapsed 2 of ") and "failed 1" in out.getvalue()
+    assert "RuntimeError: mail server down" in out.getvalue()
+
+    monkeypatch.setattr(annual, "transition", real)
+    with time_machine.travel(at(2027, 3, 2, 1), tick=False):
+        again = run()
+    assert again.startswith("lapsed 1 of ") and states(season)["silent"] == State.LAPSED
 
 
 def test_enforce_does_nothing_on_the_due_day(season):

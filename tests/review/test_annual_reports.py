@@ -6,6 +6,7 @@ import io
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
@@ -53,6 +54,28 @@ def test_due_dates_end_of_february_leap_years(edition):
 def test_due_date_follows_the_editions_rule(edition):
     edition.annual_report_due_month, edition.annual_report_due_day = 3, 15
     assert annual.due_on(edition, 2026) == datetime.date(2027, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("month", "day", "bad"),
+    [
+        (0, None, "annual_report_due_month"),
+        (13, None, "annual_report_due_month"),
+        (2, 0, "annual_report_due_day"),
+        (2, 32, "annual_report_due_day"),
+    ],
+)
+def test_an_editions_due_month_and_day_are_bounded(edition, month, day, bad):
+    edition.annual_report_due_month, edition.annual_report_due_day = month, day
+    with pytest.raises(ValidationError) as refused:
+        edition.full_clean()
+    assert bad in refused.value.message_dict
+
+
+def test_a_due_day_past_the_months_end_is_its_last_day(edition):
+    edition.annual_report_due_month, edition.annual_report_due_day = 2, 31
+    edition.full_clean()
+    assert annual.due_on(edition, 2027) == datetime.date(2028, 2, 29)
 
 
 # Who owes -----------------------------------------------------------------------------------

@@ -371,3 +371,23 @@ def test_board_does_not_flag_a_returned_report_in_its_grace_period_as_lapsing(wo
         return [row.would_lapse for row in rows if row.application.pk == application.pk]
 
     assert (flag(before_deadline), flag(in_grace), flag(after_grace)) == ([False], [False], [True])
+
+
+def test_report_texts_refuse_invisible_characters_but_keep_line_breaks(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    typed = "一、联合攻关。\r\n二、标准制定\u202e。"
+
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        refused = client.post(url, form_data(plan_measures=typed))
+        kept = client.post(
+            url, form_data(work_done="一、联合攻关。\r\n\t二、标准制定。", ceiling_justification="甲\r\n乙")
+        )
+
+    assert refused.status_code == 400
+    assert "U+202E" in refused.content.decode() and "二、标准制定" in refused.content.decode()
+    assert kept.status_code == 302
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.work_done == "一、联合攻关。\r\n\t二、标准制定。"
+    assert report.ceiling_justification == "甲\r\n乙"

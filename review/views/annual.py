@@ -122,11 +122,14 @@ def applicant_report(request, pk, year):
         messages.error(request, _("请按提示修改后再保存。"))
         return _applicant_page(request, application, year, report, form, changes, platforms, status=400)
     try:
-        annual.save_draft(application, year, form, changes, platforms)
+        saved = annual.save_draft(application, year, form, changes, platforms)
     except annual.AnnualReportRefused as refusal:
         tell(request, refusal)
         return redirect("annual_report", pk=application.pk, year=year)
     messages.success(request, _("已保存 %(year)d 年度材料草稿。") % {"year": year})
+    if request.POST.get("op") == "submit":
+        # 报送 is a button of this form: what was typed is saved first, then submitted.
+        _submit(request, saved, year)
     return redirect("annual_report", pk=application.pk, year=year)
 
 
@@ -163,14 +166,20 @@ def _applicant_scan(request, pk, year, limit):
 
 @require_POST
 def applicant_submit(request, pk, year):
+    """Submit the report as saved (the page's 报送 button posts the form, saved first, to
+    :func:`applicant_report`)."""
     application, report = _applicant_report(request, pk, _year(year), create=True)
+    _submit(request, report, year)
+    return redirect("annual_report", pk=application.pk, year=year)
+
+
+def _submit(request, report, year):
     try:
         annual.submit(report, request.user, ip_address=client_ip(request))
     except annual.AnnualReportRefused as refusal:
         tell(request, refusal)
     else:
         messages.success(request, _("已报送 %(year)d 年度材料，市科技局将审核。") % {"year": year})
-    return redirect("annual_report", pk=application.pk, year=year)
 
 
 def applicant_scan_file(request, pk, year, file_pk):

@@ -391,3 +391,38 @@ def test_report_texts_refuse_invisible_characters_but_keep_line_breaks(world, cl
     report = AnnualReport.objects.get(application=application, year=2026)
     assert report.work_done == "一、联合攻关。\r\n\t二、标准制定。"
     assert report.ceiling_justification == "甲\r\n乙"
+
+
+def test_the_submit_button_saves_what_was_typed_then_submits(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        client.post(url, form_data())
+        upload = SimpleUploadedFile("年度材料.pdf", sample_pdf())
+        client.post(reverse("annual_report_scan", args=[application.pk, 2026]), {"scan": upload})
+        page = client.get(url).content.decode()
+        submitted = client.post(
+            url, form_data(work_done="报送前最后修改的内容。", op="submit", **{"changes-TOTAL_FORMS": "0"})
+        )
+        shown = client.get(url).content.decode()
+
+    assert 'name="op" value="submit"' in page and 'form="annual-report-form"' in page
+    assert "上传扫描件前请先保存草稿" in page
+    assert submitted.status_code == 302
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.status == AnnualReportStatus.SUBMITTED and report.on_time
+    assert report.work_done == "报送前最后修改的内容。"
+    assert "已报送待审核" in shown and "报送前最后修改的内容。" in shown
+
+
+def test_a_refused_submission_keeps_the_saved_draft(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        response = client.post(url, form_data(work_done="尚未上传扫描件。", op="submit"), follow=True)
+
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.status == AnnualReportStatus.DRAFT and report.work_done == "尚未上传扫描件。"
+    assert "请上传签字盖章的年度材料扫描件。" in response.content.decode()

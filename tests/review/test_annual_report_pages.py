@@ -426,3 +426,14 @@ def test_a_refused_submission_keeps_the_saved_draft(world, client):
     report = AnnualReport.objects.get(application=application, year=2026)
     assert report.status == AnnualReportStatus.DRAFT and report.work_done == "尚未上传扫描件。"
     assert "请上传签字盖章的年度材料扫描件。" in response.content.decode()
+
+
+def test_odd_file_ids_answer_404(world, client):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        filled(application, user=world.applicant)
+        client.force_login(world.applicant)
+        response = client.get(reverse("annual_report_file", args=[application.pk, 2026, 2**70]))
+    assert response.status_code == 404

@@ -192,12 +192,17 @@ class PolicyEdition(EnglishName):
         _("公示天数"), default=7, help_text=_("第六条：公示期为 7 天（自然日，含首日）。")
     )
     annual_report_due_month = models.PositiveSmallIntegerField(
-        _("年度材料截止月份"), default=2, help_text=_("第八条：每年 2 月底前提交。")
+        _("年度材料截止月份"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("第八条：每年 2 月底前提交。"),
     )
     annual_report_due_day = models.PositiveSmallIntegerField(
         _("年度材料截止日"),
         null=True,
         blank=True,
+        # Beyond the month's last day, the last day (annual_report_due).
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
         help_text=_("留空表示该月最后一天（闰年 2 月为 29 日）。"),
     )
     # Art. 8 sets no time for a returned annual report: the bureau's own number (review.annual).

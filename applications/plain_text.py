@@ -2,8 +2,8 @@
 
 A right-to-left override (U+202E) makes "联盟协议‮fdp.exe" read as "联盟协议exe.pdf"; pasted from a
 web page or a chat, zero-width and direction marks make two equal names differ. Names, codes
-and telephone numbers refuse them (Unicode categories Cc and Cf), and a download's file name
-drops them whatever is stored.
+and telephone numbers refuse them (Unicode categories Cc and Cf), texts all but line breaks
+and tabs, and a download's file name drops them whatever is stored.
 """
 
 import unicodedata
@@ -20,9 +20,13 @@ def invisible_characters(value):
     return list(found)
 
 
-def refuse_invisible_characters(value):
+# What a multi-line text may hold of the control characters: line breaks and tabs.
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def refuse_invisible_characters(value, *, allowed=frozenset()):
     """Model-field validator for one-line names and codes."""
-    found = invisible_characters(value or "")
+    found = [label for label in invisible_characters(value or "") if chr(int(label[2:], 16)) not in allowed]
     if found:
         raise ValidationError(
             _(
@@ -32,6 +36,12 @@ def refuse_invisible_characters(value):
             params={"characters": ", ".join(found[:5])},
             code="invisible_characters",
         )
+
+
+def refuse_invisible_characters_in_text(value):
+    """Model-field validator for multi-line texts: as for names, but line breaks and tabs are
+    kept."""
+    refuse_invisible_characters(value, allowed=LINE_BREAKS)
 
 
 def download_name(text, fallback="download"):

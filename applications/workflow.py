@@ -406,7 +406,8 @@ TRANSITIONS = (
         records=("review.annual.send_lapse_letter",),
         told_by_letter=True,
     ),
-    # An alliance under rectification still owes its annual report (Art. 8).
+    # An alliance under rectification still owes its annual report (Art. 8); its open order
+    # is closed as lapsed.
     _t(
         State.RECTIFYING,
         Action.LAPSE,
@@ -416,7 +417,7 @@ TRANSITIONS = (
         comment_label=gettext_lazy("原因"),
         # The year and the reason (review.annual); the lead unit is told by a letter.
         form="review.annual.LapseForm",
-        records=("review.annual.send_lapse_letter",),
+        records=("review.rectification.lapse_order", "review.annual.send_lapse_letter"),
         told_by_letter=True,
     ),
     *(_t(source, Action.WITHDRAW, State.WITHDRAWN, {APPLICANT}) for source in WITHDRAWABLE),

@@ -19,7 +19,9 @@ time to LAPSED through ``transition()``, with the year and the reason on the eve
 the lead unit gets a letter.
 """
 
+import contextlib
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django import forms
@@ -45,6 +47,8 @@ from . import platforms as platform_register
 from .models import AnnualReport, AnnualReportScan, AnnualReportStatus, MemberChangeKind, Recognition
 from .models.annual import SCANS_MAX
 from .recognition import portal_address
+
+logger = logging.getLogger(__name__)
 
 END_OF_DAY = datetime.time(23, 59, 59)
 # Alliances that hold their status, and so owe reports and may lapse (Art. 8–9).
@@ -84,39 +88,52 @@ def start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def closes_at(day):
+    """The first moment after ``day`` (00:00 of the next day, Asia/Shanghai): a moment is
+    within ``day`` when it is before this, so that 23:59:59.5 still counts (:func:`end_of`
+    is only what is shown)."""
+    return start_of(day + datetime.timedelta(days=1))
+
+
 def due_on(edition, year):
     """Art. 8: the last day on which the report for ``year`` is on time (2028-02-29 for 2027)."""
     return edition.annual_report_due(year + 1)
 
 
 def due_at(edition, year):
-    """The moment the report for ``year`` is due: 23:59:59 Asia/Shanghai of :func:`due_on`."""
+    """The moment the report for ``year`` is due as shown: 23:59:59 Asia/Shanghai of
+    :func:`due_on` (compare with :func:`closes_at`)."""
     return end_of(due_on(edition, year))
 
 
-def resubmission_due_at(report):
-    """Until when a returned report may be submitted again and count as on time: the grace
-    period's days after the deadline or the return, whichever is later."""
+def resubmission_due_on(report):
+    """The last day on which a returned report may be submitted again and count as on time: the
+    grace period's days after the deadline or the return, whichever is later."""
     edition = report.application.edition
     start = due_on(edition, report.year)
     if report.returned_at is not None:
         start = max(start, timezone.localdate(report.returned_at))
-    return end_of(start + datetime.timedelta(days=edition.annual_report_grace_days))
+    return start + datetime.timedelta(days=edition.annual_report_grace_days)
+
+
+def resubmission_due_at(report):
+    """23:59:59 of :func:`resubmission_due_on`, as shown."""
+    return end_of(resubmission_due_on(report))
 
 
 def on_time(report, at):
     """Whether a submission of ``report`` at ``at`` is on time (Art. 8): by the deadline; or,
     for a report first submitted by the deadline and returned since, within the grace period.
     The one rule, used when a report is submitted (``report.on_time``) and by :func:`enforce`."""
-    deadline = due_at(report.application.edition, report.year)
-    if at <= deadline:
+    deadline = closes_at(due_on(report.application.edition, report.year))
+    if at < deadline:
         return True
     first = report.first_submitted_at
     return (
         report.returned_at is not None
         and first is not None
-        and first <= deadline
-        and at <= resubmission_due_at(report)
+        and first < deadline
+        and at < closes_at(resubmission_due_on(report))
     )
 
 
@@ -136,7 +153,7 @@ def last_closed_year(edition, today=None):
 def days_left(edition, year, now=None):
     """Calendar days to the deadline, today included (0 once it has passed)."""
     now = now or timezone.now()
-    if now > due_at(edition, year):
+    if now >= closes_at(due_on(edition, year)):
         return 0
     return (due_on(edition, year) - timezone.localdate(now)).days + 1
 
@@ -250,6 +267,16 @@ class AnnualReportRecord(EventDataForm):
     internal_fields = frozenset({"member_breaches"})
 
 
+def _check_holding(application):
+    """Refuse a step on the report of an alliance that no longer holds its status (lapsed or
+    revoked, Art. 8, 9): it is only read from then on."""
+    if application.state not in HOLDING:
+        raise AnnualReportRefused(
+            _("联盟当前状态为“%(state)s”，其年度材料不能再审核或退回。")
+            % {"state": application.get_state_display()}
+        )
+
+
 def _locked(report):
     return AnnualReport.objects.select_for_update().select_related("application__edition").get(pk=report.pk)
 
@@ -329,6 +356,7 @@ def accept(report, actor, *, ip_address=None):
         locked = _locked(report)
         if locked.status != AnnualReportStatus.SUBMITTED:
             raise AnnualReportRefused(_("只能审核已报送的年度材料。"))
+        _check_holding(locked.application)
         application = locked.application
         registered = set(application.platforms.values_list("name", flat=True))
         for reported in locked.platforms.all():
@@ -386,6 +414,7 @@ def return_report(report, actor, reasons, *, ip_address=None):
         locked = _locked(report)
         if locked.status != AnnualReportStatus.SUBMITTED:
             raise AnnualReportRefused(_("只能退回已报送的年度材料。"))
+        _check_holding(locked.application)
         locked.status = AnnualReportStatus.RETURNED
         locked.returned_at = timezone.now()
         locked.return_reasons = reasons
@@ -431,18 +460,65 @@ def _tell(people, report, event, actor, subject):
     )
 
 
+def _not_holding(application):
+    return AnnualReportRefused(
+        _("联盟当前状态为“%(state)s”，不能再修改年度材料（第八条、第九条）。")
+        % {"state": application.get_state_display()}
+    )
+
+
+def _locked_for_change(application, year):
+    """The alliance and its report for ``year`` (made if missing), both locked, once it is
+    checked that the alliance still holds its status and the report may still be changed: a
+    draft save or an upload racing a submission or a lapse must not undo it."""
+    locked_application = Application.objects.select_for_update().get(pk=application.pk)
+    if locked_application.state not in HOLDING:
+        raise _not_holding(locked_application)
+    locked = _locked(report_for(locked_application, year))
+    if not locked.is_editable:
+        raise AnnualReportRefused(_("该年度材料已报送，不能修改。"))
+    return locked
+
+
+def save_draft(application, year, form, changes, platforms):
+    """Save the lead unit's valid ``form`` and formsets as the draft of ``year``: only the form's
+    fields are written (``update_fields``), on the report locked and checked again, so that a
+    submission or a lapse meanwhile is neither undone nor ignored."""
+    with transaction.atomic():
+        locked = _locked_for_change(application, year)
+        fields = list(form._meta.fields)
+        for name in fields:
+            setattr(locked, name, getattr(form.instance, name))
+        locked.save(update_fields=fields)
+        changes.instance = platforms.instance = locked
+        changes.save()
+        platforms.save()
+    return locked
+
+
 def upload_scan(report, uploaded, user):
     """The signed, sealed scan, checked by content as the applicants' uploads are
-    (``applications.documents.inspect``); each upload is kept, the newest is the report's."""
+    (``applications.documents.inspect``); each upload is kept, the newest is the report's. Only
+    while the alliance holds its status and the report is a draft or returned (checked on the
+    locked rows, so that an upload cannot slip in after a submission or a lapse)."""
+    if report.application.state not in HOLDING:
+        raise _not_holding(report.application)
     if not report.is_editable:
         raise AnnualReportRefused(_("已报送的年度材料不能再上传扫描件。"))
-    if report.scans.count() >= SCANS_MAX:
-        raise AnnualReportRefused(_("扫描件最多上传 %(max)d 次。") % {"max": SCANS_MAX})
     try:
         inspection = document_store.inspect(uploaded, "annual_report")
     except document_store.UploadRefused as refusal:
         raise AnnualReportRefused(str(refusal)) from refusal
-    return document_store.save_checked(AnnualReportScan(report=report), uploaded, user, inspection)
+    with transaction.atomic():
+        locked_application = Application.objects.select_for_update().get(pk=report.application_id)
+        if locked_application.state not in HOLDING:
+            raise _not_holding(locked_application)
+        locked = _locked(report)
+        if not locked.is_editable:
+            raise AnnualReportRefused(_("已报送的年度材料不能再上传扫描件。"))
+        if locked.scans.count() >= SCANS_MAX:
+            raise AnnualReportRefused(_("扫描件最多上传 %(max)d 次。") % {"max": SCANS_MAX})
+        return document_store.save_checked(AnnualReportScan(report=locked), uploaded, user, inspection)
 
 
 def report_pdf(report):
@@ -543,14 +619,18 @@ def board(year, *, now=None, prospective=None):
         report = reports.get(application.pk)
         if report is not None:
             report.application = application
+        deadline = due_at(application.edition, year)
         rows.append(
             BoardRow(
                 application=application,
                 report=report,
-                due_at=due_at(application.edition, year),
+                due_at=deadline,
                 days_left=days_left(application.edition, year, now),
                 standing=standing(report),
-                would_lapse=application.state in HOLDING and not counts(report),
+                # As enforce() would judge it at the deadline, or now if it has passed: a
+                # returned report within its grace period does not lapse.
+                would_lapse=application.state in HOLDING
+                and lapse_reason(report, max(now, deadline)) is not None,
                 breaches=_breaches(report, earlier.get(application.pk, [])),
             )
         )
@@ -633,6 +713,7 @@ class Enforcement:
     """What a run did (or, with ``dry_run``, would do)."""
 
     lapsed: list = field(default_factory=list)  # (application, year, reason)
+    failed: list = field(default_factory=list)  # (application, year, error)
     checked: int = 0
     dry_run: bool = False
 
@@ -644,6 +725,11 @@ class Enforcement:
         text = f"lapsed {len(self.lapsed)} of {self.checked} alliances checked"
         if names:
             text += f": {names}"
+        if self.failed:
+            text += f"; failed {len(self.failed)}: " + "; ".join(
+                f"{application.pk} {application.name} ({year}, {error})"
+                for application, year, error in self.failed
+            )
         return text + (" (dry run)" if self.dry_run else "")
 
 
@@ -653,14 +739,16 @@ class DryRun(Exception):
 
 def enforce(now=None, *, dry_run=False, year=None):
     """Lapse every alliance that owed a report for the last year whose deadline has passed (or
-    ``year``) and has none submitted on time (Art. 8). Idempotent: a lapsed alliance no longer
-    holds its status, so a second run finds nothing. ``dry_run`` rolls everything back."""
+    ``year``) and has none submitted on time (Art. 8). Each alliance in its own transaction
+    (a savepoint within a dry run's): one that fails is logged and counted, the others go on.
+    Idempotent: a lapsed alliance no longer holds its status, so a second run finds nothing.
+    ``dry_run`` rolls everything back."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = Enforcement(dry_run=dry_run)
     owed = {}
     try:
-        with transaction.atomic():
+        with transaction.atomic() if dry_run else contextlib.nullcontext():
             holding = (
                 Application.objects.filter(state__in=HOLDING, recognition__isnull=False)
                 .select_related("edition")
@@ -670,7 +758,7 @@ def enforce(now=None, *, dry_run=False, year=None):
                 result.checked += 1
                 edition = application.edition
                 chosen = year if year is not None else last_closed_year(edition, today)
-                if now <= due_at(edition, chosen):
+                if now < closes_at(due_on(edition, chosen)):
                     continue
                 if chosen not in owed:
                     owed[chosen] = set(owing(chosen).values_list("pk", flat=True))
@@ -681,13 +769,21 @@ def enforce(now=None, *, dry_run=False, year=None):
                 if reason is None:
                     continue
                 due = due_on(edition, chosen)
-                transition(
-                    application,
-                    Action.LAPSE,
-                    None,
-                    comment=lapse_comment(chosen, due, reason),
-                    data={"year": chosen, "due_on": due.isoformat(), "reason": reason},
-                )
+                try:
+                    with transaction.atomic():
+                        transition(
+                            application,
+                            Action.LAPSE,
+                            None,
+                            comment=lapse_comment(chosen, due, reason),
+                            data={"year": chosen, "due_on": due.isoformat(), "reason": reason},
+                        )
+                except Exception as error:  # one alliance's failure must not stop the others
+                    logger.exception(
+                        "enforce_annual_reports: lapsing application %s for %s failed", application.pk, chosen
+                    )
+                    result.failed.append((application, chosen, f"{type(error).__name__}: {error}"))
+                    continue
                 result.lapsed.append((application, chosen, reason))
             if dry_run:
                 raise DryRun

@@ -77,12 +77,20 @@ class RectificationRefused(Refused):
 
 
 def end_of(deadline):
-    """The deadline's last moment: 23:59:59 Asia/Shanghai of the day."""
+    """The deadline's last second as shown (23:59:59 Asia/Shanghai of the day); compare with
+    :func:`closes_at`, which the fraction of that second does not escape."""
     return timezone.make_aware(datetime.datetime.combine(deadline, END_OF_DAY))
 
 
+def closes_at(deadline):
+    """The first moment after the deadline's day (00:00 Asia/Shanghai of the next day): the
+    whole day, its last second included, is within the deadline."""
+    following = deadline + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
+
+
 def is_overdue(order, now=None):
-    return (now or timezone.now()) > end_of(order.deadline)
+    return (now or timezone.now()) >= closes_at(order.deadline)
 
 
 def days_left(order, now=None):
@@ -245,6 +253,12 @@ def revoke_order(application, event, actor):
 
 
 LETTER_SUBJECT = gettext_lazy("【朔州市科学技术局】“%(name)s”取消市级联盟资格通知")
+
+
+def lapse_order(application, event, actor):
+    """LAPSE's record from RECTIFYING (Art. 8): the open order closed as lapsed, no answer being
+    awaited any longer."""
+    _close(application, event, RectificationOutcome.LAPSED)
 
 
 def send_letter(application, event, actor):

@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.enums import PlatformKind, PlatformLevel
 from applications.models import COMMENT_MAX_CHARS, Application, CheckedFile
-from applications.plain_text import refuse_invisible_characters
+from applications.plain_text import refuse_invisible_characters, refuse_invisible_characters_in_text
 
 PLAIN = [refuse_invisible_characters]
+# Multi-line texts: no invisible characters but line breaks and tabs.
+TEXT = [refuse_invisible_characters_in_text]
 # A page of text per box of the summary and the plan: the PDF stays a few pages.
 SECTION_MAX_CHARS = 2000
 SHORT_SECTION_MAX_CHARS = 1000
@@ -71,13 +73,23 @@ class AnnualReport(models.Model):
         editable=False,
     )
     # The work summary of ``year``.
-    work_done = models.TextField(_("年度开展的主要工作"), max_length=SECTION_MAX_CHARS, blank=True)
-    results = models.TextField(_("取得的主要成效"), max_length=SECTION_MAX_CHARS, blank=True)
-    problems = models.TextField(_("存在的问题"), max_length=SHORT_SECTION_MAX_CHARS, blank=True)
+    work_done = models.TextField(
+        _("年度开展的主要工作"), max_length=SECTION_MAX_CHARS, blank=True, validators=TEXT
+    )
+    results = models.TextField(_("取得的主要成效"), max_length=SECTION_MAX_CHARS, blank=True, validators=TEXT)
+    problems = models.TextField(
+        _("存在的问题"), max_length=SHORT_SECTION_MAX_CHARS, blank=True, validators=TEXT
+    )
     # The work plan of ``year + 1``.
-    plan_goals = models.TextField(_("下一年度工作目标"), max_length=SHORT_SECTION_MAX_CHARS, blank=True)
-    plan_tasks = models.TextField(_("下一年度重点任务"), max_length=SECTION_MAX_CHARS, blank=True)
-    plan_measures = models.TextField(_("保障措施"), max_length=SHORT_SECTION_MAX_CHARS, blank=True)
+    plan_goals = models.TextField(
+        _("下一年度工作目标"), max_length=SHORT_SECTION_MAX_CHARS, blank=True, validators=TEXT
+    )
+    plan_tasks = models.TextField(
+        _("下一年度重点任务"), max_length=SECTION_MAX_CHARS, blank=True, validators=TEXT
+    )
+    plan_measures = models.TextField(
+        _("保障措施"), max_length=SHORT_SECTION_MAX_CHARS, blank=True, validators=TEXT
+    )
     # Indicators of ``year``.
     joint_projects = _count(_("联合承担项目（项）"))
     rd_spending = _yuan(_("研发投入（元）"))
@@ -92,7 +104,7 @@ class AnnualReport(models.Model):
     talent_trained = _count(_("培养人才（人）"))
     # Art. 4(3): more members than the ceiling after the changes needs a written reason.
     ceiling_justification = models.TextField(
-        _("成员超过上限的书面说明"), max_length=500, blank=True, validators=PLAIN
+        _("成员超过上限的书面说明"), max_length=500, blank=True, validators=TEXT
     )
 
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)

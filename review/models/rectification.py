@@ -21,6 +21,7 @@ RECTIFICATION_TEXT_MAX_CHARS = 2000
 class RectificationOutcome(models.TextChoices):
     ACCEPTED = "accepted", _("整改合格")
     REVOKED = "revoked", _("取消资格")
+    LAPSED = "lapsed", _("视为自动放弃（第八条）")
 
 
 class RectificationOrder(models.Model):

@@ -8,7 +8,6 @@ pages (other roles 403, as every bureau page).
 """
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,8 +45,11 @@ def _alliance(request, pk):
 
 def _applicant_report(request, pk, year, *, create=False):
     """``(application, report)``: the report (None before it is started) of a year the lead
-    unit may report on; 404 otherwise."""
+    unit may report on; 404 otherwise. Only read once the alliance has lapsed or been revoked:
+    any change (a save, a scan, a submission) answers 404 (Art. 8, 9)."""
     application = _alliance(request, pk)
+    if request.method not in ("GET", "HEAD") and application.state not in annual.HOLDING:
+        raise Http404
     report = AnnualReport.objects.filter(application=application, year=year).first()
     if report is None:
         if not annual.may_prepare(application, year):
@@ -119,12 +121,15 @@ def applicant_report(request, pk, year):
     if not (form.is_valid() and changes.is_valid() and platforms.is_valid()):
         messages.error(request, _("请按提示修改后再保存。"))
         return _applicant_page(request, application, year, report, form, changes, platforms, status=400)
-    with transaction.atomic():
-        saved = form.save()
-        changes.instance = platforms.instance = saved
-        changes.save()
-        platforms.save()
+    try:
+        saved = annual.save_draft(application, year, form, changes, platforms)
+    except annual.AnnualReportRefused as refusal:
+        tell(request, refusal)
+        return redirect("annual_report", pk=application.pk, year=year)
     messages.success(request, _("已保存 %(year)d 年度材料草稿。") % {"year": year})
+    if request.POST.get("op") == "submit":
+        # 报送 is a button of this form: what was typed is saved first, then submitted.
+        _submit(request, saved, year)
     return redirect("annual_report", pk=application.pk, year=year)
 
 
@@ -161,14 +166,20 @@ def _applicant_scan(request, pk, year, limit):
 
 @require_POST
 def applicant_submit(request, pk, year):
+    """Submit the report as saved (the page's 报送 button posts the form, saved first, to
+    :func:`applicant_report`)."""
     application, report = _applicant_report(request, pk, _year(year), create=True)
+    _submit(request, report, year)
+    return redirect("annual_report", pk=application.pk, year=year)
+
+
+def _submit(request, report, year):
     try:
         annual.submit(report, request.user, ip_address=client_ip(request))
     except annual.AnnualReportRefused as refusal:
         tell(request, refusal)
     else:
         messages.success(request, _("已报送 %(year)d 年度材料，市科技局将审核。") % {"year": year})
-    return redirect("annual_report", pk=application.pk, year=year)
 
 
 def applicant_scan_file(request, pk, year, file_pk):

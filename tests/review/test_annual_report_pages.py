@@ -262,3 +262,178 @@ def test_report_pdf_is_in_chinese(world, client):
     assert application.name in text.replace("\n", "")
     assert "2026 年度工作总结" in text
     assert "888000.00" in text
+
+
+# Only while the alliance holds its status; a save never undoes a submission -----------------
+
+
+def test_a_lapsed_alliance_can_read_but_no_longer_change_its_draft_nor_upload_scans(world, client):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        filled(application, scan=False)
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        annual.enforce()
+    application.refresh_from_db()
+    assert application.state == State.LAPSED
+
+    with time_machine.travel(at(2027, 3, 2, 9), tick=False):
+        client.force_login(world.applicant)
+        url = reverse("annual_report", args=[application.pk, 2026])
+        saved = client.post(url, form_data(work_done="失效后改写的内容"))
+        scanned = client.post(
+            reverse("annual_report_scan", args=[application.pk, 2026]),
+            {"scan": SimpleUploadedFile("扫描件.pdf", sample_pdf())},
+        )
+        submitted = client.post(reverse("annual_report_submit", args=[application.pk, 2026]))
+        page = client.get(url)
+
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert (saved.status_code, scanned.status_code, submitted.status_code) == (404, 404, 404)
+    assert report.work_done == "组织成员单位联合攻关煤矸石综合利用技术。"
+    assert report.scans.count() == 0
+    assert page.status_code == 200 and "保存草稿" not in page.content.decode()
+
+
+def test_a_draft_save_racing_a_submission_does_not_undo_it(world, client, monkeypatch):
+    """Two contacts: one saves the draft while the other submits. The save writes only the
+    form's fields, on the report locked and checked again."""
+    from review.forms import annual as forms
+
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        report = filled(application, user=world.applicant)
+    real = forms.PlatformFormSet.is_valid
+
+    def submit_meanwhile(self):
+        if AnnualReport.objects.get(pk=report.pk).status == AnnualReportStatus.DRAFT:
+            annual.submit(AnnualReport.objects.get(pk=report.pk), world.applicant)
+        return real(self)
+
+    monkeypatch.setattr(forms.PlatformFormSet, "is_valid", submit_meanwhile)
+    with time_machine.travel(at(2027, 1, 21, 9), tick=False):
+        client.force_login(world.applicant)
+        url = reverse("annual_report", args=[application.pk, 2026])
+        response = client.post(url, form_data(work_done="覆盖的内容"), follow=True)
+    report.refresh_from_db()
+    assert report.status == AnnualReportStatus.SUBMITTED and report.submitted_at is not None
+    assert report.work_done == "组织成员单位联合攻关煤矸石综合利用技术。"
+    assert "该年度材料已报送，不能修改。" in response.content.decode()
+
+
+def test_dashboard_shows_a_returned_report_during_its_grace_period(world, client):
+    from review.templatetags.annual_reports import annual_reports_due
+
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 27, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+    grace_end = datetime.date(2027, 2, 28) + datetime.timedelta(days=world.edition.annual_report_grace_days)
+
+    with time_machine.travel(at(2027, 3, 1, 9), tick=False):
+        shown = annual_reports_due(world.applicant)
+        client.force_login(world.applicant)
+        page = client.get(reverse("applications:dashboard")).content.decode()
+    with time_machine.travel(annual.closes_at(grace_end), tick=False):
+        after = annual_reports_due(world.applicant)
+
+    assert (shown[0].year, shown[0].standing, shown[0].owed) == (2026, "returned", True)
+    assert shown[0].due_at == annual.end_of(grace_end)
+    assert f"{grace_end:%Y-%m-%d} 23:59" in page and "已退回修改" in page
+    assert reverse("annual_report", args=[application.pk, 2026]) in page
+    assert 2026 not in [item.year for item in after]
+
+
+def test_board_does_not_flag_a_returned_report_in_its_grace_period_as_lapsing(world):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 20, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+        before_deadline = annual.board(2026)
+    grace_end = datetime.date(2027, 2, 28) + datetime.timedelta(days=world.edition.annual_report_grace_days)
+    with time_machine.travel(at(2027, 3, 1, 9), tick=False):
+        in_grace = annual.board(2026)
+    with time_machine.travel(annual.closes_at(grace_end), tick=False):
+        after_grace = annual.board(2026)
+
+    def flag(rows):
+        return [row.would_lapse for row in rows if row.application.pk == application.pk]
+
+    assert (flag(before_deadline), flag(in_grace), flag(after_grace)) == ([False], [False], [True])
+
+
+def test_report_texts_refuse_invisible_characters_but_keep_line_breaks(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    typed = "一、联合攻关。\r\n二、标准制定\u202e。"
+
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        refused = client.post(url, form_data(plan_measures=typed))
+        kept = client.post(
+            url, form_data(work_done="一、联合攻关。\r\n\t二、标准制定。", ceiling_justification="甲\r\n乙")
+        )
+
+    assert refused.status_code == 400
+    assert "U+202E" in refused.content.decode() and "二、标准制定" in refused.content.decode()
+    assert kept.status_code == 302
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.work_done == "一、联合攻关。\r\n\t二、标准制定。"
+    assert report.ceiling_justification == "甲\r\n乙"
+
+
+def test_the_submit_button_saves_what_was_typed_then_submits(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        client.post(url, form_data())
+        upload = SimpleUploadedFile("年度材料.pdf", sample_pdf())
+        client.post(reverse("annual_report_scan", args=[application.pk, 2026]), {"scan": upload})
+        page = client.get(url).content.decode()
+        submitted = client.post(
+            url, form_data(work_done="报送前最后修改的内容。", op="submit", **{"changes-TOTAL_FORMS": "0"})
+        )
+        shown = client.get(url).content.decode()
+
+    assert 'name="op" value="submit"' in page and 'form="annual-report-form"' in page
+    assert "上传扫描件前请先保存草稿" in page
+    assert submitted.status_code == 302
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.status == AnnualReportStatus.SUBMITTED and report.on_time
+    assert report.work_done == "报送前最后修改的内容。"
+    assert "已报送待审核" in shown and "报送前最后修改的内容。" in shown
+
+
+def test_a_refused_submission_keeps_the_saved_draft(world, client):
+    application = alliance(world)
+    url = reverse("annual_report", args=[application.pk, 2026])
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        client.force_login(world.applicant)
+        response = client.post(url, form_data(work_done="尚未上传扫描件。", op="submit"), follow=True)
+
+    report = AnnualReport.objects.get(application=application, year=2026)
+    assert report.status == AnnualReportStatus.DRAFT and report.work_done == "尚未上传扫描件。"
+    assert "请上传签字盖章的年度材料扫描件。" in response.content.decode()
+
+
+def test_odd_file_ids_answer_404(world, client):
+    from .test_annual_reports import filled
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        filled(application, user=world.applicant)
+        client.force_login(world.applicant)
+        response = client.get(reverse("annual_report_file", args=[application.pk, 2026, 2**70]))
+    assert response.status_code == 404

@@ -6,8 +6,9 @@ import io
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from applications.demo import sample_pdf
 from applications.eligibility import facts_for
@@ -53,6 +54,28 @@ def test_due_dates_end_of_february_leap_years(edition):
 def test_due_date_follows_the_editions_rule(edition):
     edition.annual_report_due_month, edition.annual_report_due_day = 3, 15
     assert annual.due_on(edition, 2026) == datetime.date(2027, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("month", "day", "bad"),
+    [
+        (0, None, "annual_report_due_month"),
+        (13, None, "annual_report_due_month"),
+        (2, 0, "annual_report_due_day"),
+        (2, 32, "annual_report_due_day"),
+    ],
+)
+def test_an_editions_due_month_and_day_are_bounded(edition, month, day, bad):
+    edition.annual_report_due_month, edition.annual_report_due_day = month, day
+    with pytest.raises(ValidationError) as refused:
+        edition.full_clean()
+    assert bad in refused.value.message_dict
+
+
+def test_a_due_day_past_the_months_end_is_its_last_day(edition):
+    edition.annual_report_due_month, edition.annual_report_due_day = 2, 31
+    edition.full_clean()
+    assert annual.due_on(edition, 2027) == datetime.date(2028, 2, 29)
 
 
 # Who owes -----------------------------------------------------------------------------------
@@ -109,6 +132,35 @@ def test_submission_at_midnight_after_the_due_day_is_late_and_refused(world):
     assert "2027-02-28" in refused.value.messages[0]
     report.refresh_from_db()
     assert report.status == AnnualReportStatus.DRAFT and report.submitted_at is None
+
+
+def test_a_submission_within_the_last_second_of_the_due_day_is_on_time(world):
+    application = alliance(world)
+    report = filled(application, user=world.applicant)
+    last_second = at(2027, 2, 28, 23, 59, 59, 500000)
+
+    assert annual.days_left(application.edition, 2026, last_second) == 1
+    with time_machine.travel(last_second, tick=False):
+        annual.submit(report, world.applicant)
+
+    assert report.on_time is True
+    assert annual.days_left(application.edition, 2026, at(2027, 3, 1, 0, 0)) == 0
+
+
+def test_a_resubmission_within_the_last_second_of_the_grace_period_is_on_time(world):
+    report = filled(alliance(world), user=world.applicant)
+    with time_machine.travel(at(2027, 2, 20, 9), tick=False):
+        annual.submit(report, world.applicant)
+    with time_machine.travel(at(2027, 2, 27, 9), tick=False):
+        annual.return_report(report, world.staff, "请补充签章页。")
+    grace = world.edition.annual_report_grace_days
+    last_second = at(2027, 2, 28, 23, 59, 59, 999999) + datetime.timedelta(days=grace)
+
+    assert annual.lapse_reason(report, last_second) is None
+    with time_machine.travel(last_second, tick=False):
+        annual.submit(report, world.applicant)
+
+    assert report.on_time is True
 
 
 def test_report_for_the_current_year_waits_for_the_year_to_end(world):
@@ -340,6 +392,32 @@ def test_enforce_lapses_exactly_the_alliances_without_a_report(season):
     assert AuditEvent.objects.count() == events + 3
 
 
+def test_enforce_goes_on_past_an_alliance_whose_lapse_fails(season, monkeypatch):
+    real = annual.transition
+
+    def failing_for_silent(application, *args, **kwargs):
+        real(application, *args, **kwargs)
+        if application.pk == season["silent"].pk:
+            raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(annual, "transition", failing_for_silent)
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="1 lapse"):
+            call_command("enforce_annual_reports", stdout=out)
+
+    lapsed = {name for name, state in states(season).items() if state == State.LAPSED}
+    assert lapsed == {"drafted", "rectifying"}
+    assert not AuditEvent.objects.filter(application=season["silent"], action=Action.LAPSE).exists()
+    assert out.getvalue().startswith("lapsed 2 of ") and "failed 1" in out.getvalue()
+    assert "RuntimeError: mail server down" in out.getvalue()
+
+    monkeypatch.setattr(annual, "transition", real)
+    with time_machine.travel(at(2027, 3, 2, 1), tick=False):
+        again = run()
+    assert again.startswith("lapsed 1 of ") and states(season)["silent"] == State.LAPSED
+
+
 def test_enforce_does_nothing_on_the_due_day(season):
     with time_machine.travel(at(2027, 2, 28, 23, 59), tick=False):
         line = run()
@@ -362,3 +440,22 @@ def test_report_of_an_alliance_is_one_per_year(world):
     annual.report_for(application, 2026)
     annual.report_for(application, 2026)
     assert AnnualReport.objects.filter(application=application).count() == 1
+
+
+def test_no_scan_accept_or_return_once_the_alliance_has_lapsed(world):
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 10, 9), tick=False):
+        report = filled(application, user=world.applicant)
+        annual.submit(report, world.applicant)
+        world.drive(application, [row_of(State.RECOGNIZED, Action.LAPSE)])
+        application.refresh_from_db()
+        assert application.state == State.LAPSED
+        with pytest.raises(annual.AnnualReportRefused, match="不能再审核或退回"):
+            annual.accept(report, world.staff)
+        with pytest.raises(annual.AnnualReportRefused, match="不能再审核或退回"):
+            annual.return_report(report, world.staff, "请补充。")
+    draft = annual.report_for(application, 2027)
+    with pytest.raises(annual.AnnualReportRefused, match="不能再修改年度材料"):
+        annual.upload_scan(draft, SimpleUploadedFile("年度材料.pdf", sample_pdf()), world.applicant)
+    report.refresh_from_db()
+    assert report.status == AnnualReportStatus.SUBMITTED and draft.scans.count() == 0

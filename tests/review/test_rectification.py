@@ -239,6 +239,22 @@ def test_answer_after_the_deadline_is_refused(world, client, recognised):
     )
 
 
+def test_an_answer_within_the_last_second_of_the_deadline_is_taken(world, client, recognised):
+    with time_machine.travel(MARCH_1):
+        act(client, world.staff, recognised, "order_rectification", order_data())
+    order = RectificationOrder.objects.get(application=recognised)
+    last_second = datetime.datetime(2027, 3, 31, 23, 59, 59, 500000, tzinfo=SHANGHAI)
+
+    assert not rectification.is_overdue(order, last_second)
+    assert rectification.days_left(order, last_second) == 1
+    with time_machine.travel(last_second, tick=False):
+        rectification.answer(order, world.applicant, "最后一秒报送。", [])
+
+    order.refresh_from_db()
+    assert order.answer == "最后一秒报送。"
+    assert rectification.is_overdue(order, datetime.datetime(2027, 4, 1, tzinfo=SHANGHAI))
+
+
 def test_a_refused_answer_keeps_the_text_and_checks_files_by_content(world, client, recognised):
     with time_machine.travel(MARCH_1):
         act(client, world.staff, recognised, "order_rectification", order_data())
@@ -306,3 +322,29 @@ def test_the_list_takes_the_same_queries_for_1_and_3_alliances(
         with django_assert_num_queries(LIST_QUERIES):
             page = client.get(url).content.decode()
     assert page.count("未报送") == rows and page.count("取消资格 2027-03-01") == rows
+
+
+def test_a_lapse_under_rectification_closes_the_open_order(world, client):
+    from review import annual
+
+    from .test_annual_reports import alliance, at
+
+    application = alliance(world)
+    with time_machine.travel(at(2027, 2, 1, 9), tick=False):
+        act(client, world.staff, application, "order_rectification", order_data())
+    application.refresh_from_db()
+    assert application.state == State.RECTIFYING
+
+    with time_machine.travel(at(2027, 3, 1, 1), tick=False):
+        annual.enforce()
+
+    application.refresh_from_db()
+    order = RectificationOrder.objects.get(application=application)
+    lapse = AuditEvent.objects.get(application=application, action=Action.LAPSE)
+    assert application.state == State.LAPSED
+    assert (order.outcome, order.closed_at) == ("lapsed", lapse.created_at)
+    assert rectification.current_order(application) is None
+    with time_machine.travel(at(2027, 3, 2, 9), tick=False):
+        client.force_login(world.staff)
+        page = client.get(reverse("review:rectifications")).content.decode()
+    assert "视为自动放弃（第八条）" in page

@@ -44,6 +44,9 @@ SHUOZHOU_PLACE_NAMES = (
     "怀仁县",
 )
 ACADEMIA = (OrganisationType.UNIVERSITY, OrganisationType.RESEARCH_INSTITUTE)
+# The organising unit's confirmation, against the licence, that a lead unit whose code does
+# not start with 1406 has its registered address in Shuozhou (``review.models.UnitCheckItem``).
+CONFIRMED_LEAD_ADDRESS = "lead_address"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class Facts:
     documents: list = field(default_factory=list)
     # The edition the file is judged under: its own, or at first submission the one in force.
     judged_under: object = None
+    # What a person confirmed by hand that a rule cannot see (issue 12 §2): the organising
+    # unit's standing confirmations (``review.models.UnitCheckItem`` values, e.g.
+    # ``CONFIRMED_LEAD_ADDRESS``), given by the guards of the later steps.
+    confirmed: frozenset = frozenset()
 
     @property
     def edition(self):
@@ -113,12 +120,13 @@ def edition_for_next_submission(application):
         return None
 
 
-def facts_for(application, edition=None):
+def facts_for(application, edition=None, confirmed=frozenset()):
     return Facts(
         application=application,
         members=list(application.members.all()),
         documents=current_documents(application),
         judged_under=edition,
+        confirmed=frozenset(confirmed),
     )
 
 
@@ -238,10 +246,13 @@ def lead_unit_in_shuozhou(facts):
 
     A code outside 1406… (a province-registered company reads 140000) blocks until the
     applicant gives a registered address in Shuozhou, which the organising unit then
-    confirms against the licence.
+    confirms against the licence. Once confirmed (``Facts.confirmed``), the rule is
+    satisfied at every later step, whatever form of the address the place names read.
     """
     code = facts.application.lead_unit.uscc
     if not is_valid_uscc(code) or is_registered_in_shuozhou(code):
+        return
+    if CONFIRMED_LEAD_ADDRESS in facts.confirmed:
         return
     lead = facts.lead
     address = lead.registered_address if lead else ""

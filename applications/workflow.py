@@ -169,6 +169,52 @@ edition_in_force_guard = Guard(_edition_in_force)
 eligibility_guard = Guard(_eligible, satisfy=_complete)
 
 
+# What a person confirmed by hand (the organising unit's checklist, ``review.checks``), as the
+# eligibility rules read it: named by path, since ``applications`` never imports ``review``.
+CONFIRMATIONS = "review.checks.confirmed_codes"
+
+# The way that remains for a file that no longer meets the rules at a forward step.
+BEFORE_DECISION = gettext_lazy(
+    "本申报已不符合上述认定条件，不能继续办理：请将申报退回牵头单位修改（退回修改，第五条、第六条）。"
+)
+AT_DECISION = gettext_lazy(
+    "本申报已不符合上述认定条件，不能予以认定：党组会可作出不予认定的决定（不予认定，第六条）。"
+)
+AFTER_DECISION = gettext_lazy(
+    "本申报经党组会研究通过后已不符合上述认定条件，不能继续办理：须由党组会重新研究决定（第六条）。"
+)
+WAY_THAT_REMAINS = {
+    Action.FORWARD: BEFORE_DECISION,
+    Action.START_REVIEW: BEFORE_DECISION,
+    Action.CLOSE_REVIEW: BEFORE_DECISION,
+    Action.APPROVE: AT_DECISION,
+    Action.PUBLISH_NOTICE: AFTER_DECISION,
+    Action.RECOGNIZE: AFTER_DECISION,
+}
+
+
+def _still_eligible(application, row, actor):
+    """Art. 3–5 at every forward step (issue 12): the blocking rules re-run on the file's frozen
+    submission (it is locked once submitted) and the organisations' current registration
+    facts, under the file's own edition, honouring what the organising unit confirmed by hand.
+    Each finding names its article; the last line says what the actor may still do."""
+    if application.edition is None:
+        return []  # never submitted: no forward row starts from a draft
+    confirmed = resolve(CONFIRMATIONS)(application)
+    findings = blocking_findings(check(application, facts_for(application, application.edition, confirmed)))
+    if not findings:
+        return []
+    problems = [
+        _("%(article)s：%(message)s") % {"article": finding.article, "message": finding.message}
+        for finding in findings
+    ]
+    return [*problems, str(WAY_THAT_REMAINS.get(row.action, BEFORE_DECISION))]
+
+
+# No data makes a submitted file eligible again: the files the demo and the tests drive are.
+still_eligible = Guard(_still_eligible)
+
+
 # 单位注册审核 first: whether the account may act for its organisation; then the file's rules.
 SUBMISSION = {"declaration_required": True, "records": (freeze,)}
 RESUBMISSION = {**SUBMISSION, "guards": (registration_guard, eligibility_guard)}
@@ -215,7 +261,7 @@ TRANSITIONS = (
         {UNIT},
         comment_required=True,
         comment_label=gettext_lazy("组织单位审核意见"),
-        guards=("review.checks.unit_checks_done",),
+        guards=("review.checks.unit_checks_done", still_eligible),
         form="review.forms.UnitForwardForm",
     ),
     # Reasons in words, and the items they concern.
@@ -268,7 +314,7 @@ TRANSITIONS = (
         Action.START_REVIEW,
         State.UNDER_REVIEW,
         {STAFF},
-        guards=("review.checks.formal_check_passed", "review.experts.enough_experts"),
+        guards=("review.checks.formal_check_passed", "review.experts.enough_experts", still_eligible),
         form="review.forms.FormalAcceptForm",
     ),
     _t(
@@ -276,10 +322,17 @@ TRANSITIONS = (
         Action.CLOSE_REVIEW,
         State.AWAITING_DECISION,
         {STAFF},
-        guards=("review.scoring.all_reviews_submitted",),
+        guards=("review.scoring.all_reviews_submitted", still_eligible),
         records=("review.panel.freeze_panel",),
     ),
-    _t(State.AWAITING_DECISION, Action.APPROVE, State.APPROVED, {STAFF}, **PARTY_GROUP_DECISION),
+    _t(
+        State.AWAITING_DECISION,
+        Action.APPROVE,
+        State.APPROVED,
+        {STAFF},
+        guards=(still_eligible,),
+        **PARTY_GROUP_DECISION,
+    ),
     _t(
         State.AWAITING_DECISION,
         Action.REJECT,
@@ -296,6 +349,7 @@ TRANSITIONS = (
         Action.PUBLISH_NOTICE,
         State.IN_NOTICE,
         {STAFF},
+        guards=(still_eligible,),
         form="review.notices.PublicationForm",
         elsewhere="review:notices",
     ),
@@ -306,7 +360,7 @@ TRANSITIONS = (
         Action.RECOGNIZE,
         State.RECOGNIZED,
         {STAFF, SYSTEM},
-        guards=("review.notices.period_over", "review.objections.no_open_objection"),
+        guards=("review.notices.period_over", "review.objections.no_open_objection", still_eligible),
         effects=("review.recognition.assign_number",),
         records=("review.recognition.send_letter",),
         told_by_letter=True,

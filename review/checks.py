@@ -234,6 +234,13 @@ def confirmed_items(application):
     return [found[item] for item in UnitCheckItem if item in found and found[item].confirmed]
 
 
+def confirmed_codes(application):
+    """The items of ``confirmed_items`` as the eligibility rules read them
+    (``applications.eligibility.Facts.confirmed``): the guard of the later steps
+    (``applications.workflow.still_eligible``) names this function by its dotted path."""
+    return frozenset(str(record.item) for record in confirmed_items(application))
+
+
 # --- guards of the transition table -----------------------------------------------------------
 
 

@@ -190,3 +190,20 @@ def test_the_lead_unit_does_not_read_the_objectors_receipt_number_when_the_syste
     page = client.get(reverse("applications:detail", args=[world.files[0].pk])).content.decode()
     told = "".join(Notification.objects.filter(recipient=world.applicant).values_list("body", flat=True))
     assert "异议已成立" in page and number not in page and number not in told
+
+
+def test_closing_holds_a_file_that_no_longer_meets_the_rules(ended):
+    """Issue 12: RECOGNIZE re-runs the eligibility rules; the daily closing holds (does not
+    recognise) a file whose industry left the "2+7+N" system during its notice (Art. 3)."""
+    world = ended
+    industry = world.files[2].industry
+    industry.is_active = False
+    industry.save()
+
+    run()
+
+    assert State.RECOGNIZED not in [
+        state for app, state in zip(world.files, states(world), strict=True) if app.industry_id == industry.pk
+    ]
+    assert type(world.files[2]).objects.get(pk=world.files[2].pk).state == State.IN_NOTICE
+    assert not AuditEvent.objects.filter(application=world.files[2], action=Action.RECOGNIZE).exists()

@@ -1,0 +1,140 @@
+"""Issue 12 §1–2: the eligibility rules of Art. 3–5 guard every forward row, not only the
+submission; the organising unit's recorded confirmation of a Shuozhou address holds at every
+later step."""
+
+import pytest
+from django.utils import translation
+
+from applications.eligibility import CONFIRMED_LEAD_ADDRESS
+from applications.enums import Action, State
+from applications.models import AuditEvent
+from applications.uscc import make_uscc
+from applications.workflow import TABLE, GuardFailed, prepare, route_from, transition
+from review.checks import confirmed_items
+from review.models import UnitCheck, UnitCheckItem
+from tests.factories import OrganisationFactory
+
+FORWARD_ROWS = [
+    (State.SUBMITTED, Action.FORWARD),
+    (State.FORWARDED, Action.START_REVIEW),
+    (State.UNDER_REVIEW, Action.CLOSE_REVIEW),
+    (State.AWAITING_DECISION, Action.APPROVE),
+    (State.APPROVED, Action.PUBLISH_NOTICE),
+    (State.IN_NOTICE, Action.RECOGNIZE),
+]
+WAY_THAT_REMAINS = {
+    Action.FORWARD: "退回牵头单位修改",
+    Action.START_REVIEW: "退回牵头单位修改",
+    Action.CLOSE_REVIEW: "退回牵头单位修改",
+    Action.APPROVE: "不予认定",
+    Action.PUBLISH_NOTICE: "须由党组会重新研究决定",
+    Action.RECOGNIZE: "须由党组会重新研究决定",
+}
+
+
+def step(world, application, row, data=None):
+    """``row`` made by its actor in ``world``, what its other guards need done first."""
+    actor = world.actor_of(row)
+    data = data if data is not None else prepare(application, row, actor)
+    return transition(application, row.action, actor, comment="测试意见", declared=True, data=data)
+
+
+@pytest.mark.parametrize(("source", "action"), FORWARD_ROWS, ids=[str(action) for _, action in FORWARD_ROWS])
+def test_a_file_whose_industry_was_retired_is_refused_at_every_forward_step(world, source, action):
+    row = TABLE[(source, action)]
+    application = world.application(source)
+    # What the row's other guards need (the unit's checklist, the experts, the notice's period).
+    data = prepare(application, row, world.actor_of(row))
+    events = application.events.count()
+
+    # Art. 3: the industry left the "2+7+N" system after the file was submitted.
+    industry = application.industry
+    industry.is_active = False
+    industry.save()
+    with pytest.raises(GuardFailed) as refused:
+        step(world, application, row, data)
+    messages = refused.value.messages
+    assert any(message.startswith("第三条：") and industry.name in message for message in messages)
+    assert WAY_THAT_REMAINS[action] in messages[-1]
+    application.refresh_from_db()
+    assert application.state == source
+    assert application.events.count() == events
+    assert not AuditEvent.objects.filter(application=application, action=action).exists()
+
+    # The same file, its industry back in the system, moves on.
+    industry.is_active = True
+    industry.save()
+    step(world, application, row, data)
+    application.refresh_from_db()
+    assert application.state == row.target
+    assert AuditEvent.objects.filter(application=application, action=action).count() == 1
+
+
+def test_the_way_that_remains_is_said_in_english(world):
+    application = world.application(State.AWAITING_DECISION)
+    application.industry.is_active = False
+    application.industry.save()
+    with translation.override("en"), pytest.raises(GuardFailed) as refused:
+        step(world, application, TABLE[(State.AWAITING_DECISION, Action.APPROVE)])
+    assert "decide not to recognise" in refused.value.messages[-1]
+
+
+def test_the_confirmation_item_is_the_one_the_rule_reads():
+    assert UnitCheckItem.LEAD_ADDRESS == CONFIRMED_LEAD_ADDRESS
+
+
+def provincial_file(world, state):
+    """A file whose lead unit's code places it at the provincial registry (140000), with the
+    lead unit's Shuozhou address stated, driven to ``state``: the organising unit confirmed
+    the address against the licence before forwarding."""
+    provincial = OrganisationFactory(
+        uscc=make_uscc("91140000", "MA0Y0101"), name="朔州市省属能源装备有限公司"
+    )
+    world.applicant.organisation = provincial
+    world.applicant.save()
+    application = world.application(complete=True, lead_unit=provincial)
+    lead = application.members.get(is_lead=True)
+    lead.registered_address = "山西省朔州市朔城区开发北路 1 号"
+    lead.save()
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)]])
+    world.drive(application, [TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    if state != State.FORWARDED:
+        world.drive(application, route_from(State.FORWARDED, state))
+    return application
+
+
+@pytest.mark.parametrize(
+    ("source", "action"), FORWARD_ROWS[1:], ids=[str(action) for _, action in FORWARD_ROWS[1:]]
+)
+def test_a_confirmed_shuozhou_address_keeps_the_lead_unit_rule_satisfied(world, source, action):
+    row = TABLE[(source, action)]
+    application = provincial_file(world, source)
+    (confirmation,) = [c for c in confirmed_items(application) if c.item == UnitCheckItem.LEAD_ADDRESS]
+    assert confirmation.author == world.unit and confirmation.created_at is not None
+
+    # The address as the licence words it (怀仁经济开发区 is in Shuozhou), which the rule's
+    # place names do not read: the unit's confirmation stands for it.
+    application.members.filter(is_lead=True).update(registered_address="山西省怀仁经济开发区工业园 8 号")
+    step(world, application, row)
+    application.refresh_from_db()
+    assert application.state == row.target
+
+
+def test_without_the_confirmation_the_lead_unit_rule_blocks_again(world):
+    application = provincial_file(world, State.FORWARDED)
+    application.members.filter(is_lead=True).update(registered_address="山西省怀仁经济开发区工业园 8 号")
+    # The unit's latest word on the item withdraws the confirmation (the latest stands).
+    (confirmation,) = [c for c in confirmed_items(application) if c.item == UnitCheckItem.LEAD_ADDRESS]
+    UnitCheck.objects.create(
+        application=application,
+        submission=confirmation.submission,
+        item=UnitCheckItem.LEAD_ADDRESS,
+        confirmed=False,
+        author=world.unit,
+    )
+    with pytest.raises(GuardFailed) as refused:
+        step(world, application, TABLE[(State.FORWARDED, Action.START_REVIEW)])
+    assert any(
+        message.startswith("第四条第（一）项：") and "140000" in message for message in refused.value.messages
+    )
+    assert not AuditEvent.objects.filter(application=application, action=Action.START_REVIEW).exists()

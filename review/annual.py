@@ -44,13 +44,13 @@ from applications.refusals import Refused
 from applications.workflow import record, transition
 
 from . import platforms as platform_register
+from .deadlines import closes_at, end_of
 from .models import AnnualReport, AnnualReportScan, AnnualReportStatus, MemberChangeKind, Recognition
 from .models.annual import SCANS_MAX
 from .recognition import portal_address
 
 logger = logging.getLogger(__name__)
 
-END_OF_DAY = datetime.time(23, 59, 59)
 # Alliances that hold their status, and so owe reports and may lapse (Art. 8–9).
 HOLDING = (State.RECOGNIZED, State.RECTIFYING)
 # What ends an alliance's status: from then on it owes nothing.
@@ -77,22 +77,6 @@ class LapseReason:
 
 
 # Dates -------------------------------------------------------------------------------------
-
-
-def end_of(day):
-    """23:59:59 of ``day`` in Asia/Shanghai."""
-    return timezone.make_aware(datetime.datetime.combine(day, END_OF_DAY))
-
-
-def start_of(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def closes_at(day):
-    """The first moment after ``day`` (00:00 of the next day, Asia/Shanghai): a moment is
-    within ``day`` when it is before this, so that 23:59:59.5 still counts (:func:`end_of`
-    is only what is shown)."""
-    return start_of(day + datetime.timedelta(days=1))
 
 
 def due_on(edition, year):
@@ -169,7 +153,7 @@ def owing(year):
     ended = AuditEvent.objects.filter(
         application=OuterRef("pk"),
         to_state__in=ENDED,
-        created_at__lt=start_of(last_day + datetime.timedelta(days=1)),
+        created_at__lt=closes_at(last_day),
     )
     return Application.objects.filter(recognition__recognized_on__lte=last_day).exclude(Exists(ended))
 

@@ -27,6 +27,7 @@ from applications.pdf import render_pdf
 from applications.refusals import Refused
 from applications.workflow import TransitionError, record, transition
 
+from .deadlines import end_of
 from .models import Notice, NoticeItem, NoticeStatus
 from .models.notices import (
     NOTICE_BODY_MAX_CHARS,  # noqa: F401 (the views bound the body by it)
@@ -35,7 +36,6 @@ from .models.notices import (
 
 # A notice lists a bounded number of alliances: one round of recognition, not the register.
 MAX_ITEMS = 100
-END_OF_DAY = datetime.time(23, 59, 59)
 
 
 class NoticeRefused(Refused):
@@ -51,7 +51,7 @@ def period(published_at, days):
     """
     first = timezone.localdate(published_at)
     last = first + datetime.timedelta(days=days - 1)
-    return first, timezone.make_aware(datetime.datetime.combine(last, END_OF_DAY))
+    return first, end_of(last)
 
 
 def is_open(notice, now=None):

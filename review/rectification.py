@@ -14,6 +14,7 @@ import datetime
 
 from django import forms
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +29,11 @@ from applications.permissions import lead_unit_contacts
 from applications.refusals import Refused
 from applications.workflow import record
 
+from .deadlines import closes_at, end_of
 from .models import RectificationFile, RectificationOrder, RectificationOutcome
 from .models.rectification import RECTIFICATION_TEXT_MAX_CHARS
 from .recognition import portal_address
 
-END_OF_DAY = datetime.time(23, 59, 59)
 # A deadline is set in days or months, not years.
 MAX_DEADLINE_DAYS = 365
 DEFAULT_DEADLINE_DAYS = 30
@@ -74,19 +75,6 @@ class RevocationBasis:
 
 class RectificationRefused(Refused):
     """An answer that is not taken; ``messages`` say why."""
-
-
-def end_of(deadline):
-    """The deadline's last second as shown (23:59:59 Asia/Shanghai of the day); compare with
-    :func:`closes_at`, which the fraction of that second does not escape."""
-    return timezone.make_aware(datetime.datetime.combine(deadline, END_OF_DAY))
-
-
-def closes_at(deadline):
-    """The first moment after the deadline's day (00:00 Asia/Shanghai of the next day): the
-    whole day, its last second included, is within the deadline."""
-    following = deadline + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
 
 
 def is_overdue(order, now=None):
@@ -275,7 +263,7 @@ def send_letter(application, event, actor):
             "revoked_on": timezone.localdate(event.created_at),
             "basis": RevocationBasis.LABELS.get((event.data or {}).get("basis"), ""),
             "articles": lambda: article_labels((event.data or {}).get("articles")),
-            "directory_url": portal_address(f"/alliances/{application.pk}/"),
+            "directory_url": portal_address(reverse("alliance", args=[application.pk])),
         },
         in_portal={"application": application, "event": event},
         application=application,

@@ -13,6 +13,7 @@ The sources are named by their dotted paths: the expert stage here; the annual r
 the rectification orders add theirs.
 """
 
+import calendar
 import datetime
 import functools
 from collections import Counter
@@ -113,7 +114,8 @@ def annual_reports(today):
         if today > due:
             continue
         stages = [
-            datetime.date(today.year, month, min(day, 28 if month == 2 and not _leap(today.year) else day))
+            # 29 February is the 28th in a common year.
+            datetime.date(today.year, month, min(day, calendar.monthrange(today.year, month)[1]))
             for month, day in reminder_days(edition.annual_report_reminder_days)
         ]
         stages.append(due - datetime.timedelta(days=edition.annual_report_reminder_days_before))
@@ -158,10 +160,6 @@ def _unanswered(pk):
     from .models import RectificationOrder
 
     return RectificationOrder.objects.filter(pk=pk, answered_at__isnull=True, closed_at__isnull=True).exists()
-
-
-def _leap(year):
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 ANNUAL_SUBJECT = gettext_lazy("【朔州市联盟管理】请于 %(due_on)s 前报送“%(name)s”的年度材料")

@@ -60,19 +60,15 @@ def status_since(application):
 
 
 def directory_filter(request):
-    return DirectoryFilter(
-        request.GET or None, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
-    )
+    # Bound even to an empty query string, so that the plain directory is valid (and cached).
+    return DirectoryFilter(request.GET, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES)
 
 
 def chosen_filters(request):
     """The directory's valid filters as a cache key, or None when it is not to be cached: an
     invalid query, or a search by name (``q``), so that no visitor can fill the cache with
     pages nobody else asks for."""
-    # Bound even to an empty query string, so that the plain directory is valid (and cached).
-    listing = DirectoryFilter(
-        request.GET, queryset=recognition.directory(), states=recognition.DIRECTORY_STATES
-    )
+    listing = directory_filter(request)
     if not listing.form.is_valid() or listing.form.cleaned_data.get("q"):
         return None
     # A model's primary key, not its name (two industries may share an English name).

@@ -129,6 +129,9 @@ class OrganisationType(models.TextChoices):
     INTERMEDIARY = "intermediary", _("科技中介")
     MARKETING = "marketing", _("营销机构")
     OTHER = "other", _("其他")
+    # Not a legal person (Art. 4(1)–(2)): an administrator records it when a licence shows a
+    # branch (分公司、分行); the eligibility rules then refuse it as a lead unit or member.
+    BRANCH = "branch", _("分支机构（非独立法人）")
 
 
 class IndustryGroup(models.TextChoices):

@@ -6,16 +6,20 @@ from. The applicant sees them live on every step of the form; ``transition()`` r
 before a submission; the reviewers see the very same list.
 """
 
+import copy
+import datetime
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .editions import NoEditionInForce, article_anchor, edition_in_force
-from .enums import DocumentKind, OrganisationType, Severity
-from .models import DocumentVersion
+from .enums import DocumentKind, OrganisationType, RegistrationStatus, Severity, State
+from .models import DocumentVersion, Organisation
 from .uscc import is_legal_person, is_registered_in_shuozhou, is_valid_uscc, normalize_uscc
 
 ART_3 = pgettext_lazy("article", "第三条")
@@ -44,9 +48,54 @@ SHUOZHOU_PLACE_NAMES = (
     "怀仁县",
 )
 ACADEMIA = (OrganisationType.UNIVERSITY, OrganisationType.RESEARCH_INSTITUTE)
-# The organising unit's confirmation, against the licence, that a lead unit whose code does
-# not start with 1406 has its registered address in Shuozhou (``review.models.UnitCheckItem``).
+# Words of a name that mark a branch (分支机构), which is not a legal person (Art. 4(2)); a
+# branch's licence has a code of its own, so only the licence tells (the organising unit's
+# or the bureau's confirmation, ``CONFIRMED_LEGAL_PERSONS``).
+BRANCH_NAME = re.compile("分公司|分厂|分院|分所|分行|支行|分理处|营业部|办事处|分中心|分校|分店|分社")
+
+# What a person confirmed by hand that a rule cannot see (issue 12 §2), as the rules read it:
+# the organising unit's confirmation, against the licence, that a lead unit whose code does
+# not start with 1406 has its registered address in Shuozhou (``review.models.UnitCheckItem``)…
 CONFIRMED_LEAD_ADDRESS = "lead_address"
+# …and the unit's (or the bureau's formal check's) that the members' licences are those of
+# legal persons, not of branches.
+CONFIRMED_LEGAL_PERSONS = "legal_person_licences"
+# Who gives them: ``review.checks.confirmations`` (named by path: ``applications`` never
+# imports ``review``).
+CONFIRMATIONS = "review.checks.confirmations"
+# Past the organising unit: a finding only a person can settle blocks once the unit should
+# have settled it (before, it is a warning for the unit to check).
+PAST_THE_UNIT = (
+    State.FORWARDED,
+    State.UNDER_REVIEW,
+    State.AWAITING_DECISION,
+    State.APPROVED,
+    State.IN_NOTICE,
+)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A fact a person confirmed by hand (issue 12 §2): what, by whom, when, in which check,
+    and for which members (the member codes of the round it was given on)."""
+
+    code: str
+    by: str
+    at: datetime.datetime
+    source: str
+    covers: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Where the registry's current facts (``Organisation``, kept by administrators) differ
+    from what the file states for a member: the rules read the registry's."""
+
+    member_id: int
+    member_name: str
+    field: str
+    stated: str
+    registered: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +107,8 @@ class Finding:
     # The step of the form where the applicant fixes it (``applications.steps``).
     step: str
     member_id: int | None = None
+    # The confirmation that settled it (``Confirmation``): shown beside it, and it no longer blocks.
+    settled_by: object = None
 
     @property
     def is_blocking(self):
@@ -78,10 +129,12 @@ class Facts:
     documents: list = field(default_factory=list)
     # The edition the file is judged under: its own, or at first submission the one in force.
     judged_under: object = None
-    # What a person confirmed by hand that a rule cannot see (issue 12 §2): the organising
-    # unit's standing confirmations (``review.models.UnitCheckItem`` values, e.g.
-    # ``CONFIRMED_LEAD_ADDRESS``), given by the guards of the later steps.
-    confirmed: frozenset = frozenset()
+    # What a person confirmed by hand that a rule cannot see (issue 12 §2): ``{code:
+    # Confirmation}`` (``CONFIRMED_LEAD_ADDRESS``, ``CONFIRMED_LEGAL_PERSONS``), given to the
+    # later steps by ``facts_now``.
+    confirmed: dict = field(default_factory=dict)
+    # Where the registry's facts replaced what the file states (``registered``).
+    corrections: list = field(default_factory=list)
 
     @property
     def edition(self):
@@ -90,6 +143,13 @@ class Facts:
     @property
     def lead(self):
         return next((member for member in self.members if member.is_lead), None)
+
+    def confirmation(self, code, member=None):
+        """The confirmation of ``code`` on record, if it covers ``member`` (None: any)."""
+        found = self.confirmed.get(code)
+        if found is not None and (member is None or member.uscc in found.covers):
+            return found
+        return None
 
     def current_version(self, kind, member=None):
         for document in self.documents:
@@ -120,14 +180,59 @@ def edition_for_next_submission(application):
         return None
 
 
-def facts_for(application, edition=None, confirmed=frozenset()):
+def facts_for(application, edition=None, confirmed=None):
+    members, corrections = registered(application, list(application.members.all()))
     return Facts(
         application=application,
-        members=list(application.members.all()),
+        members=members,
         documents=current_documents(application),
         judged_under=edition,
-        confirmed=frozenset(confirmed),
+        confirmed=dict(confirmed or {}),
+        corrections=corrections,
     )
+
+
+def facts_now(application):
+    """A submitted file as the later steps judge it (issue 12): its frozen members and
+    documents, the registry's current facts, under its own edition, with what the organising
+    unit and the bureau confirmed by hand."""
+    return facts_for(application, application.edition, import_string(CONFIRMATIONS)(application))
+
+
+def registered(application, members):
+    """Art. 4: the registry's current facts prevail over what the file states.
+
+    The lead member is the lead unit (its code and type, as an administrator may correct
+    them); any other member whose code an approved organisation holds takes that
+    organisation's type (an administrator records a branch as such). Returns copies of the
+    members, as the rules read them, and the ``Correction`` s made.
+    """
+    codes = {member.uscc for member in members if not member.is_lead}
+    registry = {
+        organisation.uscc: organisation
+        for organisation in Organisation.objects.filter(
+            uscc__in=codes, registration_status=RegistrationStatus.APPROVED
+        ).only("uscc", "org_type")
+    }
+    read, corrections = [], []
+    for member in members:
+        source = application.lead_unit if member.is_lead else registry.get(member.uscc)
+        fields = ("uscc", "org_type") if member.is_lead else ("org_type",)
+        differing = [
+            name
+            for name in fields
+            if source is not None and getattr(source, name) and getattr(source, name) != getattr(member, name)
+        ]
+        if differing:
+            stated = member
+            member = copy.copy(member)
+            for name in differing:
+                corrections.append(
+                    Correction(member.pk, member.name, name, getattr(stated, name), getattr(source, name))
+                )
+                setattr(member, name, getattr(source, name))
+        read.append(member)
+    return read, corrections
 
 
 def in_shuozhou(address):
@@ -239,6 +344,17 @@ def lead_unit_is_legal_person(facts):
             ART_4_1,
             "lead",
         )
+    elif facts.application.lead_unit.org_type == OrganisationType.BRANCH:
+        yield Finding(
+            "LEAD_IS_BRANCH",
+            Severity.BLOCKING,
+            _(
+                "牵头单位“%(name)s”在单位库中登记为分支机构，不是独立法人单位，不能牵头申报市级联盟：可由其所属法人单位牵头。"
+            )
+            % {"name": facts.application.lead_unit.name},
+            ART_4_1,
+            "lead",
+        )
 
 
 def lead_unit_in_shuozhou(facts):
@@ -252,7 +368,20 @@ def lead_unit_in_shuozhou(facts):
     code = facts.application.lead_unit.uscc
     if not is_valid_uscc(code) or is_registered_in_shuozhou(code):
         return
-    if CONFIRMED_LEAD_ADDRESS in facts.confirmed:
+    confirmation = facts.confirmation(CONFIRMED_LEAD_ADDRESS)
+    if confirmation is not None:
+        yield Finding(
+            "LEAD_ADDRESS_TO_CONFIRM",
+            Severity.WARNING,
+            _(
+                "牵头单位的登记机关不在朔州（代码第 3–8 位为 %(division)s）："
+                "已对照营业执照核实，住所在朔州市内。"
+            )
+            % {"division": code[2:8]},
+            ART_4_1,
+            "lead",
+            settled_by=confirmation,
+        )
         return
     lead = facts.lead
     address = lead.registered_address if lead else ""
@@ -327,8 +456,30 @@ def lead_unit_is_core_member(facts):
 
 
 def members_are_legal_persons(facts):
-    """Art. 4(2): every member is an independent legal person with a valid USCC."""
+    """Art. 4(2): every member is an independent legal person with a valid USCC, not a branch.
+
+    A branch recorded as such in the registry is refused. A name that reads as a branch's
+    (``BRANCH_NAME``) is for the organising unit to check against the licence: a warning
+    until the file is past the unit, blocking after unless the unit or the bureau confirmed
+    the member's licence is a legal person's (``CONFIRMED_LEGAL_PERSONS``)."""
     for member in facts.members:
+        if member.is_lead:
+            pass  # the lead unit's own rules (lead_unit_is_legal_person) speak of it
+        elif member.org_type == OrganisationType.BRANCH:
+            yield Finding(
+                "MEMBER_IS_BRANCH",
+                Severity.BLOCKING,
+                _(
+                    "成员“%(name)s”为分支机构，不是独立法人单位，不能作为联盟成员：可由其所属法人单位加入联盟。"
+                )
+                % {"name": member.name},
+                ART_4_2,
+                "members",
+                member.pk,
+            )
+            continue
+        elif BRANCH_NAME.search(member.name):
+            yield branch_name_finding(facts, member)
         if not is_valid_uscc(member.uscc):
             yield Finding(
                 "MEMBER_USCC_INVALID",
@@ -349,6 +500,46 @@ def members_are_legal_persons(facts):
                 "members",
                 member.pk,
             )
+
+
+def branch_name_finding(facts, member):
+    confirmation = facts.confirmation(CONFIRMED_LEGAL_PERSONS, member)
+    if confirmation is not None:
+        return Finding(
+            "MEMBER_MAY_BE_BRANCH",
+            Severity.WARNING,
+            _("成员“%(name)s”的名称像分支机构的名称：已核实其营业执照为法人执照。") % {"name": member.name},
+            ART_4_2,
+            "members",
+            member.pk,
+            settled_by=confirmation,
+        )
+    if facts.application.state in PAST_THE_UNIT:
+        return Finding(
+            "MEMBER_MAY_BE_BRANCH",
+            Severity.BLOCKING,
+            _(
+                "成员“%(name)s”的名称像分支机构的名称，尚无人核实其营业执照为法人执照：分支机构不是独立法人，"
+                "不能作为联盟成员。"
+            )
+            % {"name": member.name},
+            ART_4_2,
+            "members",
+            member.pk,
+        )
+    return Finding(
+        "MEMBER_MAY_BE_BRANCH",
+        Severity.WARNING,
+        _(
+            "成员“%(name)s”的名称像分支机构的名称：分支机构不是独立法人，不能作为联盟成员；"
+            "组织单位将对照营业执照核实其为法人单位。"
+        )
+        % {"name": member.name},
+        ART_4_2,
+        "members",
+        member.pk,
+        member_uscc=member.uscc,
+    )
 
 
 def no_member_twice(facts):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from alliance_portal.public_cache import invalidate as invalidate_public_pages
 
 from .editions import NoEditionInForce, edition_in_force
-from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for
+from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for, facts_now
 from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
 from .guards import Guard
 from .models import Application, AuditEvent, User
@@ -169,10 +169,6 @@ edition_in_force_guard = Guard(_edition_in_force)
 eligibility_guard = Guard(_eligible, satisfy=_complete)
 
 
-# What a person confirmed by hand (the organising unit's checklist, ``review.checks``), as the
-# eligibility rules read it: named by path, since ``applications`` never imports ``review``.
-CONFIRMATIONS = "review.checks.confirmed_codes"
-
 # The way that remains for a file that no longer meets the rules at a forward step.
 BEFORE_DECISION = gettext_lazy(
     "本申报已不符合上述认定条件，不能继续办理：请将申报退回牵头单位修改（退回修改，第五条、第六条）。"
@@ -200,8 +196,7 @@ def _still_eligible(application, row, actor):
     Each finding names its article; the last line says what the actor may still do."""
     if application.edition is None:
         return []  # never submitted: no forward row starts from a draft
-    confirmed = resolve(CONFIRMATIONS)(application)
-    findings = blocking_findings(check(application, facts_for(application, application.edition, confirmed)))
+    findings = blocking_findings(check(application, facts_now(application)))
     if not findings:
         return []
     problems = [

@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications.eligibility import CONFIRMED_LEAD_ADDRESS, CONFIRMED_LEGAL_PERSONS, Confirmation
 from applications.enums import Activity, Role, State
 from applications.guards import Guard
 from applications.models import Application, Submission
@@ -234,11 +235,35 @@ def confirmed_items(application):
     return [found[item] for item in UnitCheckItem if item in found and found[item].confirmed]
 
 
-def confirmed_codes(application):
-    """The items of ``confirmed_items`` as the eligibility rules read them
-    (``applications.eligibility.Facts.confirmed``): the guard of the later steps
-    (``applications.workflow.still_eligible``) names this function by its dotted path."""
-    return frozenset(str(record.item) for record in confirmed_items(application))
+def confirmations(application):
+    """What the organising unit and the bureau confirmed by hand that the eligibility rules
+    cannot see (issue 12 §2), as the rules read it (``applications.eligibility.Facts.confirmed``,
+    named by path by ``eligibility.CONFIRMATIONS``): ``{code: Confirmation}``.
+
+    A Shuozhou address behind a code outside 1406 is the unit's to confirm; the members'
+    legal-person licences the unit's (``LEGAL_PERSON_LICENCES``) or the bureau's formal
+    check (``LICENCES_VALID``). Each covers the members of the round it was given on: a member
+    added by a later round is not covered until checked again."""
+    found = {}
+    for checklist, item, code in (
+        (UNIT, UnitCheckItem.LEAD_ADDRESS, CONFIRMED_LEAD_ADDRESS),
+        (UNIT, UnitCheckItem.LEGAL_PERSON_LICENCES, CONFIRMED_LEGAL_PERSONS),
+        (FORMAL, FormalCheckItem.LICENCES_VALID, CONFIRMED_LEGAL_PERSONS),
+    ):
+        submission, standing_items = last_checked(checklist, application)
+        check = standing_items.get(item)
+        if check is None or not getattr(check, checklist.flag):
+            continue
+        covers = frozenset(member["uscc"] for member in submission.data.get("members", []))
+        earlier = found.get(code)
+        found[code] = Confirmation(
+            code=code,
+            by=str(check.author),
+            at=check.created_at,
+            source=str(checklist.title),
+            covers=covers | (earlier.covers if earlier else frozenset()),
+        )
+    return found
 
 
 # --- guards of the transition table -----------------------------------------------------------

@@ -4,20 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0024_annual_report_due_bounds'),
+        ("applications", "0024_annual_report_due_bounds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='member',
-            name='org_type',
-            field=models.CharField(choices=[('enterprise', '企业'), ('university', '高等院校'), ('research_institute', '科研机构'), ('financial', '金融机构'), ('intermediary', '科技中介'), ('marketing', '营销机构'), ('other', '其他'), ('branch', '分支机构（非独立法人）')], max_length=30, verbose_name='单位类型'),
+            model_name="member",
+            name="org_type",
+            field=models.CharField(
+                choices=[
+                    ("enterprise", "企业"),
+                    ("university", "高等院校"),
+                    ("research_institute", "科研机构"),
+                    ("financial", "金融机构"),
+                    ("intermediary", "科技中介"),
+                    ("marketing", "营销机构"),
+                    ("other", "其他"),
+                    ("branch", "分支机构（非独立法人）"),
+                ],
+                max_length=30,
+                verbose_name="单位类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='org_type',
-            field=models.CharField(choices=[('enterprise', '企业'), ('university', '高等院校'), ('research_institute', '科研机构'), ('financial', '金融机构'), ('intermediary', '科技中介'), ('marketing', '营销机构'), ('other', '其他'), ('branch', '分支机构（非独立法人）')], max_length=30, verbose_name='单位类型'),
+            model_name="organisation",
+            name="org_type",
+            field=models.CharField(
+                choices=[
+                    ("enterprise", "企业"),
+                    ("university", "高等院校"),
+                    ("research_institute", "科研机构"),
+                    ("financial", "金融机构"),
+                    ("intermediary", "科技中介"),
+                    ("marketing", "营销机构"),
+                    ("other", "其他"),
+                    ("branch", "分支机构（非独立法人）"),
+                ],
+                max_length=30,
+                verbose_name="单位类型",
+            ),
         ),
     ]

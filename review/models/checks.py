@@ -33,7 +33,7 @@ class FormalCheckItem(models.TextChoices):
     SEALS = "seals", _("印章齐全")
     AGREEMENT_SIGNED = "agreement_signed", _("联盟协议经全体成员签署")
     AGREEMENT_TERMS = "agreement_terms", _("协议载明技术创新目标和成员单位任务分工")
-    LICENCES_VALID = "licences_valid", _("营业执照有效")
+    LICENCES_VALID = "licences_valid", _("营业执照有效，均为法人执照（非分支机构执照）")
     CHARTER = "charter", _("联盟章程齐全")
     LEAD_QUALIFICATION = "lead_qualification", _("牵头单位资质条件已说明")
 

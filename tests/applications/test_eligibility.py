@@ -187,7 +187,10 @@ def test_one_research_institute_is_enough(eligible):
 
 
 def test_no_enterprise_blocks(eligible):
+    # The lead member is the lead unit: its type is the registry's (eligibility.registered).
     eligible.members.filter(org_type=OrganisationType.ENTERPRISE).update(org_type=OrganisationType.OTHER)
+    eligible.lead_unit.org_type = OrganisationType.OTHER
+    eligible.lead_unit.save()
     assert "NO_ENTERPRISE" in codes(eligible, Severity.BLOCKING)
 
 

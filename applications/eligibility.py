@@ -538,7 +538,6 @@ def branch_name_finding(facts, member):
         ART_4_2,
         "members",
         member.pk,
-        member_uscc=member.uscc,
     )
 
 

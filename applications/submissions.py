@@ -116,6 +116,9 @@ def freeze(application, event, actor):
     facts = facts_for(application)
     data = application_data(application, facts)
     data["findings"] = findings_in_both_languages(application, facts)
+    # The edition's numbers the round was judged by (Art. 4(3)): an administrator may change
+    # them later, and the file's page then says so (``applications.recheck``).
+    data["rules"] = edition_rules(facts.edition)
     number = Submission.objects.filter(application=application).count() + 1
     submission = Submission.objects.create(
         application=application,
@@ -152,6 +155,11 @@ def official_declaration(edition):
         return declaration(edition)
 
 
+def edition_rules(edition):
+    """The numbers of ``edition`` the eligibility rules read, as a snapshot keeps them."""
+    return {"min_core_members": edition.min_core_members, "member_ceiling": edition.member_ceiling}
+
+
 def findings_in_both_languages(application, facts):
     """The findings as data, worded in Chinese and in English, for the snapshot.
 
@@ -161,9 +169,12 @@ def findings_in_both_languages(application, facts):
     for language in LANGUAGES:
         with override(language):
             worded[language] = [(f, str(f.message), str(f.article)) for f in check(application, facts)]
+    member_codes = {member.pk: member.uscc for member in facts.members}
     return [
         {
             "code": finding.code,
+            # Which member it is about, to tell the same finding in a later check.
+            "member": member_codes.get(finding.member_id, ""),
             "severity": str(finding.severity.value),
             "step": finding.step,
             "message": {language: worded[language][index][1] for language in LANGUAGES},

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications import documents as document_store
+from applications.eligibility import ACADEMIA
 from applications.enums import Action, Activity, OutboxKind, Role, State
 from applications.event_data import EventDataForm
 from applications.models import Application, AuditEvent, User
@@ -211,11 +212,20 @@ def member_check(report, earlier=None):
         ).prefetch_related("member_changes")
     changes = [change for accepted in earlier for change in accepted.member_changes.all()]
     changes += list(report.member_changes.all())
+    # Art. 4(2): who is a university or research institute, by name (a member that left is
+    # named as it was listed; one that joined states its type).
+    kinds = {member.name.strip(): member.org_type for member in members}
     for change in changes:
         step = 1 if change.kind == MemberChangeKind.JOINED else -1
         total += step
         core += step if change.is_core else 0
+        if change.kind == MemberChangeKind.JOINED:
+            kinds[change.name.strip()] = change.org_type
+        else:
+            kinds.pop(change.name.strip(), None)
     check = MemberCheck(members=total, core=core)
+    if not set(ACADEMIA).intersection(kinds.values()):
+        check.breaches.append(_("变动后成员中已没有高等院校或科研机构（第四条第（二）项：产学研结合）。"))
     if core < edition.min_core_members:
         check.breaches.append(
             _("变动后核心成员为 %(core)d 家，少于 %(minimum)d 家（第四条第（三）项）。")
@@ -619,6 +629,44 @@ def board(year, *, now=None, prospective=None):
             )
         )
     return rows
+
+
+@dataclass
+class Flag:
+    application: object
+    report: object
+    breaches: list
+
+
+def flagged_alliances():
+    """Issue 12 §4: recognised alliances whose accepted annual reports changed their members
+    so that Art. 4(2)–(3) no longer hold — each with its latest accepted report and the
+    breaches, for the staff's dashboard. Flagged, never lapsed for it: the bureau decides
+    (an order to rectify, Art. 9). Three queries, whatever the number of alliances."""
+    alliances = {
+        application.pk: application
+        for application in Application.objects.filter(
+            state__in=HOLDING, annual_reports__status=AnnualReportStatus.ACCEPTED
+        )
+        .distinct()
+        .select_related("edition")
+        .prefetch_related("members")
+    }
+    accepted = {}
+    for report in (
+        AnnualReport.objects.filter(application__in=alliances.keys(), status=AnnualReportStatus.ACCEPTED)
+        .order_by("application", "year")
+        .prefetch_related("member_changes")
+    ):
+        report.application = alliances[report.application_id]
+        accepted.setdefault(report.application_id, []).append(report)
+    flags = []
+    for reports in accepted.values():
+        *earlier, latest = reports
+        breaches = member_check(latest, earlier).breaches
+        if breaches:
+            flags.append(Flag(latest.application, latest, breaches))
+    return sorted(flags, key=lambda flag: flag.application.name)
 
 
 def _breaches(report, earlier):

@@ -51,7 +51,9 @@ def _formset(model, fields, limit):
     )
 
 
-MemberChangeFormSet = _formset(MemberChange, ["kind", "name", "is_core", "reason"], MEMBER_CHANGES_MAX)
+MemberChangeFormSet = _formset(
+    MemberChange, ["kind", "name", "is_core", "org_type", "reason"], MEMBER_CHANGES_MAX
+)
 PlatformFormSet = _formset(
     ReportedPlatform,
     ["role", "kind", "level", "name", "approving_document", "approved_year"],

@@ -9,12 +9,13 @@ an alliance that owes one and has none on time lapses through the bureau's comma
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.enums import PlatformKind, PlatformLevel
+from applications.enums import OrganisationType, PlatformKind, PlatformLevel
 from applications.models import COMMENT_MAX_CHARS, Application, CheckedFile
 from applications.plain_text import refuse_invisible_characters, refuse_invisible_characters_in_text
 
@@ -178,6 +179,11 @@ class MemberChange(models.Model):
     kind = models.CharField(_("变动类型"), max_length=10, choices=MemberChangeKind.choices)
     name = models.CharField(_("单位名称"), max_length=200, validators=PLAIN)
     is_core = models.BooleanField(_("核心成员"), default=False)
+    # What kind of legal person joined: Art. 4(2) wants universities or research institutes
+    # among the members (``review.annual.member_check``). One that left is known by its name.
+    org_type = models.CharField(
+        _("单位类型（新加入的成员）"), max_length=30, choices=OrganisationType.choices, blank=True
+    )
     reason = models.CharField(_("变动原因"), max_length=300, validators=PLAIN)
 
     class Meta:
@@ -187,6 +193,10 @@ class MemberChange(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.kind == MemberChangeKind.JOINED and not self.org_type:
+            raise ValidationError({"org_type": _("请选择新加入成员的单位类型（第四条第（二）项）。")})
 
 
 class PlatformRole(models.TextChoices):

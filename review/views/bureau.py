@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
 from applications import pages
-from applications.eligibility import check
+from applications.eligibility import check, facts_now
 from applications.enums import SYSTEM, SYSTEM_LABEL, Role
 from applications.models import DocumentVersion
 from applications.pages import offered_actions, perform_transition, role_required
@@ -13,6 +13,7 @@ from applications.permissions import (
     can_view_lifecycle,
     is_expert,
 )
+from applications.recheck import IN_PROGRESS, recheck
 from applications.submissions import latest_changes, snapshot_findings
 from applications.workflow import TRANSITIONS, timeline
 
@@ -39,6 +40,15 @@ def detail(request, pk):
     # A file back with its lead unit is being changed: reviewers keep reading what was
     # submitted, and the findings of that round (if the round kept them).
     frozen = snapshot_findings(latest.data) if latest and application.is_editable else None
+    # A file in progress is judged as its next step will judge it, against its frozen round
+    # (issue 12 §3): what is new since submission, and why.
+    rechecked = recheck(application, latest) if application.state in IN_PROGRESS else None
+    if frozen is not None:
+        findings = frozen
+    elif rechecked is not None:
+        findings = rechecked.findings
+    else:
+        findings = check(application, facts_now(application) if application.edition_id else None)
     return render(
         request,
         "review/detail.html",
@@ -49,7 +59,8 @@ def detail(request, pk):
             ),
             "actions": offered_actions(application, request.user, request),
             "action_url": "review:act",
-            "findings": frozen if frozen is not None else check(application),
+            "findings": findings,
+            "recheck": rechecked,
             "submissions": submissions,
             "latest": latest,
             "data": latest.data if latest else None,

@@ -18,8 +18,9 @@ from applications.enums import State
 from applications.models import Application
 from applications.pages import role_required
 from applications.permissions import applications_for_user, is_bureau_staff, is_expert
+from applications.recheck import changed_files
 
-from .. import exports
+from .. import annual, exports
 from ..filters import WorkListFilter
 from ..permissions import is_unit_or_bureau
 from ..worklist import SERVICE_TARGET_DAYS, in_worklist_order, waiting_states, work_items
@@ -75,6 +76,10 @@ def dashboard(request):
                 for state, days in SERVICE_TARGET_DAYS.items()
             ],
             # Drafts are the applicants' own (DESIGN.md "People"): the bureau sees a count only.
+            # Issue 12 §5: files in progress whose eligibility changed since submission.
+            "eligibility_changed": changed_files(scope) if is_bureau_staff(request.user) else None,
+            # Issue 12 §4: recognised alliances whose accepted member changes break Art. 4.
+            "member_flags": annual.flagged_alliances() if is_bureau_staff(request.user) else None,
             "drafts_in_preparation": (
                 Application.objects.filter(state=State.DRAFT, submitted_at__isnull=True).count()
                 if is_bureau_staff(request.user)

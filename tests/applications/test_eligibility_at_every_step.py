@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from applications.eligibility import CONFIRMED_LEAD_ADDRESS
-from applications.enums import Action, State
+from applications.enums import Action, OrganisationType, State
 from applications.models import AuditEvent
 from applications.uscc import make_uscc
 from applications.workflow import TABLE, GuardFailed, prepare, route_from, transition
@@ -68,6 +68,41 @@ def test_a_file_whose_industry_was_retired_is_refused_at_every_forward_step(worl
     application.refresh_from_db()
     assert application.state == row.target
     assert AuditEvent.objects.filter(application=application, action=action).count() == 1
+
+
+@pytest.mark.parametrize(("source", "action"), FORWARD_ROWS, ids=[str(action) for _, action in FORWARD_ROWS])
+def test_a_core_member_the_registry_corrects_to_a_branch_is_refused_at_every_forward_step(
+    world, source, action
+):
+    row = TABLE[(source, action)]
+    application = world.application(source)
+    data = prepare(application, row, world.actor_of(row))
+    events = application.events.count()
+    member = application.members.filter(
+        is_core=True, is_lead=False, org_type=OrganisationType.ENTERPRISE
+    ).first()
+
+    # An administrator records in the registry that the member is a branch (分公司) after the
+    # file was submitted: the registry's facts prevail over what the file states.
+    registered = OrganisationFactory(uscc=member.uscc, name=member.name, org_type=OrganisationType.BRANCH)
+    with pytest.raises(GuardFailed) as refused:
+        step(world, application, row, data)
+    messages = refused.value.messages
+    assert any(
+        message.startswith("第四条第（二）项：") and member.name in message and "分支机构" in message
+        for message in messages
+    )
+    assert WAY_THAT_REMAINS[action] in messages[-1]
+    application.refresh_from_db()
+    assert application.state == source
+    assert application.events.count() == events
+
+    # Corrected back to what it is (an enterprise), the same file moves on.
+    registered.org_type = OrganisationType.ENTERPRISE
+    registered.save()
+    step(world, application, row, data)
+    application.refresh_from_db()
+    assert application.state == row.target
 
 
 def test_the_way_that_remains_is_said_in_english(world):

@@ -55,6 +55,7 @@ def form_data(**extra):
         "changes-0-kind": "joined",
         "changes-0-name": "朔州市新成员科技有限公司",
         "changes-0-is_core": "",
+        "changes-0-org_type": "enterprise",
         "changes-0-reason": "产业链下游企业加入",
         "platforms-TOTAL_FORMS": "1",
         "platforms-INITIAL_FORMS": "0",

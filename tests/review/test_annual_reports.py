@@ -9,6 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from applications.demo import sample_pdf
 from applications.eligibility import facts_for
@@ -16,6 +17,7 @@ from applications.enums import Action, Activity, OutboxKind, State
 from applications.models import AuditEvent, DocumentVersion, OutboxMessage, PolicyEdition
 from applications.submissions import application_data
 from review import annual
+from review.forms.annual import MemberChangeFormSet
 from review.models import AnnualReport, AnnualReportStatus, MemberChange, Recognition, ReportedPlatform
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -297,6 +299,69 @@ def test_members_over_the_ceiling_need_a_written_reason(world):
     report.ceiling_justification = "新增成员均为产业链上下游骨干企业。"
     assert not annual.member_check(report).breaches
     assert annual.member_check(report).notes
+
+
+def test_no_university_or_institute_left_is_flagged(world):
+    application = alliance(world)
+    report = filled(application, user=world.applicant)
+    academia = application.members.filter(org_type__in=["university", "research_institute"])
+    assert academia.exists()
+    for member in academia:
+        MemberChange.objects.create(
+            report=report, kind="left", name=member.name, is_core=member.is_core, reason="合作期满"
+        )
+    assert any("已没有高等院校或科研机构" in breach for breach in annual.member_check(report).breaches)
+    # A research institute that joins the same year keeps Art. 4(2) satisfied.
+    MemberChange.objects.create(
+        report=report,
+        kind="joined",
+        name="朔州市煤炭科学研究所",
+        org_type="research_institute",
+        reason="加入",
+    )
+    assert not any("高等院校" in breach for breach in annual.member_check(report).breaches)
+
+
+def test_a_member_that_joins_must_state_its_type():
+    formset = MemberChangeFormSet(
+        {
+            "changes-TOTAL_FORMS": "1",
+            "changes-INITIAL_FORMS": "0",
+            "changes-0-kind": "joined",
+            "changes-0-name": "朔州市新成员科技有限公司",
+            "changes-0-reason": "加入",
+        },
+        instance=AnnualReport(),
+        prefix="changes",
+    )
+    assert not formset.is_valid()
+    assert "请选择新加入成员的单位类型" in str(formset.errors)
+
+
+def test_an_accepted_report_down_to_five_core_members_flags_the_alliance_on_the_dashboard(world, client):
+    application = alliance(world)
+    report = filled(application, user=world.applicant)
+    leaving = application.members.filter(is_core=True).count() - world.edition.min_core_members + 1
+    for member in application.members.filter(is_core=True, is_lead=False)[:leaving]:
+        MemberChange.objects.create(report=report, kind="left", name=member.name, is_core=True, reason="转产")
+    with time_machine.travel(at(2027, 1, 20, 9), tick=False):
+        annual.submit(report, world.applicant)
+    client.force_login(world.staff)
+    dashboard = client.get(reverse("review:dashboard")).content.decode()
+    assert 'id="member-flags"' not in dashboard  # submitted, not yet accepted
+
+    annual.accept(report, world.staff)
+    application.refresh_from_db()
+    assert application.state == State.RECOGNIZED  # flagged, not lapsed
+    dashboard = client.get(reverse("review:dashboard")).content.decode()
+    flags = dashboard.split('id="member-flags"')[1].split("</section>")[0]
+    assert application.name in flags
+    assert (
+        f"变动后核心成员为 {world.edition.min_core_members - 1} 家，少于 {world.edition.min_core_members} 家"
+        in flags
+    )
+    assert "第四条第（三）项" in flags
+    assert reverse("review:annual_report", args=[report.pk]) in flags
 
 
 # A report's documents are its own ------------------------------------------------------------

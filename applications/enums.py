@@ -54,6 +54,9 @@ class Action(models.TextChoices):
     PUBLISH_NOTICE = "publish_notice", _("发布公示")
     RECOGNIZE = "recognize", _("公示期满，认定为市级联盟")
     UPHOLD_OBJECTION = "uphold_objection", _("异议成立，退回党组会")
+    # Art. 6: a file approved by the Party group that no longer meets the conditions (issue 12)
+    # goes back to the Party group, which decides again.
+    RECONSIDER = "reconsider", _("提请党组会重新研究")
     WITHDRAW_NOTICE = "withdraw_notice", _("撤回公示")
     ORDER_RECTIFICATION = "order_rectification", _("责令限期整改")
     ACCEPT_RECTIFICATION = "accept_rectification", _("整改合格")

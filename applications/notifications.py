@@ -35,6 +35,7 @@ HEADLINES = {
     Action.PUBLISH_NOTICE: gettext_lazy("已发布公示"),
     Action.RECOGNIZE: gettext_lazy("公示期满，已认定为市级联盟"),
     Action.UPHOLD_OBJECTION: gettext_lazy("公示异议成立，退回党组会研究"),
+    Action.RECONSIDER: gettext_lazy("申报提请党组会重新研究"),
     Action.WITHDRAW_NOTICE: gettext_lazy("公示已撤回，申报退回待公示"),
     Action.ORDER_RECTIFICATION: gettext_lazy("联盟被责令限期整改"),
     Action.ACCEPT_RECTIFICATION: gettext_lazy("整改合格，恢复市级联盟资格"),
@@ -45,6 +46,7 @@ HEADLINES = {
 RETURN_HEADLINES = {
     State.SUBMITTED: gettext_lazy("申报被组织单位退回修改"),
     State.FORWARDED: gettext_lazy("申报被市科技局退回修改"),
+    State.UNDER_REVIEW: gettext_lazy("申报被市科技局退回修改"),
 }
 
 # The page of a file for each role that hears of it (``workflow.recipients``).

@@ -115,8 +115,16 @@ def _returned_by(state):
     return applies
 
 
-def _remember_returning_level(application, row):
-    application.returned_from = row.source
+def resubmission_goes_to(level):
+    """A return's effect: the file remembers ``level``, the state its resubmission goes back
+    to (the row of ``_returned_by(level)``): the level that returned it (DESIGN.md
+    "Lifecycle"). The bureau takes a file back at its formal check (待市科技局形式审查) whether
+    it returned it from there or from the expert review, whose round ended with the return."""
+
+    def remember_returning_level(application, row):
+        application.returned_from = level
+
+    return remember_returning_level
 
 
 def _forget_returning_level(application, row):
@@ -169,23 +177,39 @@ edition_in_force_guard = Guard(_edition_in_force)
 eligibility_guard = Guard(_eligible, satisfy=_complete)
 
 
-# The way that remains for a file that no longer meets the rules at a forward step.
-BEFORE_DECISION = gettext_lazy(
-    "本申报已不符合上述认定条件，不能继续办理：请将申报退回牵头单位修改（退回修改，第五条、第六条）。"
+# The way that remains for a file that no longer meets the rules at a forward step: each
+# names, in the words of its button, a row of the table from the refused row's own state, so
+# that the file is never stuck (tests/applications/test_eligibility_at_every_step.py walks
+# them). A file in notice has two steps to make: its notice withdrawn, then RECONSIDER.
+AT_UNIT_REVIEW = gettext_lazy(
+    "本申报已不符合上述认定条件，不能报市科技局：请写明理由，将申报退回牵头单位修改（退回修改，第五条）。"
+)
+AT_FORMAL_CHECK = gettext_lazy(
+    "本申报已不符合上述认定条件，不能启动专家评审：请在形式审查清单中将相关事项记为不通过并保存，"
+    "再将申报退回牵头单位修改（退回修改，第五条、第六条）。"
+)
+AT_EXPERT_REVIEW = gettext_lazy(
+    "本申报已不符合上述认定条件，不能提交党组会：请写明理由，将申报退回牵头单位修改（退回修改，"
+    "第五条、第六条）；本轮专家评审随之终止，牵头单位修改后重新提交市科技局，重新进行形式审查和专家评审。"
 )
 AT_DECISION = gettext_lazy(
     "本申报已不符合上述认定条件，不能予以认定：党组会可作出不予认定的决定（不予认定，第六条）。"
 )
 AFTER_DECISION = gettext_lazy(
-    "本申报经党组会研究通过后已不符合上述认定条件，不能继续办理：须由党组会重新研究决定（第六条）。"
+    "本申报经党组会研究通过后已不符合上述认定条件，不能发布公示：请写明理由，提请党组会重新研究"
+    "（提请党组会重新研究，第六条），由党组会重新作出决定。"
+)
+DURING_NOTICE = gettext_lazy(
+    "本申报经党组会研究通过后已不符合上述认定条件，不能认定为市级联盟：请先撤回公示（撤回公示），"
+    "再提请党组会重新研究（提请党组会重新研究，第六条），由党组会重新作出决定。"
 )
 WAY_THAT_REMAINS = {
-    Action.FORWARD: BEFORE_DECISION,
-    Action.START_REVIEW: BEFORE_DECISION,
-    Action.CLOSE_REVIEW: BEFORE_DECISION,
+    Action.FORWARD: AT_UNIT_REVIEW,
+    Action.START_REVIEW: AT_FORMAL_CHECK,
+    Action.CLOSE_REVIEW: AT_EXPERT_REVIEW,
     Action.APPROVE: AT_DECISION,
     Action.PUBLISH_NOTICE: AFTER_DECISION,
-    Action.RECOGNIZE: AFTER_DECISION,
+    Action.RECOGNIZE: DURING_NOTICE,
 }
 
 
@@ -203,7 +227,7 @@ def _still_eligible(application, row, actor):
         _("%(article)s：%(message)s") % {"article": finding.article, "message": finding.message}
         for finding in findings
     ]
-    return [*problems, str(WAY_THAT_REMAINS.get(row.action, BEFORE_DECISION))]
+    return [*problems, str(WAY_THAT_REMAINS[row.action])]
 
 
 # No data makes a submitted file eligible again: the files the demo and the tests drive are.
@@ -267,7 +291,7 @@ TRANSITIONS = (
         {UNIT},
         comment_required=True,
         comment_label=gettext_lazy("退回理由"),
-        effects=(_remember_returning_level,),
+        effects=(resubmission_goes_to(State.SUBMITTED),),
         form="review.forms.UnitReturnForm",
     ),
     _t(
@@ -296,7 +320,7 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("退回理由（形式审查未通过的事项）"),
-        effects=(_remember_returning_level,),
+        effects=(resubmission_goes_to(State.FORWARDED),),
         # The failed items of the formal checklist go to the applicant with the reasons.
         guards=("review.checks.formal_check_failed",),
         form="review.forms.FormalReturnForm",
@@ -319,6 +343,22 @@ TRANSITIONS = (
         {STAFF},
         guards=("review.scoring.all_reviews_submitted", still_eligible),
         records=("review.panel.freeze_panel",),
+    ),
+    # A return during the expert review (the file no longer meets the conditions, or the
+    # experts found what the lead unit must fix): the round of experts ends with it, their
+    # scores left out of any later panel (review.experts.end_round, the ended ones on the
+    # event), and the resubmission comes back to the formal check, where the bureau assigns
+    # experts afresh.
+    _t(
+        State.UNDER_REVIEW,
+        Action.RETURN,
+        State.RETURNED,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("退回理由（评审中发现的问题）"),
+        effects=(resubmission_goes_to(State.FORWARDED),),
+        form="review.forms.ReviewReturnForm",
+        records=("review.experts.end_round",),
     ),
     _t(
         State.AWAITING_DECISION,
@@ -384,6 +424,17 @@ TRANSITIONS = (
         comment_label=gettext_lazy("异议成立的理由"),
         form="review.objections.UpholdForm",
         elsewhere="review:objections",
+    ),
+    # A file approved that no longer meets the conditions (the guards of PUBLISH_NOTICE and
+    # RECOGNIZE say so) goes back to the Party group, with the reasons, to be decided again
+    # (Art. 6); one in notice has its notice withdrawn first (WITHDRAW_NOTICE, below).
+    _t(
+        State.APPROVED,
+        Action.RECONSIDER,
+        State.AWAITING_DECISION,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("提请重新研究的理由"),
     ),
     # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
     # for a new notice; the public still read the notice, marked as withdrawn.

@@ -11,6 +11,9 @@ class AssignmentStatus(models.TextChoices):
     DECLARED = "declared", _("已声明无利害关系")
     DECLINED = "declined", _("已申请回避")
     WITHDRAWN = "withdrawn", _("已撤回指派")
+    # The file was returned to the lead unit during the expert review (RETURN from 专家评审中):
+    # the round ends for every expert, submitted or not; the resubmitted file gets a new one.
+    ENDED = "ended", _("本轮评审已终止（申报退回修改）")
 
 
 # An assignment that still counts: the expert is to review (or has reviewed) the file.
@@ -45,3 +48,4 @@ class ReviewProgress(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     DECLINED = "declined", _("已申请回避")
     WITHDRAWN = "withdrawn", _("已撤回指派")
+    ENDED = "ended", _("本轮评审已终止（申报退回修改）")

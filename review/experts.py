@@ -360,12 +360,69 @@ def withdraw(assignment, actor, reason, *, ip_address=None):
 def _check_own_open(assignment, user):
     if assignment.expert.user_id != user.pk:
         raise AssignmentRefused(_("这不是您的评审任务。"))
+    if assignment.status == AssignmentStatus.ENDED:
+        raise AssignmentRefused(ROUND_ENDED)
     if assignment.application.state not in ASSIGNABLE_STATES:
         raise AssignmentRefused(_("专家评审已结束。"))
 
 
 def _submitted(assignment):
     return ExpertReview.objects.filter(assignment=assignment, status=ReviewStatus.SUBMITTED).exists()
+
+
+# A return during the review (the RETURN row from 专家评审中) ---------------------------------------
+
+ROUND_ENDED = gettext_lazy("该申报已退回牵头单位修改，本轮专家评审已终止，您的评审任务随之结束。")
+
+
+def round_to_end(application):
+    """The active assignments of ``application``, locked until the transaction ends (a
+    declaration, a decline or a review saved meanwhile waits, then finds the round ended):
+    what a return during the review ends, as its event keeps it (``forms.ReviewReturnForm``).
+    Whether each review was submitted says whose scores are left out."""
+    locked = list(
+        active_assignments(application)
+        .select_for_update(of=("self",))
+        .select_related("expert")
+        .order_by("assigned_at", "pk")
+    )
+    submitted = set(
+        ExpertReview.objects.filter(
+            assignment__in=[assignment.pk for assignment in locked], status=ReviewStatus.SUBMITTED
+        ).values_list("assignment_id", flat=True)
+    )
+    return [
+        {
+            "assignment": assignment.pk,
+            "expert": assignment.expert.name,
+            "submitted": assignment.pk in submitted,
+        }
+        for assignment in locked
+    ]
+
+
+def end_round(application, event, actor):
+    """The record of a return during the review (Art. 5–6): the round of experts the event
+    names ends. Their assignments no longer count toward START_REVIEW's ``enough_experts``,
+    CLOSE_REVIEW's ``all_reviews_submitted`` or the panel, their dossier closes to them, and
+    each expert is told; after the resubmission the bureau assigns experts afresh."""
+    pks = [entry["assignment"] for entry in event.data.get("ended", [])]
+    ended = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(application=application, pk__in=pks, status__in=ACTIVE_ASSIGNMENT)
+        .select_related("expert__user", "application")
+    )
+    for assignment in ended:
+        assignment.status = AssignmentStatus.ENDED
+        assignment.ended_by = event
+        assignment.save(update_fields=["status", "ended_by"])
+        tell_expert(
+            assignment,
+            subject=gettext_lazy("【朔州市联盟申报】评审任务终止：%(name)s"),
+            template="email/review_ended.txt",
+            actor=actor,
+        )
+    return ended
 
 
 # START_REVIEW's guard --------------------------------------------------------------------------

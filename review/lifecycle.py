@@ -287,6 +287,9 @@ class Layout:
             "strokes": strokes,
             "kind": "bus",
             "title": self._gathered_title(action, sources),
+            # Drawn if the whole title fits nowhere (a long one, in English); the <title> and
+            # the page's table keep the whole.
+            "short": str(action.label),
             "dots": [(trunk, sy) for sy in ys if low < sy < high],
         }
 
@@ -352,8 +355,9 @@ def _place_labels(edges, box, gaps, width, height):
     Candidates are tried in order: beside each stretch of the edge, longest first (beside a
     vertical one at its middle, then at the middle of each gap between rows it runs through;
     above or below a horizontal one), and for a bracket under or over its state; each at a
-    wide, a middle and a narrow wrap. An edge whose label fits nowhere keeps only its
-    ``<title>``. The label's ``box`` is the rectangle that was kept clear.
+    wide, a middle and a narrow wrap; a bracket's whole text first, then its action alone.
+    An edge whose label fits nowhere keeps only its ``<title>``. The label's ``box`` is the
+    rectangle that was kept clear.
     """
     obstacles = [_grown(b, 3) for b in box.values()]
     for edge in edges:
@@ -382,18 +386,20 @@ def _place_labels(edges, box, gaps, width, height):
                 yield "middle", (x1 + x2) / 2, y1 + 4, "top"
 
     def fitting(edge):
-        for anchor, x, y, valign in candidates(edge):
-            for limit in (LABEL_WRAP * 1.7, LABEL_WRAP, LABEL_WRAP * 0.6):
-                lines = wrap(edge["title"], limit, LABEL_FONT)
-                lw, lh = max(text_width(part, LABEL_FONT) for part in lines), len(lines) * LABEL_LINE
-                left = {"start": x, "end": x - lw, "middle": x - lw / 2}[anchor]
-                top = {"top": y, "bottom": y - lh, "middle": y - lh / 2}[valign]
-                rect = (left, top, left + lw, top + lh)
-                inside = rect[0] >= 2 and rect[1] >= 2 and rect[2] <= width - 2 and rect[3] <= height - 2
-                if inside and not any(_overlap(rect, other) for other in obstacles):
-                    baseline = top + LABEL_FONT - 1
-                    lines = [(baseline + i * LABEL_LINE, part) for i, part in enumerate(lines)]
-                    return {"anchor": anchor, "x": x, "lines": lines, "box": rect}
+        titles = [edge["title"], edge["short"]] if edge.get("short") else [edge["title"]]
+        for title in titles:
+            for anchor, x, y, valign in candidates(edge):
+                for limit in (LABEL_WRAP * 1.7, LABEL_WRAP, LABEL_WRAP * 0.6):
+                    lines = wrap(title, limit, LABEL_FONT)
+                    lw, lh = max(text_width(part, LABEL_FONT) for part in lines), len(lines) * LABEL_LINE
+                    left = {"start": x, "end": x - lw, "middle": x - lw / 2}[anchor]
+                    top = {"top": y, "bottom": y - lh, "middle": y - lh / 2}[valign]
+                    rect = (left, top, left + lw, top + lh)
+                    inside = rect[0] >= 2 and rect[1] >= 2 and rect[2] <= width - 2 and rect[3] <= height - 2
+                    if inside and not any(_overlap(rect, other) for other in obstacles):
+                        baseline = top + LABEL_FONT - 1
+                        lines = [(baseline + i * LABEL_LINE, part) for i, part in enumerate(lines)]
+                        return {"anchor": anchor, "x": x, "lines": lines, "box": rect}
         return None
 
     # The main line's steps first: they have the room, and they tell the usual way.

@@ -35,6 +35,8 @@ def progress_of(assignment):
         return ReviewProgress.DECLINED
     if assignment.status == AssignmentStatus.WITHDRAWN:
         return ReviewProgress.WITHDRAWN
+    if assignment.status == AssignmentStatus.ENDED:
+        return ReviewProgress.ENDED
     if assignment.status == AssignmentStatus.ASSIGNED:
         return ReviewProgress.NOT_DECLARED
     review = getattr(assignment, "review", None)
@@ -116,6 +118,8 @@ def save_review(assignment, user, *, scores, opinion, recommendation, submit=Fal
             .get(pk=assignment.pk)
         )
         application = locked.application
+        if locked.expert.user_id == user.pk and locked.status == AssignmentStatus.ENDED:
+            raise ScoringRefused(experts.ROUND_ENDED)
         if locked.expert.user_id != user.pk or locked.status != AssignmentStatus.DECLARED:
             raise ScoringRefused(_("这不是您的评审任务，或您尚未作出回避声明。"))
         if application.state != State.UNDER_REVIEW:

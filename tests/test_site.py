@@ -101,12 +101,14 @@ def test_lifecycle_page_is_drawn_from_the_transition_table(world, client):
     page = client.get(reverse("review:lifecycle")).content.decode()
     for state in State:
         assert f'data-state="{state.value}"' in page
-    # One edge per pair of states, but the six withdrawals are one bracket.
-    withdrawals = {(row.source, row.target) for row in TRANSITIONS if row.action == Action.WITHDRAW}
-    pairs = {(row.source, row.target) for row in TRANSITIONS} - withdrawals
-    assert page.count('class="edge ') == len(pairs) + 1
-    assert page.count('class="edge bus"') == 1
+    # One edge per pair of states, but the six withdrawals are one bracket, and the three
+    # returns (organising unit, formal check, expert review) another.
+    brackets = {Action.WITHDRAW, Action.RETURN}
+    pairs = {(row.source, row.target) for row in TRANSITIONS if row.action not in brackets}
+    assert page.count('class="edge ') == len(pairs) + len(brackets)
+    assert page.count('class="edge bus"') == len(brackets)
     assert "撤回申报（草稿至待党组会研究均可）" in page
+    assert "退回修改（待组织单位审核至专家评审中均可）" in page
     for row in TRANSITIONS:
         assert str(row.action.label) in page
 

@@ -19,6 +19,7 @@ from .experts import (  # noqa: F401
     DeclineForm,
     ExpertForm,
     ReasonForm,
+    ReviewReturnForm,
     ScoreForm,
     SearchForm,
     SubmissionRecord,

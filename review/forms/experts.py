@@ -16,7 +16,7 @@ from applications.forms import TOO_LONG, USCCField, say_how_long
 from applications.models import Industry, User
 
 from ..enums import Recommendation
-from ..experts import MAX_REVIEW_DAYS
+from ..experts import MAX_REVIEW_DAYS, round_to_end
 from ..models import Expert
 from ..models.experts import OPINION_MAX_CHARS, REASON_MAX_CHARS, SCORE_DIGITS, SCORE_PLACES
 
@@ -230,3 +230,40 @@ class AssignmentRecord(EventDataForm):
 class SubmissionRecord(EventDataForm):
     total = forms.DecimalField(label=_("总分"), required=False)
     recommendation = forms.ChoiceField(label=_("评审结论"), choices=Recommendation.choices, required=False)
+
+
+class ReviewReturnForm(EventDataForm):
+    """Art. 5–6, a return during the expert review: the reasons are the row's comment; the
+    event keeps the round of experts that ends with it (``review.experts.round_to_end``),
+    which the row's record then ends (``review.experts.end_round``). Internal: the lead unit
+    never learns who reviews its file."""
+
+    internal_fields = frozenset({"ended"})
+    # What the clerk reads above the reasons on the file's page.
+    note = _(
+        "退回后本轮专家评审即终止：已指派的专家不再评审，已提交的评分不计入评审结果；"
+        "牵头单位修改后重新提交市科技局，须重新进行形式审查并重新指派专家。"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["ended"] = round_to_end(self.application) if self.application is not None else []
+        return cleaned
+
+    @classmethod
+    def describe(cls, data, *, internal=True):
+        if not internal:
+            return []
+        ended = [entry for entry in (data or {}).get("ended", []) if isinstance(entry, dict)]
+        if not ended:
+            return [(_("终止的专家评审"), str(_("无（尚未指派专家）")))]
+        return [(_("终止的专家评审"), "、".join(ended_text(entry) for entry in ended))]
+
+
+def ended_text(entry):
+    """One expert of an ended round, as the bureau reads it on the return's event."""
+    if entry.get("submitted"):
+        text = _("%(expert)s（评审意见已提交，不再计入）")
+    else:
+        text = _("%(expert)s（未提交）")
+    return str(text % {"expert": entry.get("expert", "")})

@@ -88,6 +88,7 @@ class Assignment(models.Model):
     The expert first declares no conflict of interest (回避声明) or declines with a reason;
     only a declared expert opens the dossier and scores. Staff may withdraw an assignment
     that has not been submitted (an expert who does not answer), and then assign another.
+    A return of the file during the review ends every active assignment of it (``ended_by``).
     """
 
     application = models.ForeignKey(
@@ -109,6 +110,15 @@ class Assignment(models.Model):
     decline_reason = models.TextField(_("回避理由"), max_length=REASON_MAX_CHARS, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     withdraw_reason = models.TextField(_("撤回理由"), max_length=REASON_MAX_CHARS, blank=True)
+    # The return (RETURN from 专家评审中) that ended the round this assignment was part of.
+    ended_by = models.ForeignKey(
+        AuditEvent,
+        verbose_name=_("终止本轮评审的退回记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ended_assignments",
+    )
 
     class Meta:
         ordering = ["assigned_at", "pk"]

@@ -76,11 +76,11 @@ def _staff_file(request, pk):
 
 
 def assignment_rows(application, today=None):
-    """Every assignment of the file (the declined and withdrawn too), with where it stands
+    """Every assignment of the file (the declined, withdrawn and ended too), with where it stands
     and whether it is overdue."""
     today = today or timezone.localdate()
     rows = []
-    for assignment in application.assignments.select_related("expert", "review").order_by(
+    for assignment in application.assignments.select_related("expert", "review", "ended_by").order_by(
         "assigned_at", "pk"
     ):
         assignment.application = application

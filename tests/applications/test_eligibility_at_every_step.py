@@ -6,10 +6,19 @@ import pytest
 from django.utils import translation
 
 from applications.eligibility import CONFIRMED_LEAD_ADDRESS
-from applications.enums import Action, OrganisationType, State
+from applications.enums import SYSTEM, Action, OrganisationType, State
 from applications.models import AuditEvent
 from applications.uscc import make_uscc
-from applications.workflow import TABLE, GuardFailed, prepare, route_from, transition
+from applications.workflow import (
+    TABLE,
+    TRANSITIONS,
+    GuardFailed,
+    prepare,
+    route_from,
+    still_eligible,
+    transition,
+)
+from applications.workflow import WAY_THAT_REMAINS as WAY_THAT_REMAINS_OF_THE_TABLE
 from review.checks import confirmed_items
 from review.models import UnitCheck, UnitCheckItem
 from tests.factories import OrganisationFactory
@@ -22,13 +31,18 @@ FORWARD_ROWS = [
     (State.APPROVED, Action.PUBLISH_NOTICE),
     (State.IN_NOTICE, Action.RECOGNIZE),
 ]
+# What the refusal's last line tells the clerk to do, and the rows that do it, made one after
+# the other from the refused row's own state (a file is never left without a way).
 WAY_THAT_REMAINS = {
-    Action.FORWARD: "退回牵头单位修改",
-    Action.START_REVIEW: "退回牵头单位修改",
-    Action.CLOSE_REVIEW: "退回牵头单位修改",
-    Action.APPROVE: "不予认定",
-    Action.PUBLISH_NOTICE: "须由党组会重新研究决定",
-    Action.RECOGNIZE: "须由党组会重新研究决定",
+    Action.FORWARD: ("退回牵头单位修改（退回修改，第五条）", [Action.RETURN]),
+    Action.START_REVIEW: ("在形式审查清单中将相关事项记为不通过", [Action.RETURN]),
+    Action.CLOSE_REVIEW: ("本轮专家评审随之终止", [Action.RETURN]),
+    Action.APPROVE: ("不予认定", [Action.REJECT]),
+    Action.PUBLISH_NOTICE: ("提请党组会重新研究（提请党组会重新研究，第六条）", [Action.RECONSIDER]),
+    Action.RECOGNIZE: (
+        "请先撤回公示（撤回公示），再提请党组会重新研究（提请党组会重新研究，第六条）",
+        [Action.WITHDRAW_NOTICE, Action.RECONSIDER],
+    ),
 }
 
 
@@ -55,7 +69,8 @@ def test_a_file_whose_industry_was_retired_is_refused_at_every_forward_step(worl
         step(world, application, row, data)
     messages = refused.value.messages
     assert any(message.startswith("第三条：") and industry.name in message for message in messages)
-    assert WAY_THAT_REMAINS[action] in messages[-1]
+    words, _ways = WAY_THAT_REMAINS[action]
+    assert words in messages[-1]
     application.refresh_from_db()
     assert application.state == source
     assert application.events.count() == events
@@ -92,7 +107,7 @@ def test_a_core_member_the_registry_corrects_to_a_branch_is_refused_at_every_for
         message.startswith("第四条第（二）项：") and member.name in message and "分支机构" in message
         for message in messages
     )
-    assert WAY_THAT_REMAINS[action] in messages[-1]
+    assert WAY_THAT_REMAINS[action][0] in messages[-1]
     application.refresh_from_db()
     assert application.state == source
     assert application.events.count() == events
@@ -103,6 +118,21 @@ def test_a_core_member_the_registry_corrects_to_a_branch_is_refused_at_every_for
     step(world, application, row, data)
     application.refresh_from_db()
     assert application.state == row.target
+
+
+@pytest.mark.parametrize("action", list(WAY_THAT_REMAINS), ids=str)
+def test_the_way_that_remains_is_a_way_of_the_table_made_by_the_same_office(action):
+    (refused,) = [row for row in TRANSITIONS if row.action == action and still_eligible in row.guards]
+    _words, ways = WAY_THAT_REMAINS[action]
+    state = refused.source
+    for way in ways:
+        row = TABLE[(state, way)]
+        # The one who is refused can take the way (the system's RECOGNIZE: the bureau).
+        assert row.roles & (refused.roles - {SYSTEM})
+        assert str(way.label) in str(WAY_THAT_REMAINS_OF_THE_TABLE[action]) or way == Action.REJECT
+        state = row.target
+    # The way ends where the file is decided again, or back with its lead unit.
+    assert state in {State.RETURNED, State.REJECTED, State.AWAITING_DECISION}
 
 
 def test_the_way_that_remains_is_said_in_english(world):

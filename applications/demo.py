@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
 from . import demo_documents, drafts, registration
-from .enums import DocumentKind, OrganisationType, RegistrationDocumentKind
-from .models import Member
+from .enums import DocumentKind, OrganisationType, RegistrationDocumentKind, RegistrationStatus
+from .models import Member, Organisation
 from .pdf import render_authorisation_letter
 from .uscc import make_uscc
 
@@ -114,6 +114,34 @@ def sample_png(size=(400, 560), colour="#f5efe0"):
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+# Issue 12: one file in progress lists a member that the registry, after the file was
+# submitted, records as a branch (its licence turned out to be a branch's): the file's page
+# and the staff's dashboard show what changed, and the next step refuses it.
+CORRECTED_MEMBER = (
+    "朔州市恒信检测技术服务有限公司",
+    "91140602",
+    "MA0C6006",
+    OrganisationType.INTERMEDIARY,
+    False,
+    "承担联盟成员产品的检验检测服务。",
+)
+
+
+def record_registry_correction():
+    """What an administrator records after ``CORRECTED_MEMBER``'s file was submitted: in the
+    register of organisations, the member is a branch (Art. 4(2)). Made once."""
+    name, prefix, body, _org_type, _core, _task = CORRECTED_MEMBER
+    Organisation.objects.get_or_create(
+        uscc=make_uscc(prefix, body),
+        defaults={
+            "name": name,
+            "org_type": OrganisationType.BRANCH,
+            "registered_address": "山西省朔州市朔城区开发南路 18 号",
+            "registration_status": RegistrationStatus.APPROVED,
+        },
+    )
 
 
 def complete_application(application, user, *, members=SAMPLE_MEMBERS):

@@ -352,7 +352,16 @@ def annual_reports(staff):
         kind="joined",
         name="朔州市智能矿山装备科技有限公司",
         is_core=False,
+        org_type="enterprise",
         reason="承担联盟智能化改造项目，申请加入",
+    )
+    # A core member left: five core members remain, below Art. 4(3)'s six. Accepted all the
+    # same (a report is not refused for it); the staff's dashboard flags the alliance (issue 12).
+    report.member_changes.create(
+        kind="left",
+        name="应县新型建材股份有限公司",
+        is_core=True,
+        reason="企业转产，退出联盟",
     )
     topic = alliance.name.removeprefix("朔州市").split("产业技术创新战略联盟")[0]
     report.platforms.create(

@@ -186,3 +186,21 @@ def test_seed_demo_has_a_meeting_with_an_approval_a_rejection_a_deferral_and_let
     letters = OutboxMessage.objects.filter(kind=OutboxKind.LETTER, status=OutboxStatus.DRAFT)
     assert letters.count() == decided.items.exclude(decision=Decision.DEFER).count()
     assert Meeting.objects.filter(status=MeetingStatus.DRAFT).get().items.exists()
+
+
+def test_seed_demo_shows_eligibility_changed_since_submission_and_a_flagged_alliance(demo, client):
+    """Issue 12: one file in progress whose member the registry now records as a branch, and one
+    recognised alliance whose accepted annual report left five core members."""
+    from applications.demo import CORRECTED_MEMBER
+
+    changed = Application.objects.get(members__name=CORRECTED_MEMBER[0])
+    assert changed.state == State.AWAITING_DECISION
+    client.force_login(demo.users["staff"])
+    dashboard = client.get(reverse("review:dashboard")).content.decode()
+    listed = dashboard.split('id="eligibility-changed"')[1].split("</section>")[0]
+    assert changed.name in listed and f"成员“{CORRECTED_MEMBER[0]}”为分支机构" in listed
+    assert listed.count('class="mb-2 eligibility-changed-file"') == 1
+    flags = dashboard.split('id="member-flags"')[1].split("</section>")[0]
+    assert "变动后核心成员为 5 家，少于 6 家" in flags
+    page = client.get(reverse("review:detail", args=[changed.pk])).content.decode()
+    assert "单位库已更正" in page and "科技中介 → 分支机构" in page

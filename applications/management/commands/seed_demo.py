@@ -20,7 +20,14 @@ from django.utils.module_loading import import_string
 
 from applications import demo_documents, drafts, registration
 from applications import documents as document_store
-from applications.demo import complete_application, registration_documents, sample_pdf
+from applications.demo import (
+    CORRECTED_MEMBER,
+    SAMPLE_MEMBERS,
+    complete_application,
+    record_registry_correction,
+    registration_documents,
+    sample_pdf,
+)
 from applications.drafts import start_application
 from applications.enums import (
     Action,
@@ -76,6 +83,8 @@ WORLDS = [
         "unit": "shuocheng",
         "unit_user": ("unit-shuocheng", "李晓红", "shuocheng@example.com"),
         "experts": ("expert1", "expert2", "expert3"),
+        # The file whose member the registry later records as a branch (issue 12).
+        "corrected": State.AWAITING_DECISION,
         "topics": [
             ("粉煤灰综合利用", "new-materials"),
             ("光伏组件回收", "photovoltaics"),
@@ -286,6 +295,7 @@ class Command(BaseCommand):
             for world in WORLDS:
                 after_notice += self._world(world, edition, staff)
             self._pending_registration(PENDING_REGISTRATION, edition)
+            record_registry_correction()
             self._party_group(staff)
             self._notices(staff, after_notice)
             self._read_all_but_the_newest(Notification.objects.filter(pk__gt=already))
@@ -366,7 +376,8 @@ class Command(BaseCommand):
             )
             # Every file but the first draft is complete: the later ones were submitted.
             if state != State.DRAFT:
-                complete_application(application, applicant)
+                members = SAMPLE_MEMBERS + ((CORRECTED_MEMBER,) if world.get("corrected") == state else ())
+                complete_application(application, applicant, members=members)
             rows = demo_route(state)
             # Up to the public notice now; the rest once the notice has run (``_notices``).
             cut = next(

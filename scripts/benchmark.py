@@ -3,6 +3,7 @@
     make bench        (or: .venv/bin/python scripts/benchmark.py)
     make bench BENCH_ARGS=--fonttools    as on a machine without libharfbuzz-subset0
     make bench BENCH_ARGS=--import-only  the member import's figures alone
+    make bench BENCH_ARGS=--eligibility-only  the staff dashboard's eligibility checks (issue 12)
 
 Builds, in a throw-away SQLite database and storage directory, an application with 15
 members and 20 scanned pages of about 2 MB each (a JPEG per member's licence, plus the
@@ -181,6 +182,11 @@ def main():
         "--public-only", action="store_true", help="only the public pages (notice, directory, PDFs)"
     )
     parser.add_argument(
+        "--eligibility-only",
+        action="store_true",
+        help="only the staff dashboard's eligibility checks (issue 12)",
+    )
+    parser.add_argument(
         "--sample-documents",
         action="store_true",
         help="the worst allowed dossier with blank pages at the page limits, not the worst accepted PDFs",
@@ -188,6 +194,10 @@ def main():
     arguments = parser.parse_args()
     if arguments.public_only:
         public_figures(*draft_application())
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
+    if arguments.eligibility_only:
+        eligibility_figures(*draft_application())
         shutil.rmtree(WORK, ignore_errors=True)
         return
     if arguments.import_only:
@@ -259,6 +269,7 @@ def main():
     worst_allowed(None if arguments.sample_documents else worst)
     import_figures(application)
     public_figures(application, application.created_by)
+    eligibility_figures(application, application.created_by)
     shutil.rmtree(WORK, ignore_errors=True)
 
 
@@ -351,6 +362,121 @@ def public_figures(source, user, count=100):
     print(
         f"  certificate PDF: {(time.perf_counter() - started) * 1000:.0f} ms, "
         f"{len(certificate) / 1024:.0f} KB"
+    )
+
+
+def eligibility_figures(source, user, in_progress=300, recognised=100, changed=10):
+    """Issue 12: the staff dashboard with ``in_progress`` files past submission (15 members
+    each, every one with its own members' codes, a frozen round with its findings) and
+    ``recognised`` alliances with an accepted annual report; then with ``changed`` of the files
+    made ineligible by a registry correction: the dashboard's time and queries, the file page's,
+    and ``flagged_alliances()``'s."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from applications.eligibility import facts_for
+    from applications.enums import State
+    from applications.models import Application, AuditEvent, RegistrationStatus, Submission
+    from applications.recheck import IN_PROGRESS
+    from applications.submissions import edition_rules, findings_in_both_languages
+    from review import annual
+    from review.models import AnnualReport, AnnualReportStatus, Recognition
+
+    members = list(source.members.all())
+    staff = User.objects.create(username="bench-staff", role=Role.STAFF, full_name="基准")
+    states = list(IN_PROGRESS)
+    created = []
+    for number in range(in_progress + recognised):
+        alliance = Application.objects.get(pk=source.pk)
+        alliance.pk, alliance.name = None, f"朔州市核查{number}产业技术创新战略联盟"
+        alliance.state = states[number % len(states)] if number < in_progress else State.RECOGNIZED
+        alliance.submitted_at = alliance.created_at
+        alliance.save()
+        Member.objects.bulk_create(
+            Member(
+                application=alliance,
+                name=m.name if m.is_lead else f"{m.name}{number}",
+                uscc=m.uscc if m.is_lead else make_uscc("91140602", f"C{number:04d}{index:03d}"),
+                org_type=m.org_type,
+                is_core=m.is_core,
+                is_lead=m.is_lead,
+                task=m.task or "牵头",
+            )
+            for index, m in enumerate(members)
+        )
+        facts = facts_for(alliance)
+        data = application_data(alliance, facts)
+        data["findings"] = findings_in_both_languages(alliance, facts)
+        data["rules"] = edition_rules(alliance.edition)
+        event = AuditEvent.objects.create(
+            application=alliance, action="submit", from_state="draft", to_state="submitted", actor=user
+        )
+        Submission.objects.create(
+            application=alliance,
+            number=1,
+            event=event,
+            submitted_by=user,
+            submitted_at=event.created_at,
+            declaration="承诺",
+            data=data,
+        )
+        created.append(alliance)
+    for number, alliance in enumerate(created[in_progress:]):
+        Recognition.objects.create(
+            application=alliance,
+            year=2026,
+            sequence=number + 1,
+            number=f"基准{number}",
+            recognized_on="2026-06-30",
+        )
+        report = AnnualReport.objects.create(
+            application=alliance, year=2026, status=AnnualReportStatus.ACCEPTED
+        )
+        # One in ten loses two core members (of seven): below six, flagged.
+        for left in range(2):
+            report.member_changes.create(
+                kind="left", name=f"退出单位{number}-{left}", is_core=number % 10 == 0, reason="转产"
+            )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(staff)
+    print(
+        f"eligibility at every step: {in_progress} files in progress and {recognised} recognised alliances "
+        f"of {len(members)} members"
+    )
+
+    def measure(label, url):
+        figures = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                figures.append((time.perf_counter() - started, len(queries)))
+        (first, first_queries), (second, second_queries) = figures
+        print(
+            f"  {label}: {response.status_code}; {first * 1000:.0f} ms ({first_queries} queries), "
+            f"again {second * 1000:.0f} ms ({second_queries} queries)"
+        )
+
+    measure("staff dashboard, nothing changed", reverse("review:dashboard"))
+    for alliance in created[:changed]:
+        member = alliance.members.filter(is_lead=False, is_core=True).last()
+        Organisation.objects.create(
+            uscc=member.uscc,
+            name=member.name,
+            org_type=OrganisationType.BRANCH,
+            registration_status=RegistrationStatus.APPROVED,
+        )
+    measure(f"staff dashboard, {changed} files changed", reverse("review:dashboard"))
+    measure("file page of a changed file", reverse("review:detail", args=[created[0].pk]))
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        flags = annual.flagged_alliances()
+        elapsed = time.perf_counter() - started
+    print(
+        f"  flagged_alliances(): {len(flags)} flagged of {recognised}; "
+        f"{elapsed * 1000:.0f} ms, {len(queries)} queries"
     )
 
 

@@ -48,10 +48,14 @@ SHUOZHOU_PLACE_NAMES = (
     "怀仁县",
 )
 ACADEMIA = (OrganisationType.UNIVERSITY, OrganisationType.RESEARCH_INSTITUTE)
-# Words of a name that mark a branch (分支机构), which is not a legal person (Art. 4(2)); a
-# branch's licence has a code of its own, so only the licence tells (the organising unit's
-# or the bureau's confirmation, ``CONFIRMED_LEGAL_PERSONS``).
-BRANCH_NAME = re.compile("分公司|分厂|分院|分所|分行|支行|分理处|营业部|办事处|分中心|分校|分店|分社")
+# How the name of a company's branch (分支机构, not a legal person: Art. 4(2)) ends: a
+# branch's licence has a code of its own (91…, as its company's), so only the licence tells
+# (the organising unit's or the bureau's confirmation, ``CONFIRMED_LEGAL_PERSONS``). Asked only
+# of codes a market regulator issued (9…): a 事业单位's 分院 or 分校 (12…) and a 街道办事处
+# (11…) are legal persons of their own.
+BRANCH_NAME = re.compile(
+    "(分公司|分厂|分行|支行|分理处|营业部|办事处|代表处|分店|分社|分部|经营部|分站|分中心|分院|分所|分校)$"
+)
 
 # What a person confirmed by hand that a rule cannot see (issue 12 §2), as the rules read it:
 # the organising unit's confirmation, against the licence, that a lead unit whose code does
@@ -84,6 +88,8 @@ class Confirmation:
     at: datetime.datetime
     source: str
     covers: frozenset = frozenset()
+    # The bureau's own checklist: who and when are shown to the bureau only.
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,9 @@ class Facts:
     # Confirmation}`` (``CONFIRMED_LEAD_ADDRESS``, ``CONFIRMED_LEGAL_PERSONS``), given to the
     # later steps by ``facts_now``.
     confirmed: dict = field(default_factory=dict)
+    # Judged by a later step (``facts_now``): what only a person can settle blocks once the
+    # file is past the organising unit; at (re)submission and in its snapshot it warns.
+    later_step: bool = False
     # Where the registry's facts replaced what the file states (``registered``).
     corrections: list = field(default_factory=list)
 
@@ -144,12 +153,11 @@ class Facts:
     def lead(self):
         return next((member for member in self.members if member.is_lead), None)
 
-    def confirmation(self, code, member=None):
-        """The confirmation of ``code`` on record, if it covers ``member`` (None: any)."""
-        found = self.confirmed.get(code)
-        if found is not None and (member is None or member.uscc in found.covers):
-            return found
-        return None
+    def confirmation(self, code, member):
+        """The latest confirmation of ``code`` on record that covers ``member`` (the members
+        of the round it was given on), or None."""
+        covering = [found for found in self.confirmed.get(code, ()) if member.uscc in found.covers]
+        return max(covering, key=lambda found: found.at, default=None)
 
     def current_version(self, kind, member=None):
         for document in self.documents:
@@ -180,7 +188,7 @@ def edition_for_next_submission(application):
         return None
 
 
-def facts_for(application, edition=None, confirmed=None):
+def facts_for(application, edition=None, confirmed=None, *, later_step=False):
     members, corrections = registered(application, list(application.members.all()))
     return Facts(
         application=application,
@@ -188,6 +196,7 @@ def facts_for(application, edition=None, confirmed=None):
         documents=current_documents(application),
         judged_under=edition,
         confirmed=dict(confirmed or {}),
+        later_step=later_step,
         corrections=corrections,
     )
 
@@ -196,7 +205,9 @@ def facts_now(application):
     """A submitted file as the later steps judge it (issue 12): its frozen members and
     documents, the registry's current facts, under its own edition, with what the organising
     unit and the bureau confirmed by hand."""
-    return facts_for(application, application.edition, import_string(CONFIRMATIONS)(application))
+    return facts_for(
+        application, application.edition, import_string(CONFIRMATIONS)(application), later_step=True
+    )
 
 
 def registered(application, members):
@@ -368,7 +379,8 @@ def lead_unit_in_shuozhou(facts):
     code = facts.application.lead_unit.uscc
     if not is_valid_uscc(code) or is_registered_in_shuozhou(code):
         return
-    confirmation = facts.confirmation(CONFIRMED_LEAD_ADDRESS)
+    # The lead unit as the registry has it now: a code corrected since is not confirmed.
+    confirmation = facts.confirmation(CONFIRMED_LEAD_ADDRESS, facts.lead) if facts.lead else None
     if confirmation is not None:
         yield Finding(
             "LEAD_ADDRESS_TO_CONFIRM",
@@ -478,7 +490,7 @@ def members_are_legal_persons(facts):
                 member.pk,
             )
             continue
-        elif BRANCH_NAME.search(member.name):
+        elif member.uscc.startswith("9") and BRANCH_NAME.search(member.name.strip()):
             yield branch_name_finding(facts, member)
         if not is_valid_uscc(member.uscc):
             yield Finding(
@@ -514,7 +526,7 @@ def branch_name_finding(facts, member):
             member.pk,
             settled_by=confirmation,
         )
-    if facts.application.state in PAST_THE_UNIT:
+    if facts.later_step and facts.application.state in PAST_THE_UNIT:
         return Finding(
             "MEMBER_MAY_BE_BRANCH",
             Severity.BLOCKING,

@@ -14,10 +14,10 @@ those changes could have happened, and only those are checked.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils.translation import gettext as _
 
-from .eligibility import check, facts_now
+from .eligibility import ACADEMIA, check, facts_now
 from .enums import OrganisationType, RegistrationStatus, State
 from .models import Application, Member, Organisation, Submission
 from .submissions import edition_rules, snapshot_findings
@@ -31,8 +31,10 @@ IN_PROGRESS = (
     State.APPROVED,
     State.IN_NOTICE,
 )
-# How many changed files the dashboard checks and lists at most: a bound on its work.
+# How many changed files the dashboard lists at most, and how many candidates it re-checks
+# at most to find them (about eight queries each): a bound on its work.
 DASHBOARD_MAX = 50
+RECHECK_MAX = 150
 
 # The findings each kind of change may bring.
 TYPE_CODES = frozenset({"LEAD_IS_BRANCH", "MEMBER_IS_BRANCH", "NO_ENTERPRISE", "NO_UNIVERSITY_OR_INSTITUTE"})
@@ -58,6 +60,9 @@ class Change:
     message: str
     codes: frozenset
     member: str = ""  # the member's code, for a change about one member
+    # For a change of type, the two types: it explains a finding about the alliance's mix
+    # (no enterprise, no university or institute) only if one of them is of that kind.
+    types: frozenset = frozenset()
 
 
 @dataclass
@@ -136,6 +141,7 @@ def changes_since(application, submission, facts):
                     },
                     TYPE_CODES,
                     member.uscc,
+                    frozenset({then["org_type"], member.org_type}),
                 )
             )
     rules_then = submission.data.get("rules")
@@ -150,7 +156,7 @@ def changes_since(application, submission, facts):
                     Change(
                         _("认定条件“%(edition)s”已修改：%(rule)s %(then)d → %(now)d 家。")
                         % {
-                            "edition": facts.edition.name,
+                            "edition": facts.edition.display_name,
                             "rule": labels[name],
                             "then": rules_then[name],
                             "now": now,
@@ -161,15 +167,33 @@ def changes_since(application, submission, facts):
     return changes
 
 
+MIX = {
+    "NO_ENTERPRISE": frozenset({OrganisationType.ENTERPRISE}),
+    "NO_UNIVERSITY_OR_INSTITUTE": frozenset(ACADEMIA),
+}
+
+
+def explains(change, finding, member):
+    """Whether ``change`` may have brought ``finding`` (about the member of code ``member``)."""
+    if finding.code not in change.codes:
+        return False
+    if finding.code in MIX:
+        return bool(change.types & MIX[finding.code])
+    return not change.member or not finding.member_id or change.member == member
+
+
 def _keys(submission):
-    """The frozen findings as ``(code, member code)``; a round kept before members were
-    recorded with its findings gives ``(code, None)``, which matches any member."""
-    return {(item["code"], item.get("member")) for item in submission.data.get("findings", [])}
+    """The frozen findings as ``(code, member code, severity)``; a round kept before members
+    were recorded with its findings gives ``(code, None, severity)``, which matches any member."""
+    return {
+        (item["code"], item.get("member"), item["severity"]) for item in submission.data.get("findings", [])
+    }
 
 
 def recheck(application, submission=None):
     """The file's findings now (``facts_now``) against those of its latest round, or None
-    for a file that was never submitted or whose round kept no findings."""
+    for a file that was never submitted or whose round kept no findings. A finding that
+    became blocking (a warning then) is new; one no longer found, whatever its weight, gone."""
     if submission is None:
         submission = application.submissions.order_by("-number").first()
     if submission is None or "findings" not in submission.data:
@@ -183,76 +207,106 @@ def recheck(application, submission=None):
         submission=submission, findings=findings, changes=changes_since(application, submission, facts)
     )
     for finding in findings:
-        key = (finding.code, member_codes.get(finding.member_id, ""))
-        now.add(key)
-        if key in then or (finding.code, None) in then:
+        member = member_codes.get(finding.member_id, "")
+        severity = str(finding.severity.value)
+        now.add((finding.code, member))
+        if (finding.code, member, severity) in then or (finding.code, None, severity) in then:
             continue
-        because = [
-            change
-            for change in result.changes
-            if finding.code in change.codes
-            and (not change.member or not finding.member_id or change.member == key[1])
-        ]
+        because = [change for change in result.changes if explains(change, finding, member)]
         result.new.append(NewFinding(finding, because))
     frozen = snapshot_findings(submission.data) or []
+    now_codes = {code for code, _member in now}
     for item, finding in zip(submission.data["findings"], frozen, strict=True):
         key = (item["code"], item.get("member"))
-        if key not in now and not (key[1] is None and any(code == item["code"] for code, _member in now)):
+        if key not in now and not (key[1] is None and key[0] in now_codes):
             result.gone.append(finding)
     return result
 
 
-def candidates():
-    """Files in progress where something the rules read may have changed since submission:
-    a retired industry or organising unit, a lead unit or member the registry now records
-    otherwise than the file states, an edition whose numbers differ from the round's. A
-    superset of the changed files; ``changed_files`` checks each."""
-    approved = Organisation.objects.filter(registration_status=RegistrationStatus.APPROVED)
-    registry_differs = Member.objects.filter(application=OuterRef("pk")).filter(
-        Q(is_lead=True)
-        & (~Q(uscc=OuterRef("lead_unit__uscc")) | ~Q(org_type=OuterRef("lead_unit__org_type")))
-        | Q(is_lead=False)
-        & Exists(approved.filter(uscc=OuterRef("uscc")).exclude(org_type=OuterRef("org_type")))
+def _members_now(rows, registry, lead_unit):
+    """A file's members as the rules read them now (``eligibility.registered``), as
+    ``(code, type)`` pairs, from ``(code, type, is_lead)`` rows."""
+    return sorted(
+        (lead_unit if is_lead else (uscc, registry.get(uscc) or org_type)) for uscc, org_type, is_lead in rows
     )
+
+
+def candidates():
+    """Files in progress where something the rules read may have changed since submission,
+    in the order the dashboard lists them (the furthest on first): a retired industry or
+    organising unit; members the registry now records otherwise than the latest round froze
+    them (a correction, or one undone, or an entry no longer approved); fewer core members or
+    more members than the file's edition now allows (its numbers changed). A few queries,
+    whatever the number of files; ``changed_files`` re-checks each."""
     in_progress = Application.objects.filter(state__in=IN_PROGRESS)
     picked = set(
-        in_progress.filter(
-            Q(industry__is_active=False) | Q(organising_unit__is_active=False) | Exists(registry_differs)
-        ).values_list("pk", flat=True)
+        in_progress.filter(Q(industry__is_active=False) | Q(organising_unit__is_active=False)).values_list(
+            "pk", flat=True
+        )
     )
-    # The edition's numbers against each file's latest round (a few small values per file).
+    files = {
+        pk: (state, (lead_uscc, lead_type), minimum, ceiling, justified)
+        for pk, state, lead_uscc, lead_type, minimum, ceiling, justified in in_progress.values_list(
+            "pk",
+            "state",
+            "lead_unit__uscc",
+            "lead_unit__org_type",
+            "edition__min_core_members",
+            "edition__member_ceiling",
+            "ceiling_justification",
+        )
+    }
+    members = Member.objects.filter(application__state__in=IN_PROGRESS)
+    registry = dict(
+        Organisation.objects.filter(
+            registration_status=RegistrationStatus.APPROVED, uscc__in=members.values("uscc")
+        ).values_list("uscc", "org_type")
+    )
+    rows, core = {}, {}
+    for pk, uscc, org_type, is_core, is_lead in members.values_list(
+        "application_id", "uscc", "org_type", "is_core", "is_lead"
+    ):
+        rows.setdefault(pk, []).append((uscc, org_type, is_lead))
+        core[pk] = core.get(pk, 0) + is_core
     latest = (
         Submission.objects.filter(application=OuterRef("application"))
         .order_by("-number")
         .values("number")[:1]
     )
-    rounds = Submission.objects.filter(application__state__in=IN_PROGRESS, number=latest).values_list(
-        "application_id",
-        "application__edition__min_core_members",
-        "application__edition__member_ceiling",
-        "data__rules__min_core_members",
-        "data__rules__member_ceiling",
+    frozen = Submission.objects.filter(application__in=in_progress, number=latest).values_list(
+        "application_id", "data__members"
     )
-    for pk, minimum, ceiling, minimum_then, ceiling_then in rounds:
-        if (minimum_then is not None and minimum_then != minimum) or (
-            ceiling_then is not None and ceiling_then != ceiling
-        ):
+    for pk, then in frozen:
+        if pk not in files:
+            continue
+        _state, lead_unit, minimum, ceiling, justified = files[pk]
+        now = _members_now(rows.get(pk, []), registry, lead_unit)
+        then = sorted((member["uscc"], member["org_type"]) for member in then or [])
+        count = len(rows.get(pk, []))
+        if now != then or core.get(pk, 0) < minimum or (count > ceiling and not justified.strip()):
             picked.add(pk)
-    return picked
+    order = {state: index for index, state in enumerate(reversed(IN_PROGRESS))}
+    return sorted(picked, key=lambda pk: (order.get(files[pk][0], 0) if pk in files else 0, pk))
 
 
 def changed_files(scope):
-    """``[(application, Recheck)]``: the files of ``scope`` in progress whose findings differ
-    from those frozen at submission, new blocking findings first, at most ``DASHBOARD_MAX``."""
-    files = (
-        scope.filter(pk__in=candidates(), state__in=IN_PROGRESS)
-        .select_related("industry", "organising_unit", "edition", "lead_unit")
-        .defer("edition__full_text")
-        .order_by("pk")[:DASHBOARD_MAX]
-    )
-    found = []
-    for application in files:
-        result = recheck(application)
+    """``(found, unchecked)``: the files of ``scope`` in progress whose findings differ from
+    those frozen at submission, as ``[(application, Recheck)]``, the furthest on first: at most
+    ``DASHBOARD_MAX``, found among at most ``RECHECK_MAX`` candidates re-checked; ``unchecked``
+    counts the candidates left."""
+    picked = candidates()
+    allowed = set(scope.filter(pk__in=picked, state__in=IN_PROGRESS).values_list("pk", flat=True))
+    picked = [pk for pk in picked if pk in allowed]
+    related = ("industry", "organising_unit", "edition", "lead_unit")
+    files, found, checked = {}, [], 0
+    for pk in picked:
+        if len(found) == DASHBOARD_MAX or checked == RECHECK_MAX:
+            break
+        if pk not in files:  # the next ones, a page at a time
+            batch = Application.objects.filter(pk__in=picked[checked : checked + DASHBOARD_MAX])
+            files.update(batch.select_related(*related).defer("edition__full_text").in_bulk())
+        checked += 1
+        result = recheck(files[pk])
         if result is not None and result.changed:
-            found.append((application, result))
-    return sorted(found, key=lambda pair: (not pair[1].new_blocking, pair[0].pk))
+            found.append((files[pk], result))
+    return found, len(picked) - checked

@@ -24,7 +24,7 @@ from .editions import NoEditionInForce, edition_in_force
 from .eligibility import blocking_findings, check, edition_for_next_submission, facts_for, facts_now
 from .enums import SYSTEM, Action, Activity, OutboxKind, Role, State
 from .guards import Guard
-from .models import Application, AuditEvent, User
+from .models import Application, AuditEvent, Industry, User
 from .outbox import notify
 from .permissions import acts_as, lead_unit_contacts
 from .refusals import Refused
@@ -180,7 +180,7 @@ eligibility_guard = Guard(_eligible, satisfy=_complete)
 # The way that remains for a file that no longer meets the rules at a forward step: each
 # names, in the words of its button, a row of the table from the refused row's own state, so
 # that the file is never stuck (tests/applications/test_eligibility_at_every_step.py walks
-# them). A file in notice has two steps to make: its notice withdrawn, then RECONSIDER.
+# them).
 AT_UNIT_REVIEW = gettext_lazy(
     "本申报已不符合上述认定条件，不能报市科技局：请写明理由，将申报退回牵头单位修改（退回修改，第五条）。"
 )
@@ -200,8 +200,8 @@ AFTER_DECISION = gettext_lazy(
     "（提请党组会重新研究，第六条），由党组会重新作出决定。"
 )
 DURING_NOTICE = gettext_lazy(
-    "本申报经党组会研究通过后已不符合上述认定条件，不能认定为市级联盟：请先撤回公示（撤回公示），"
-    "再提请党组会重新研究（提请党组会重新研究，第六条），由党组会重新作出决定。"
+    "本申报经党组会研究通过后已不符合上述认定条件，不能认定为市级联盟：请写明理由，提请党组会重新研究"
+    "（提请党组会重新研究，第六条），由党组会重新作出决定；同一公示中的其他联盟不受影响。"
 )
 WAY_THAT_REMAINS = {
     Action.FORWARD: AT_UNIT_REVIEW,
@@ -218,9 +218,7 @@ def _still_eligible(application, row, actor):
     submission (it is locked once submitted) and the organisations' current registration
     facts, under the file's own edition, honouring what the organising unit confirmed by hand.
     Each finding names its article; the last line says what the actor may still do."""
-    if application.edition is None:
-        return []  # never submitted: no forward row starts from a draft
-    findings = blocking_findings(check(application, facts_now(application)))
+    findings = ineligibility(application)
     if not findings:
         return []
     problems = [
@@ -230,8 +228,44 @@ def _still_eligible(application, row, actor):
     return [*problems, str(WAY_THAT_REMAINS[row.action])]
 
 
+def ineligibility(application):
+    """The blocking findings on a submitted file as its next step judges it (``facts_now``)."""
+    if application.edition is None:
+        return []  # never submitted: no forward row starts from a draft
+    return blocking_findings(check(application, facts_now(application)))
+
+
+def _no_longer_eligible(application, row, actor):
+    """RECONSIDER (Art. 6): the Party group's approval goes back to it only for a file that
+    no longer meets the rules; an upheld objection has a way of its own."""
+    if ineligibility(application):
+        return []
+    return [
+        _(
+            "本申报仍符合认定条件：提请党组会重新研究只用于党组会通过后不再符合认定条件的申报（第六条）；"
+            "异议成立的，请在异议处理中办理。"
+        )
+    ]
+
+
+def _leave_the_system(application, row, actor):
+    """For the test world only (``Guard.satisfy``): the file's industry leaves the "2+7+N"
+    system (Art. 3), so that it no longer meets the rules; never for a real file."""
+    retired, _created = Industry.objects.get_or_create(
+        code="test-retired",
+        defaults={
+            "name": "（测试）已调出产业体系的产业",
+            "group": application.industry.group,
+            "is_active": False,
+        },
+    )
+    Application.objects.filter(pk=application.pk).update(industry=retired)
+    application.industry = retired
+
+
 # No data makes a submitted file eligible again: the files the demo and the tests drive are.
 still_eligible = Guard(_still_eligible)
+no_longer_eligible = Guard(_no_longer_eligible, satisfy=_leave_the_system)
 
 
 # 单位注册审核 first: whether the account may act for its organisation; then the file's rules.
@@ -435,6 +469,18 @@ TRANSITIONS = (
         {STAFF},
         comment_required=True,
         comment_label=gettext_lazy("提请重新研究的理由"),
+        guards=(no_longer_eligible,),
+    ),
+    # The same from 公示中, for the one file: the others of its notice are recognised when
+    # the period ends (as after an upheld objection; review.closing holds this one meanwhile).
+    _t(
+        State.IN_NOTICE,
+        Action.RECONSIDER,
+        State.AWAITING_DECISION,
+        {STAFF},
+        comment_required=True,
+        comment_label=gettext_lazy("提请重新研究的理由"),
+        guards=(no_longer_eligible,),
     ),
     # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
     # for a new notice; the public still read the notice, marked as withdrawn.

@@ -238,31 +238,46 @@ def confirmed_items(application):
 def confirmations(application):
     """What the organising unit and the bureau confirmed by hand that the eligibility rules
     cannot see (issue 12 §2), as the rules read it (``applications.eligibility.Facts.confirmed``,
-    named by path by ``eligibility.CONFIRMATIONS``): ``{code: Confirmation}``.
+    named by path by ``eligibility.CONFIRMATIONS``): ``{code: (Confirmation, …)}``.
 
     A Shuozhou address behind a code outside 1406 is the unit's to confirm; the members'
-    legal-person licences the unit's (``LEGAL_PERSON_LICENCES``) or the bureau's formal
-    check (``LICENCES_VALID``). Each covers the members of the round it was given on: a member
-    added by a later round is not covered until checked again."""
-    found = {}
-    for checklist, item, code in (
-        (UNIT, UnitCheckItem.LEAD_ADDRESS, CONFIRMED_LEAD_ADDRESS),
-        (UNIT, UnitCheckItem.LEGAL_PERSON_LICENCES, CONFIRMED_LEGAL_PERSONS),
-        (FORMAL, FormalCheckItem.LICENCES_VALID, CONFIRMED_LEGAL_PERSONS),
-    ):
-        submission, standing_items = last_checked(checklist, application)
-        check = standing_items.get(item)
-        if check is None or not getattr(check, checklist.flag):
-            continue
-        covers = frozenset(member["uscc"] for member in submission.data.get("members", []))
-        earlier = found.get(code)
-        found[code] = Confirmation(
+    legal-person licences the unit's (``LEGAL_PERSON_LICENCES``) or the bureau's formal check
+    (``LICENCES_VALID``), each covering the members of the round it was given on (a member
+    added by a later round is not covered until checked again). The bureau's finding that
+    the licences did not pass, in the same round as the unit's or a later one, withdraws
+    the unit's confirmation."""
+    unit_round, unit = last_checked(UNIT, application)
+    formal_round, formal = last_checked(FORMAL, application)
+
+    def given(check, submission, code, *, internal=False):
+        return Confirmation(
             code=code,
             by=str(check.author),
             at=check.created_at,
-            source=str(checklist.title),
-            covers=covers | (earlier.covers if earlier else frozenset()),
+            source=str((FORMAL if internal else UNIT).title),
+            covers=frozenset(member["uscc"] for member in submission.data.get("members", [])),
+            internal=internal,
         )
+
+    found = {}
+    address = unit.get(UnitCheckItem.LEAD_ADDRESS)
+    if address is not None and address.confirmed:
+        found[CONFIRMED_LEAD_ADDRESS] = (given(address, unit_round, CONFIRMED_LEAD_ADDRESS),)
+    licences = unit.get(UnitCheckItem.LEGAL_PERSON_LICENCES)
+    bureau = formal.get(FormalCheckItem.LICENCES_VALID)
+    if (
+        bureau is not None
+        and not bureau.passed
+        and (unit_round is None or formal_round.number >= unit_round.number)
+    ):
+        return found
+    legal_persons = []
+    if licences is not None and licences.confirmed:
+        legal_persons.append(given(licences, unit_round, CONFIRMED_LEGAL_PERSONS))
+    if bureau is not None and bureau.passed:
+        legal_persons.append(given(bureau, formal_round, CONFIRMED_LEGAL_PERSONS, internal=True))
+    if legal_persons:
+        found[CONFIRMED_LEGAL_PERSONS] = tuple(legal_persons)
     return found
 
 

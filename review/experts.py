@@ -286,9 +286,15 @@ def assignment_problems(application, expert):
     return problems
 
 
-def _locked_assignment(assignment):
+def _locked_assignment(assignment, *related):
+    """The assignment, locked after its file: the order ``transition()`` takes them in (a
+    RETURN that ends the round locks the file, then its assignments), so that an expert's
+    step and a return wait for each other rather than deadlock."""
+    Application.objects.select_for_update().only("pk").get(pk=assignment.application_id)
     return (
-        Assignment.objects.select_for_update().select_related("application", "expert").get(pk=assignment.pk)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application", "expert", *related)
+        .get(pk=assignment.pk)
     )
 
 

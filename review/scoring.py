@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy
 
 from applications.enums import Activity, State
 from applications.guards import Guard
+from applications.models import Application
 from applications.refusals import Refused
 from applications.workflow import record
 
 from . import experts
 from .enums import AssignmentStatus, Recommendation, ReviewProgress, ReviewStatus
-from .models import AspectScore, Assignment, ExpertReview
+from .models import AspectScore, ExpertReview
 from .rubric import rubric
 
 
@@ -112,11 +113,7 @@ def save_review(assignment, user, *, scores, opinion, recommendation, submit=Fal
     assignment, while the file is under review, and only before submitting.
     """
     with transaction.atomic():
-        locked = (
-            Assignment.objects.select_for_update()
-            .select_related("application__edition", "expert")
-            .get(pk=assignment.pk)
-        )
+        locked = experts._locked_assignment(assignment, "application__edition")
         application = locked.application
         if locked.expert.user_id == user.pk and locked.status == AssignmentStatus.ENDED:
             raise ScoringRefused(experts.ROUND_ENDED)
@@ -168,8 +165,10 @@ def reopen(review, actor, reason, *, ip_address=None):
     if not reason:
         raise ScoringRefused(_("请填写重新开放的理由。"))
     with transaction.atomic():
+        # The file first, as everywhere (``experts._locked_assignment``).
+        Application.objects.select_for_update().only("pk").get(assignments__review=review)
         locked = (
-            ExpertReview.objects.select_for_update()
+            ExpertReview.objects.select_for_update(of=("self",))
             .select_related("assignment__application", "assignment__expert")
             .get(pk=review.pk)
         )

@@ -39,10 +39,7 @@ WAY_THAT_REMAINS = {
     Action.CLOSE_REVIEW: ("本轮专家评审随之终止", [Action.RETURN]),
     Action.APPROVE: ("不予认定", [Action.REJECT]),
     Action.PUBLISH_NOTICE: ("提请党组会重新研究（提请党组会重新研究，第六条）", [Action.RECONSIDER]),
-    Action.RECOGNIZE: (
-        "请先撤回公示（撤回公示），再提请党组会重新研究（提请党组会重新研究，第六条）",
-        [Action.WITHDRAW_NOTICE, Action.RECONSIDER],
-    ),
+    Action.RECOGNIZE: ("提请党组会重新研究（提请党组会重新研究，第六条）", [Action.RECONSIDER]),
 }
 
 

@@ -2,17 +2,21 @@
 submission is shown on the file's page and listed on the staff's dashboard; a member whose
 name reads as a branch's is settled by the confirmation of its licence."""
 
+import json
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from applications.eligibility import check, facts_now
-from applications.enums import Action, IndustryGroup, OrganisationType, State
-from applications.models import Application, Industry, Member
-from applications.recheck import changed_files, recheck
+from applications.enums import Action, IndustryGroup, OrganisationType, RegistrationStatus, State
+from applications.models import Application, Industry, Member, Organisation, Submission
+from applications.recheck import candidates, changed_files, recheck
 from applications.uscc import make_uscc
 from applications.workflow import TABLE, GuardFailed, prepare, transition
+from review import checks
+from review.models import FormalCheckItem, UnitCheck, UnitCheckItem
 from tests.applications.test_eligibility_at_every_step import provincial_file
 from tests.factories import OrganisationFactory
 
@@ -155,5 +159,157 @@ def test_the_dashboard_check_does_not_grow_with_the_unchanged_files(world, djang
     changed = world.application(State.FORWARDED)
     retire_the_industry_of(changed)
     with django_assert_max_num_queries(20):
-        found = changed_files(Application.objects.all())
+        found, unchecked = changed_files(Application.objects.all())
+    assert [application.pk for application, _result in found] == [changed.pk] and unchecked == 0
+
+
+# The review's findings (issue 12) ------------------------------------------------------------
+
+
+def institute_only_by_the_registry(world):
+    """A file whose only research institute is one by the registry's word (the file states an
+    enterprise, and no university): submitted, then forwarded."""
+    application = world.application(complete=True)
+    application.members.filter(org_type=OrganisationType.UNIVERSITY).update(
+        org_type=OrganisationType.ENTERPRISE
+    )
+    institute = application.members.get(org_type=OrganisationType.RESEARCH_INSTITUTE)
+    institute.org_type = OrganisationType.ENTERPRISE
+    institute.save()
+    registered = OrganisationFactory(
+        uscc=institute.uscc, name=institute.name, org_type=OrganisationType.RESEARCH_INSTITUTE
+    )
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application.refresh_from_db()
+    assert application.pk not in candidates()
+    return application, registered
+
+
+def test_a_registry_correction_undone_since_submission_is_a_candidate(world):
+    application, registered = institute_only_by_the_registry(world)
+    registered.org_type = OrganisationType.ENTERPRISE
+    registered.save()
+    assert "NO_UNIVERSITY_OR_INSTITUTE" in [item.finding.code for item in recheck(application).new]
+    assert application.pk in candidates()
+
+
+def test_a_registry_entry_no_longer_approved_is_a_candidate(world):
+    application, registered = institute_only_by_the_registry(world)
+    Organisation.objects.filter(pk=registered.pk).update(registration_status=RegistrationStatus.REJECTED)
+    assert application.pk in candidates()
+
+
+def test_a_round_frozen_without_the_editions_numbers_is_a_candidate_when_they_change(world):
+    application = world.application(State.UNDER_REVIEW)
+    submission = application.submissions.get()
+    del submission.data["rules"]
+    # A round frozen before the edition's numbers were kept with it (rounds are insert-only).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Submission._meta.db_table} SET data = %s WHERE id = %s",  # noqa: S608
+            [json.dumps(submission.data), submission.pk],
+        )
+    edition = application.edition
+    edition.min_core_members += 1
+    edition.save()
+    assert application.pk in candidates()
+    (found,), _unchecked = changed_files(Application.objects.filter(pk=application.pk))
+    assert found[1].new_blocking[0].code == "TOO_FEW_CORE_MEMBERS"
+
+
+def test_the_dashboard_finds_a_changed_file_behind_candidates_that_did_not_change(world, monkeypatch):
+    import applications.recheck as recheck_module
+
+    monkeypatch.setattr(recheck_module, "DASHBOARD_MAX", 2)
+    for _n in range(3):
+        world.application(State.FORWARDED)
+    changed = world.application(State.FORWARDED)
+    retire_the_industry_of(changed)
+    # The intermediary recorded as "other": every file a candidate, no finding changed.
+    intermediary = changed.members.get(org_type=OrganisationType.INTERMEDIARY)
+    OrganisationFactory(uscc=intermediary.uscc, name=intermediary.name, org_type=OrganisationType.OTHER)
+    found, unchecked = changed_files(Application.objects.all())
     assert [application.pk for application, _result in found] == [changed.pk]
+    assert unchecked == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "uscc", "branch"),
+    [
+        ("朔州市恒达机械有限公司应县分公司", "91140622MA0D0001", True),
+        ("中国银行股份有限公司朔州分行", "91140600MA0D0002", True),
+        ("中国农业银行朔州朔城支行", "91140602MA0D0003", True),
+        ("朔州十分店商贸有限公司", "91140602MA0D0004", False),
+        ("朔州市细分行业研究院有限公司", "91140602MA0D0005", False),
+        ("朔州市百分厂房租赁有限公司", "91140602MA0D0006", False),
+        ("山西省分析科学研究院", "12140000MB0D0007", False),
+        ("山西广播电视大学朔州分校", "12140600MB0D0008", False),
+        ("朔州市城区北城街道办事处", "11140602MB0D0009", False),
+    ],
+)
+def test_the_branch_name_rule_reads_the_end_of_a_companys_name(world, name, uscc, branch):
+    application = world.application(complete=True)
+    Member.objects.create(
+        application=application,
+        name=name,
+        uscc=make_uscc(uscc[:8], uscc[8:16]),
+        org_type="enterprise",
+        task="t",
+    )
+    assert ("MEMBER_MAY_BE_BRANCH" in [finding.code for finding in check(application)]) == branch
+
+
+def test_the_lead_address_confirmation_does_not_outlive_a_corrected_code(world):
+    application = provincial_file(world, State.FORWARDED)
+    assert not [f for f in check(application, facts_now(application)) if f.is_blocking]
+    # The registry corrects the lead unit's code to another outside 1406; the address as
+    # the place names cannot read it.
+    application.members.filter(is_lead=True).update(registered_address="山西省怀仁经济开发区工业园 8 号")
+    Organisation.objects.filter(pk=application.lead_unit_id).update(uscc=make_uscc("91140100", "MA0Y0102"))
+    application.refresh_from_db()
+    codes = [f.code for f in check(application, facts_now(application)) if f.is_blocking]
+    assert "LEAD_OUTSIDE_SHUOZHOU" in codes
+
+
+def test_who_in_the_bureau_confirmed_is_shown_to_the_bureau_only(world, client):
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    row = TABLE[(State.FORWARDED, Action.START_REVIEW)]
+    transition(application, row.action, world.staff, data=prepare(application, row, world.staff))
+    # The unit's confirmation covers the member; remove it so that the bureau's is the one.
+    (given,) = UnitCheck.objects.filter(application=application, item=UnitCheckItem.LEGAL_PERSON_LICENCES)
+    UnitCheck.objects.create(
+        application=application,
+        submission=given.submission,
+        item=UnitCheckItem.LEGAL_PERSON_LICENCES,
+        confirmed=False,
+        author=world.unit,
+    )
+    staff_panel = text(section(page(client, world.staff, application), "eligibility"))
+    unit_panel = text(section(page(client, world.unit, application), "eligibility"))
+    assert f"形式审查清单：{world.staff}于" in staff_panel
+    assert "已核实其营业执照为法人执照" in unit_panel and "形式审查清单" not in unit_panel
+    assert str(world.staff) not in unit_panel
+
+
+def test_a_failed_licence_check_of_the_bureau_withdraws_the_units_confirmation(world):
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    checks.save(
+        checks.FORMAL, application, world.staff, {FormalCheckItem.LICENCES_VALID: (False, "分公司执照")}
+    )
+    (finding,) = [f for f in check(application, facts_now(application)) if f.code == "MEMBER_MAY_BE_BRANCH"]
+    assert finding.is_blocking and finding.settled_by is None
+
+
+def test_a_resubmitted_round_keeps_no_blocking_finding_in_its_snapshot(world):
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    world.drive(application, [TABLE[(State.FORWARDED, Action.RETURN)]])
+    world.drive(application, [TABLE[(State.RETURNED, Action.RESUBMIT_TO_BUREAU)]])
+    latest = application.submissions.order_by("-number").first()
+    assert latest.number == 2
+    assert [item["code"] for item in latest.data["findings"] if item["severity"] == "blocking"] == []

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from applications.demo import sample_pdf
 from applications.enums import Action, State
-from applications.models import AuditEvent, OutboxMessage
+from applications.models import Application, AuditEvent, Industry, OutboxMessage
 from applications.workflow import TABLE, GuardFailed, prepare, timeline, transition
 from review import checks, meetings, scoring
 from review import experts as pool
@@ -219,27 +219,24 @@ def test_an_approved_file_no_longer_eligible_goes_back_to_the_party_group_and_is
     assert "所属产业已调出" not in client.get(reverse("notices")).content.decode()
 
 
-def test_a_file_in_notice_has_its_notice_withdrawn_then_goes_back_to_the_party_group(world):
+def test_a_file_in_notice_goes_back_to_the_party_group_and_the_others_of_its_notice_are_recognised(world):
+    other = world.application(State.IN_NOTICE)
     application = world.application(State.IN_NOTICE)
     recognize = TABLE[(State.IN_NOTICE, Action.RECOGNIZE)]
     data = prepare(application, recognize, world.staff)
-    retire_industry(application)
+    # Its own industry, retired: the other file of the notice keeps its industry.
+    industry = Industry.objects.create(
+        code="retired-ways", name="测试调出产业", group=application.industry.group
+    )
+    Application.objects.filter(pk=application.pk).update(industry=industry)
+    industry.is_active = False
+    industry.save()
+    application.refresh_from_db()
 
     with pytest.raises(GuardFailed) as refused:
         transition(application, Action.RECOGNIZE, world.staff, data=data)
-    assert "请先撤回公示（撤回公示），再提请党组会重新研究" in refused.value.messages[-1]
-    # Not from 公示中 itself: the notice first.
-    with pytest.raises(Exception, match="不能执行"):
-        transition(application, Action.RECONSIDER, world.staff, comment="不再符合条件")
-
-    withdraw = TABLE[(State.IN_NOTICE, Action.WITHDRAW_NOTICE)]
-    transition(
-        application,
-        Action.WITHDRAW_NOTICE,
-        world.staff,
-        comment="所属产业已调出产业体系",
-        data=prepare(application, withdraw, world.staff),
-    )
+    assert "提请党组会重新研究（提请党组会重新研究，第六条）" in refused.value.messages[-1]
+    # The way it names, from 公示中 itself, for this file alone.
     transition(
         application, Action.RECONSIDER, world.staff, comment="所属产业已调出产业体系（第三条、第六条）。"
     )
@@ -247,3 +244,17 @@ def test_a_file_in_notice_has_its_notice_withdrawn_then_goes_back_to_the_party_g
     assert application.state == State.AWAITING_DECISION
     meetings.finish_example(world.staff)
     assert meetings.agenda_candidates(None).filter(pk=application.pk).exists()
+    transition(other, Action.RECOGNIZE, world.staff, data=prepare(other, recognize, world.staff))
+    other.refresh_from_db()
+    assert other.state == State.RECOGNIZED
+
+
+@pytest.mark.parametrize("state", [State.APPROVED, State.IN_NOTICE])
+def test_a_file_still_eligible_is_not_sent_back_to_the_party_group(world, state):
+    application = world.application(state)
+    with pytest.raises(GuardFailed) as refused:
+        transition(application, Action.RECONSIDER, world.staff, comment="重新研究")
+    assert "本申报仍符合认定条件" in refused.value.messages[0]
+    application.refresh_from_db()
+    assert application.state == state
+    assert not AuditEvent.objects.filter(application=application, action=Action.RECONSIDER).exists()

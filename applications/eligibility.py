@@ -553,6 +553,37 @@ def branch_name_finding(facts, member):
     )
 
 
+def registry_prevails(facts):
+    """Art. 4: where the register of organisations, kept by the bureau, records a member
+    otherwise than the file states (``registered``), the rules read the register's: said so,
+    so that the applicant and the reviewers know why a finding reads as it does."""
+    labels = dict(OrganisationType.choices)
+    for correction in facts.corrections:
+        stated, registered_as = correction.stated, correction.registered
+        if correction.field == "org_type":
+            stated, registered_as = labels.get(stated, stated), labels.get(registered_as, registered_as)
+        yield Finding(
+            "REGISTRY_CORRECTED",
+            Severity.WARNING,
+            _(
+                "单位库登记的“%(name)s”%(field)s为“%(registered)s”（申报填写为“%(stated)s”），认定条件按单位库核查。"
+            )
+            % {
+                "name": correction.member_name,
+                "field": (
+                    pgettext_lazy("in a sentence", "单位类型")
+                    if correction.field == "org_type"
+                    else pgettext_lazy("in a sentence", "统一社会信用代码")
+                ),
+                "registered": registered_as,
+                "stated": stated,
+            },
+            ART_4_2,
+            "members",
+            correction.member_id,
+        )
+
+
 def no_member_twice(facts):
     """Art. 4(2): no legal person is listed twice (same USCC, or same name)."""
     codes = Counter(member.uscc for member in facts.members)
@@ -706,6 +737,7 @@ RULES = (
     lead_unit_qualified,
     lead_unit_is_core_member,
     members_are_legal_persons,
+    registry_prevails,
     no_member_twice,
     industry_and_academia,
     members_in_shuozhou,

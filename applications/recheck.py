@@ -37,7 +37,15 @@ DASHBOARD_MAX = 50
 RECHECK_MAX = 150
 
 # The findings each kind of change may bring.
-TYPE_CODES = frozenset({"LEAD_IS_BRANCH", "MEMBER_IS_BRANCH", "NO_ENTERPRISE", "NO_UNIVERSITY_OR_INSTITUTE"})
+TYPE_CODES = frozenset(
+    {
+        "LEAD_IS_BRANCH",
+        "MEMBER_IS_BRANCH",
+        "NO_ENTERPRISE",
+        "NO_UNIVERSITY_OR_INSTITUTE",
+        "REGISTRY_CORRECTED",
+    }
+)
 CODE_CODES = frozenset(
     {
         "LEAD_USCC_INVALID",
@@ -45,6 +53,7 @@ CODE_CODES = frozenset(
         "LEAD_OUTSIDE_SHUOZHOU",
         "LEAD_ADDRESS_TO_CONFIRM",
         "LEAD_NOT_CORE_MEMBER",
+        "REGISTRY_CORRECTED",
     }
 )
 RULE_CODES = {

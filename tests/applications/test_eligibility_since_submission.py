@@ -217,20 +217,20 @@ def test_a_round_frozen_without_the_editions_numbers_is_a_candidate_when_they_ch
     assert found[1].new_blocking[0].code == "TOO_FEW_CORE_MEMBERS"
 
 
-def test_the_dashboard_finds_a_changed_file_behind_candidates_that_did_not_change(world, monkeypatch):
+def test_the_dashboard_lists_at_most_its_bound_and_counts_the_rest(world, client, monkeypatch):
     import applications.recheck as recheck_module
 
     monkeypatch.setattr(recheck_module, "DASHBOARD_MAX", 2)
-    for _n in range(3):
-        world.application(State.FORWARDED)
-    changed = world.application(State.FORWARDED)
-    retire_the_industry_of(changed)
-    # The intermediary recorded as "other": every file a candidate, no finding changed.
-    intermediary = changed.members.get(org_type=OrganisationType.INTERMEDIARY)
+    files = [world.application(State.FORWARDED) for _n in range(4)]
+    # The register records the intermediary, a member of every file, as "other": each told.
+    intermediary = files[0].members.get(org_type=OrganisationType.INTERMEDIARY)
     OrganisationFactory(uscc=intermediary.uscc, name=intermediary.name, org_type=OrganisationType.OTHER)
     found, unchecked = changed_files(Application.objects.all())
-    assert [application.pk for application, _result in found] == [changed.pk]
-    assert unchecked == 0
+    assert len(found) == 2 and unchecked == 2
+    assert all(result.new[0].finding.code == "REGISTRY_CORRECTED" for _application, result in found)
+    client.force_login(world.staff)
+    listed = text(section(client.get(reverse("review:dashboard")).content.decode(), "eligibility-changed"))
+    assert "另有 2 件申报可能受影响" in listed
 
 
 @pytest.mark.parametrize(
@@ -313,3 +313,16 @@ def test_a_resubmitted_round_keeps_no_blocking_finding_in_its_snapshot(world):
     latest = application.submissions.order_by("-number").first()
     assert latest.number == 2
     assert [item["code"] for item in latest.data["findings"] if item["severity"] == "blocking"] == []
+
+
+def test_the_applicant_is_told_when_the_register_records_a_member_otherwise(world):
+    application = world.application(complete=True)
+    member = core_enterprise(application)
+    OrganisationFactory(uscc=member.uscc, name=member.name, org_type=OrganisationType.BRANCH)
+    findings = {finding.code: finding for finding in check(application)}
+    told = findings["REGISTRY_CORRECTED"]
+    assert not told.is_blocking and told.member_id == member.pk
+    assert (
+        f"单位库登记的“{member.name}”单位类型为“分支机构（非独立法人）”（申报填写为“企业”）" in told.message
+    )
+    assert findings["MEMBER_IS_BRANCH"].is_blocking

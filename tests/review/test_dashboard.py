@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from urllib.parse import quote
 
 import openpyxl
@@ -76,7 +77,10 @@ def copies(application, count):
 
 
 def listed(client, **query):
-    return client.get(reverse("review:dashboard"), query).content.decode()
+    """The work list's page without its list of files whose eligibility changed since
+    submission (``pinglu``'s lead unit, moved once submitted, is one: issue 12)."""
+    page = client.get(reverse("review:dashboard"), query).content.decode()
+    return re.sub(r'<section[^>]*id="eligibility-changed".*?</section>', "", page, flags=re.S)
 
 
 def csv_rows(response):

@@ -95,6 +95,12 @@ class Recheck:
         return bool(self.new or self.gone)
 
     @property
+    def other_changes(self):
+        """The changes no new finding names as its cause (shown once, apart)."""
+        cited = {change for item in self.new for change in item.because}
+        return [change for change in self.changes if change not in cited]
+
+    @property
     def new_blocking(self):
         return [item.finding for item in self.new if item.finding.is_blocking]
 

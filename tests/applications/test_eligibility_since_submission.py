@@ -62,6 +62,8 @@ def test_the_file_page_shows_what_is_new_since_submission_and_why(world, client)
     industry.save()
     edition = application.edition
     edition.min_core_members += 1
+    # Raised, the ceiling brings no finding: shown apart, among the other changes.
+    edition.member_ceiling += 5
     edition.save()
 
     shown = text(section(page(client, world.staff, application), "recheck"))
@@ -75,6 +77,8 @@ def test_the_file_page_shows_what_is_new_since_submission_and_why(world, client)
     assert "核心成员不能少于" in new
     raised = f"{edition.min_core_members - 1} → {edition.min_core_members} 家"
     assert f"认定条件“{edition.name}”已修改：核心成员下限 {raised}" in new
+    others = shown.split("提交后的其他更正与调整")[1]
+    assert "成员总数一般上限" in others and "核心成员下限" not in others
     # The unit's organising unit sees the same on its page.
     assert "新出现的问题" in page(client, world.unit, application)
 

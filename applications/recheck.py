@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Q
 from django.utils.translation import gettext as _
 
 from .eligibility import ACADEMIA, check, facts_now
-from .enums import OrganisationType, RegistrationStatus, State
+from .enums import OrganisationType, RegistrationStatus, Severity, State
 from .models import Application, Member, Organisation, Submission
 from .submissions import edition_rules, snapshot_findings
 
@@ -34,7 +34,7 @@ IN_PROGRESS = (
 # How many changed files the dashboard lists at most, and how many candidates it re-checks
 # at most to find them (about eight queries each): a bound on its work.
 DASHBOARD_MAX = 50
-RECHECK_MAX = 150
+RECHECK_MAX = 60
 
 # The findings each kind of change may bring.
 TYPE_CODES = frozenset(
@@ -197,12 +197,24 @@ def explains(change, finding, member):
     return not change.member or not finding.member_id or change.member == member
 
 
-def _keys(submission):
-    """The frozen findings as ``(code, member code, severity)``; a round kept before members
-    were recorded with its findings gives ``(code, None, severity)``, which matches any member."""
-    return {
-        (item["code"], item.get("member"), item["severity"]) for item in submission.data.get("findings", [])
-    }
+def _frozen(submission):
+    """The frozen findings as ``{(code, member code): {severities}}``; a round kept before
+    members were recorded with its findings gives ``(code, None)``, which matches any member."""
+    frozen = {}
+    for item in submission.data.get("findings", []):
+        frozen.setdefault((item["code"], item.get("member")), set()).add(item["severity"])
+    return frozen
+
+
+def _is_new(finding, member, frozen, changes):
+    """A finding not frozen with the round, or frozen as a warning and blocking now; the
+    register's note on a member whose register entry changed since (a second correction)."""
+    then = frozen.get((finding.code, member)) or frozen.get((finding.code, None))
+    if then is None:
+        return True
+    if finding.code == "REGISTRY_CORRECTED" and any(change.member == member for change in changes):
+        return True
+    return finding.is_blocking and str(Severity.BLOCKING.value) not in then
 
 
 def recheck(application, submission=None):
@@ -216,22 +228,19 @@ def recheck(application, submission=None):
     facts = facts_now(application)
     findings = check(application, facts)
     member_codes = {member.pk: member.uscc for member in facts.members}
-    then = _keys(submission)
+    frozen = _frozen(submission)
     now = set()
     result = Recheck(
         submission=submission, findings=findings, changes=changes_since(application, submission, facts)
     )
     for finding in findings:
         member = member_codes.get(finding.member_id, "")
-        severity = str(finding.severity.value)
         now.add((finding.code, member))
-        if (finding.code, member, severity) in then or (finding.code, None, severity) in then:
-            continue
-        because = [change for change in result.changes if explains(change, finding, member)]
-        result.new.append(NewFinding(finding, because))
-    frozen = snapshot_findings(submission.data) or []
+        if _is_new(finding, member, frozen, result.changes):
+            because = [change for change in result.changes if explains(change, finding, member)]
+            result.new.append(NewFinding(finding, because))
     now_codes = {code for code, _member in now}
-    for item, finding in zip(submission.data["findings"], frozen, strict=True):
+    for item, finding in zip(submission.data["findings"], snapshot_findings(submission.data), strict=True):
         key = (item["code"], item.get("member"))
         if key not in now and not (key[1] is None and key[0] in now_codes):
             result.gone.append(finding)
@@ -239,10 +248,12 @@ def recheck(application, submission=None):
 
 
 def _members_now(rows, registry, lead_unit):
-    """A file's members as the rules read them now (``eligibility.registered``), as
-    ``(code, type)`` pairs, from ``(code, type, is_lead)`` rows."""
+    """A file's members as the rules read them now (``eligibility.registered``: a register
+    value only where it has one), as ``(code, type)`` pairs, from ``(code, type, is_lead)`` rows."""
+    lead_code, lead_type = lead_unit
     return sorted(
-        (lead_unit if is_lead else (uscc, registry.get(uscc) or org_type)) for uscc, org_type, is_lead in rows
+        (lead_code or uscc, lead_type or org_type) if is_lead else (uscc, registry.get(uscc) or org_type)
+        for uscc, org_type, is_lead in rows
     )
 
 
@@ -289,16 +300,20 @@ def candidates():
         .values("number")[:1]
     )
     frozen = Submission.objects.filter(application__in=in_progress, number=latest).values_list(
-        "application_id", "data__members"
+        "application_id", "data__members", "data__rules"
     )
-    for pk, then in frozen:
+    for pk, then, rules in frozen:
         if pk not in files:
             continue
         _state, lead_unit, minimum, ceiling, justified = files[pk]
         now = _members_now(rows.get(pk, []), registry, lead_unit)
         then = sorted((member["uscc"], member["org_type"]) for member in then or [])
-        count = len(rows.get(pk, []))
-        if now != then or core.get(pk, 0) < minimum or (count > ceiling and not justified.strip()):
+        if rules:  # the edition's numbers the round was judged by
+            numbers_changed = rules != {"min_core_members": minimum, "member_ceiling": ceiling}
+        else:  # a round frozen before they were kept: the numbers against the members
+            count = len(rows.get(pk, []))
+            numbers_changed = core.get(pk, 0) < minimum or (count > ceiling and not justified.strip())
+        if now != then or numbers_changed:
             picked.add(pk)
     order = {state: index for index, state in enumerate(reversed(IN_PROGRESS))}
     return sorted(picked, key=lambda pk: (order.get(files[pk][0], 0) if pk in files else 0, pk))

@@ -247,35 +247,42 @@ def confirmations(application):
     the licences did not pass, in the same round as the unit's or a later one, withdraws
     the unit's confirmation."""
     unit_round, unit = last_checked(UNIT, application)
-    formal_round, formal = last_checked(FORMAL, application)
+    # The bureau's latest word on the licences, whatever round it was given in (a round
+    # whose check has only begun says nothing of them yet).
+    bureau = (
+        FormalCheck.objects.filter(application=application, item=FormalCheckItem.LICENCES_VALID)
+        .select_related("author", "submission")
+        .order_by("-submission__number", "-created_at", "-pk")
+        .first()
+    )
 
-    def given(check, submission, code, *, internal=False):
+    def given(check, submission, code, *, internal=False, lead_only=False):
+        members = submission.data.get("members", [])
         return Confirmation(
             code=code,
             by=str(check.author),
             at=check.created_at,
             source=str((FORMAL if internal else UNIT).title),
-            covers=frozenset(member["uscc"] for member in submission.data.get("members", [])),
+            covers=frozenset(m["uscc"] for m in members if m.get("is_lead") or not lead_only),
             internal=internal,
         )
 
     found = {}
     address = unit.get(UnitCheckItem.LEAD_ADDRESS)
     if address is not None and address.confirmed:
-        found[CONFIRMED_LEAD_ADDRESS] = (given(address, unit_round, CONFIRMED_LEAD_ADDRESS),)
+        found[CONFIRMED_LEAD_ADDRESS] = (given(address, unit_round, CONFIRMED_LEAD_ADDRESS, lead_only=True),)
     licences = unit.get(UnitCheckItem.LEGAL_PERSON_LICENCES)
-    bureau = formal.get(FormalCheckItem.LICENCES_VALID)
     if (
         bureau is not None
         and not bureau.passed
-        and (unit_round is None or formal_round.number >= unit_round.number)
+        and (unit_round is None or bureau.submission.number >= unit_round.number)
     ):
         return found
     legal_persons = []
     if licences is not None and licences.confirmed:
         legal_persons.append(given(licences, unit_round, CONFIRMED_LEGAL_PERSONS))
     if bureau is not None and bureau.passed:
-        legal_persons.append(given(bureau, formal_round, CONFIRMED_LEGAL_PERSONS, internal=True))
+        legal_persons.append(given(bureau, bureau.submission, CONFIRMED_LEGAL_PERSONS, internal=True))
     if legal_persons:
         found[CONFIRMED_LEGAL_PERSONS] = tuple(legal_persons)
     return found

@@ -166,7 +166,7 @@ def reopen(review, actor, reason, *, ip_address=None):
         raise ScoringRefused(_("请填写重新开放的理由。"))
     with transaction.atomic():
         # The file first, as everywhere (``experts._locked_assignment``).
-        Application.objects.select_for_update().only("pk").get(assignments__review=review)
+        Application.objects.select_for_update(of=("self",)).only("pk").get(assignments__review=review)
         locked = (
             ExpertReview.objects.select_for_update(of=("self",))
             .select_related("assignment__application", "assignment__expert")

@@ -330,3 +330,82 @@ def test_the_applicant_is_told_when_the_register_records_a_member_otherwise(worl
         f"单位库登记的“{member.name}”单位类型为“分支机构（非独立法人）”（申报填写为“企业”）" in told.message
     )
     assert findings["MEMBER_IS_BRANCH"].is_blocking
+
+
+# The second review's findings ------------------------------------------------------------------
+
+
+def frozen_data(submission, data):
+    """Rewrite a round's data as a round frozen before a change would have it (rounds are
+    insert-only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Submission._meta.db_table} SET data = %s WHERE id = %s",  # noqa: S608
+            [json.dumps(data), submission.pk],
+        )
+
+
+def test_a_formal_check_begun_again_keeps_the_bureaus_failed_licences(world):
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    failed = {FormalCheckItem.LICENCES_VALID: (False, "分公司执照")}
+    checks.save(checks.FORMAL, application, world.staff, failed)
+    row = TABLE[(State.FORWARDED, Action.RETURN)]
+    data = row.form_class.example(application, world.staff) if row.form_class else None
+    transition(application, Action.RETURN, world.staff, comment="分公司执照", data=data)
+    assert not checks.standing(checks.FORMAL, application)[FormalCheckItem.LICENCES_VALID].passed
+    world.drive(application, [TABLE[(State.RETURNED, Action.RESUBMIT_TO_BUREAU)]])
+    application.refresh_from_db()
+    # The bureau saves another item of the new round: its word on the licences still stands.
+    checks.save(checks.FORMAL, application, world.staff, {FormalCheckItem.CHARTER: (True, "")})
+    (finding,) = [f for f in check(application, facts_now(application)) if f.code == "MEMBER_MAY_BE_BRANCH"]
+    assert finding.is_blocking and finding.settled_by is None
+
+
+def test_a_blocking_finding_frozen_then_settled_now_is_not_new(world):
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    submission = application.submissions.get()
+    data = dict(submission.data)
+    data["findings"] = [
+        {**item, "severity": "blocking"} if item["code"] == "MEMBER_MAY_BE_BRANCH" else item
+        for item in data["findings"]
+    ]
+    frozen_data(submission, data)
+    result = recheck(application)
+    assert not [item for item in result.new if item.finding.code == "MEMBER_MAY_BE_BRANCH"]
+
+
+def test_a_second_register_correction_of_a_member_is_new(world):
+    application = world.application(complete=True)
+    member = application.members.get(org_type=OrganisationType.INTERMEDIARY)
+    registered = OrganisationFactory(uscc=member.uscc, name=member.name, org_type=OrganisationType.OTHER)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    assert not recheck(application).changed
+    registered.org_type = OrganisationType.MARKETING
+    registered.save()
+    result = recheck(application)
+    (item,) = result.new
+    assert item.finding.code == "REGISTRY_CORRECTED" and "营销机构" in item.finding.message
+    assert "其他 → 营销机构" in item.because[0].message
+
+
+def test_a_lowered_ceiling_makes_a_justified_file_a_candidate(world):
+    application = world.application(complete=True)
+    Application.objects.filter(pk=application.pk).update(ceiling_justification="成员较多，理由如下。")
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    edition = application.edition
+    edition.member_ceiling = application.members.count() - 1
+    edition.save()
+    application.refresh_from_db()
+    assert "OVER_MEMBER_CEILING" in [item.finding.code for item in recheck(application).new]
+    assert application.pk in candidates()
+
+
+def test_a_lead_unit_without_a_type_is_no_candidate(world):
+    application = world.application(State.FORWARDED)
+    Organisation.objects.filter(pk=application.lead_unit_id).update(org_type="")
+    assert application.pk not in candidates()
+    assert not recheck(application).changed

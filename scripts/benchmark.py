@@ -470,6 +470,9 @@ def eligibility_figures(source, user, in_progress=300, recognised=100, changed=1
         )
     measure(f"staff dashboard, {changed} files changed", reverse("review:dashboard"))
     measure("file page of a changed file", reverse("review:detail", args=[created[0].pk]))
+    # Then every file in progress changed at once: their industry left the "2+7+N" system.
+    Industry.objects.filter(pk=source.industry_id).update(is_active=False)
+    measure(f"staff dashboard, all {in_progress} files changed", reverse("review:dashboard"))
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         flags = annual.flagged_alliances()

@@ -210,6 +210,11 @@ def facts_now(application):
     )
 
 
+def register_says(stated, registered):
+    """A fact as the rules read it: the register's value where it holds one, else the file's."""
+    return registered or stated
+
+
 def registered(application, members):
     """Art. 4: the registry's current facts prevail over what the file states.
 
@@ -232,7 +237,8 @@ def registered(application, members):
         differing = [
             name
             for name in fields
-            if source is not None and getattr(source, name) and getattr(source, name) != getattr(member, name)
+            if source is not None
+            and register_says(getattr(member, name), getattr(source, name)) != getattr(member, name)
         ]
         if differing:
             stated = member
@@ -515,41 +521,38 @@ def members_are_legal_persons(facts):
 
 
 def branch_name_finding(facts, member):
+    """A member whose name reads as a branch's: settled once its licence was confirmed a legal
+    person's; blocking at a later step past the organising unit; else a warning for the unit."""
     confirmation = facts.confirmation(CONFIRMED_LEGAL_PERSONS, member)
     if confirmation is not None:
-        return Finding(
-            "MEMBER_MAY_BE_BRANCH",
+        severity, message = (
             Severity.WARNING,
-            _("成员“%(name)s”的名称像分支机构的名称：已核实其营业执照为法人执照。") % {"name": member.name},
-            ART_4_2,
-            "members",
-            member.pk,
-            settled_by=confirmation,
+            _("成员“%(name)s”的名称像分支机构的名称：已核实其营业执照为法人执照。"),
         )
-    if facts.later_step and facts.application.state in PAST_THE_UNIT:
-        return Finding(
-            "MEMBER_MAY_BE_BRANCH",
+    elif facts.later_step and facts.application.state in PAST_THE_UNIT:
+        severity, message = (
             Severity.BLOCKING,
             _(
                 "成员“%(name)s”的名称像分支机构的名称，尚无人核实其营业执照为法人执照：分支机构不是独立法人，"
                 "不能作为联盟成员。"
-            )
-            % {"name": member.name},
-            ART_4_2,
-            "members",
-            member.pk,
+            ),
+        )
+    else:
+        severity, message = (
+            Severity.WARNING,
+            _(
+                "成员“%(name)s”的名称像分支机构的名称：分支机构不是独立法人，不能作为联盟成员；"
+                "组织单位将对照营业执照核实其为法人单位。"
+            ),
         )
     return Finding(
         "MEMBER_MAY_BE_BRANCH",
-        Severity.WARNING,
-        _(
-            "成员“%(name)s”的名称像分支机构的名称：分支机构不是独立法人，不能作为联盟成员；"
-            "组织单位将对照营业执照核实其为法人单位。"
-        )
-        % {"name": member.name},
+        severity,
+        message % {"name": member.name},
         ART_4_2,
         "members",
         member.pk,
+        settled_by=confirmation,
     )
 
 

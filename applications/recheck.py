@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Q
 from django.utils.translation import gettext as _
 
-from .eligibility import ACADEMIA, check, facts_now
+from .eligibility import ACADEMIA, check, facts_now, register_says
 from .enums import OrganisationType, RegistrationStatus, Severity, State
 from .models import Application, Member, Organisation, Submission
 from .submissions import edition_rules, snapshot_findings
@@ -248,11 +248,13 @@ def recheck(application, submission=None):
 
 
 def _members_now(rows, registry, lead_unit):
-    """A file's members as the rules read them now (``eligibility.registered``: a register
-    value only where it has one), as ``(code, type)`` pairs, from ``(code, type, is_lead)`` rows."""
+    """A file's members as the rules read them now (``eligibility.registered``), as
+    ``(code, type)`` pairs, from ``(code, type, is_lead)`` rows."""
     lead_code, lead_type = lead_unit
     return sorted(
-        (lead_code or uscc, lead_type or org_type) if is_lead else (uscc, registry.get(uscc) or org_type)
+        (register_says(uscc, lead_code), register_says(org_type, lead_type))
+        if is_lead
+        else (uscc, register_says(org_type, registry.get(uscc)))
         for uscc, org_type, is_lead in rows
     )
 

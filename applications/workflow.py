@@ -461,26 +461,19 @@ TRANSITIONS = (
     ),
     # A file approved that no longer meets the conditions (the guards of PUBLISH_NOTICE and
     # RECOGNIZE say so) goes back to the Party group, with the reasons, to be decided again
-    # (Art. 6); one in notice has its notice withdrawn first (WITHDRAW_NOTICE, below).
-    _t(
-        State.APPROVED,
-        Action.RECONSIDER,
-        State.AWAITING_DECISION,
-        {STAFF},
-        comment_required=True,
-        comment_label=gettext_lazy("提请重新研究的理由"),
-        guards=(no_longer_eligible,),
-    ),
-    # The same from 公示中, for the one file: the others of its notice are recognised when
-    # the period ends (as after an upheld objection; review.closing holds this one meanwhile).
-    _t(
-        State.IN_NOTICE,
-        Action.RECONSIDER,
-        State.AWAITING_DECISION,
-        {STAFF},
-        comment_required=True,
-        comment_label=gettext_lazy("提请重新研究的理由"),
-        guards=(no_longer_eligible,),
+    # (Art. 6). From 公示中 the one file goes: the others of its notice are recognised when the
+    # period ends (as after an upheld objection; review.closing holds this one meanwhile).
+    *(
+        _t(
+            source,
+            Action.RECONSIDER,
+            State.AWAITING_DECISION,
+            {STAFF},
+            comment_required=True,
+            comment_label=gettext_lazy("提请重新研究的理由"),
+            guards=(no_longer_eligible,),
+        )
+        for source in (State.APPROVED, State.IN_NOTICE)
     ),
     # A withdrawn notice (review.notices.withdraw) gives its files back to the bureau, ready
     # for a new notice; the public still read the notice, marked as withdrawn.

@@ -340,18 +340,7 @@ def receive(item, cleaned, *, ip_address=None, language="zh-hans", now=None):
                 ObjectionFile(objection=objection, kind=file_kind), upload, None, inspection
             )
         _tell_of(objection)
-        if objection.email:
-            mail_address(
-                objection.email,
-                language=objection.language,
-                kind=OutboxKind.OBJECTION,
-                subject=lambda context: (
-                    _("【朔州市科学技术局】公示异议受理回执 %(number)s")
-                    % {"number": objection.receipt_number}
-                ),
-                template="email/objection_receipt.txt",
-                context={"objection": objection, "item": item, "notice": notice},
-            )
+        _mail_objector(objection, RECEIPT_SUBJECT, "email/objection_receipt.txt")
     return objection
 
 
@@ -508,15 +497,22 @@ def uphold(objection, actor, reply, reason, *, ip_address=None):
 
 
 def _reply(objection, actor):
+    _mail_objector(objection, REPLY_SUBJECT, "email/objection_reply.txt", actor)
+
+
+RECEIPT_SUBJECT = gettext_lazy("【朔州市科学技术局】公示异议受理回执 %(number)s")
+REPLY_SUBJECT = gettext_lazy("【朔州市科学技术局】公示异议处理答复 %(number)s")
+
+
+def _mail_objector(objection, subject, template, actor=None):
+    """The objector's receipt or reply, by mail if they gave an address, in their language."""
     if objection.email:
         mail_address(
             objection.email,
             language=objection.language,
             kind=OutboxKind.OBJECTION,
-            subject=lambda context: (
-                _("【朔州市科学技术局】公示异议处理答复 %(number)s") % {"number": objection.receipt_number}
-            ),
-            template="email/objection_reply.txt",
+            subject=lambda context: subject % {"number": objection.receipt_number},
+            template=template,
             context={"objection": objection, "item": objection.item, "notice": objection.item.notice},
             created_by=actor,
         )

@@ -182,18 +182,23 @@ def test_a_confirmed_shuozhou_address_keeps_the_lead_unit_rule_satisfied(world, 
     assert application.state == row.target
 
 
-def test_without_the_confirmation_the_lead_unit_rule_blocks_again(world):
-    application = provincial_file(world, State.FORWARDED)
-    application.members.filter(is_lead=True).update(registered_address="山西省怀仁经济开发区工业园 8 号")
-    # The unit's latest word on the item withdraws the confirmation (the latest stands).
-    (confirmation,) = [c for c in confirmed_items(application) if c.item == UnitCheckItem.LEAD_ADDRESS]
+def withdraw_confirmation(world, application, item):
+    """The unit's latest word on ``item`` withdraws its confirmation (the latest stands; the
+    file is past the unit, so recorded directly, as the checklist would)."""
+    (confirmation,) = [c for c in confirmed_items(application) if c.item == item]
     UnitCheck.objects.create(
         application=application,
         submission=confirmation.submission,
-        item=UnitCheckItem.LEAD_ADDRESS,
+        item=item,
         confirmed=False,
         author=world.unit,
     )
+
+
+def test_without_the_confirmation_the_lead_unit_rule_blocks_again(world):
+    application = provincial_file(world, State.FORWARDED)
+    application.members.filter(is_lead=True).update(registered_address="山西省怀仁经济开发区工业园 8 号")
+    withdraw_confirmation(world, application, UnitCheckItem.LEAD_ADDRESS)
     with pytest.raises(GuardFailed) as refused:
         step(world, application, TABLE[(State.FORWARDED, Action.START_REVIEW)])
     assert any(

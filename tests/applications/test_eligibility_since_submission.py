@@ -16,8 +16,8 @@ from applications.recheck import candidates, changed_files, recheck
 from applications.uscc import make_uscc
 from applications.workflow import TABLE, GuardFailed, prepare, transition
 from review import checks
-from review.models import FormalCheckItem, UnitCheck, UnitCheckItem
-from tests.applications.test_eligibility_at_every_step import provincial_file
+from review.models import FormalCheckItem, UnitCheckItem
+from tests.applications.test_eligibility_at_every_step import provincial_file, withdraw_confirmation
 from tests.factories import OrganisationFactory
 
 
@@ -99,6 +99,15 @@ def branch_named_member(application, name="朔州市测试装备有限公司应�
     )
 
 
+def forwarded_with_a_branch_like_member(world):
+    """A complete file with a member named like a branch, submitted and forwarded by the unit
+    (which confirmed the members' licences as legal persons')."""
+    application = world.application(complete=True)
+    branch_named_member(application)
+    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    return application
+
+
 def test_a_name_that_reads_as_a_branch_is_a_warning_for_the_applicant(world):
     application = world.application(complete=True)
     member = branch_named_member(application)
@@ -108,9 +117,7 @@ def test_a_name_that_reads_as_a_branch_is_a_warning_for_the_applicant(world):
 
 
 def test_the_licence_confirmation_settles_a_branch_like_name_at_later_steps(world, client):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     (finding,) = [f for f in check(application, facts_now(application)) if f.code == "MEMBER_MAY_BE_BRANCH"]
     assert not finding.is_blocking
     assert finding.settled_by.by == str(world.unit)
@@ -276,20 +283,11 @@ def test_the_lead_address_confirmation_does_not_outlive_a_corrected_code(world):
 
 
 def test_who_in_the_bureau_confirmed_is_shown_to_the_bureau_only(world, client):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     row = TABLE[(State.FORWARDED, Action.START_REVIEW)]
     transition(application, row.action, world.staff, data=prepare(application, row, world.staff))
     # The unit's confirmation covers the member; remove it so that the bureau's is the one.
-    (given,) = UnitCheck.objects.filter(application=application, item=UnitCheckItem.LEGAL_PERSON_LICENCES)
-    UnitCheck.objects.create(
-        application=application,
-        submission=given.submission,
-        item=UnitCheckItem.LEGAL_PERSON_LICENCES,
-        confirmed=False,
-        author=world.unit,
-    )
+    withdraw_confirmation(world, application, UnitCheckItem.LEGAL_PERSON_LICENCES)
     staff_panel = text(section(page(client, world.staff, application), "eligibility"))
     unit_panel = text(section(page(client, world.unit, application), "eligibility"))
     assert f"形式审查清单：{world.staff}于" in staff_panel
@@ -298,9 +296,7 @@ def test_who_in_the_bureau_confirmed_is_shown_to_the_bureau_only(world, client):
 
 
 def test_a_failed_licence_check_of_the_bureau_withdraws_the_units_confirmation(world):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     checks.save(
         checks.FORMAL, application, world.staff, {FormalCheckItem.LICENCES_VALID: (False, "分公司执照")}
     )
@@ -309,9 +305,7 @@ def test_a_failed_licence_check_of_the_bureau_withdraws_the_units_confirmation(w
 
 
 def test_a_resubmitted_round_keeps_no_blocking_finding_in_its_snapshot(world):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     world.drive(application, [TABLE[(State.FORWARDED, Action.RETURN)]])
     world.drive(application, [TABLE[(State.RETURNED, Action.RESUBMIT_TO_BUREAU)]])
     latest = application.submissions.order_by("-number").first()
@@ -346,9 +340,7 @@ def frozen_data(submission, data):
 
 
 def test_a_formal_check_begun_again_keeps_the_bureaus_failed_licences(world):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     failed = {FormalCheckItem.LICENCES_VALID: (False, "分公司执照")}
     checks.save(checks.FORMAL, application, world.staff, failed)
     row = TABLE[(State.FORWARDED, Action.RETURN)]
@@ -364,9 +356,7 @@ def test_a_formal_check_begun_again_keeps_the_bureaus_failed_licences(world):
 
 
 def test_a_blocking_finding_frozen_then_settled_now_is_not_new(world):
-    application = world.application(complete=True)
-    branch_named_member(application)
-    world.drive(application, [TABLE[(State.DRAFT, Action.SUBMIT)], TABLE[(State.SUBMITTED, Action.FORWARD)]])
+    application = forwarded_with_a_branch_like_member(world)
     submission = application.submissions.get()
     data = dict(submission.data)
     data["findings"] = [
